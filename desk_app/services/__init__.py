@@ -1,0 +1,1 @@
+"""Use cases (intake, workflow, queries, accounts, catalogue). They take a Station."""

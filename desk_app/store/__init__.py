@@ -1,0 +1,1 @@
+"""Local store: SQLite (WAL) through SQLAlchemy Core, alembic migrations, unit of work."""

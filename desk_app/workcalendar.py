@@ -1,0 +1,332 @@
+"""Working calendar of a unit: working days, reception hours and due dates.
+
+All datetimes are aware in ``VN_TZ`` (UTC+7, Vietnam has no DST). Naive datetimes
+passed in are taken as Vietnam local wall-clock time; aware ones are converted.
+
+Working days
+    Monday–Friday, minus public holidays from the ``holidays`` package (country
+    "VN": Tết dương lịch, Tết Nguyên đán, Giỗ Tổ Hùng Vương, 30/4, 1/5, Quốc khánh
+    with its adjoining day, 24/11 from 2026, compensatory days and the government's
+    swapped days), minus the unit's extra ``days_off``, plus make-up working days
+    (Saturdays worked in a swap: the package's ``weekend_workdays`` and the unit's
+    ``workdays``). Precedence, strongest first: unit ``workdays`` > unit
+    ``days_off`` > package holidays > package make-up days > Monday–Friday rule.
+    Saturday-morning reception (``WorkingHours.saturday_morning``) opens the desk but
+    does NOT make Saturday a working day for counting time limits.
+
+Due dates (``WorkCalendar.due_at``)
+    1. Effective receipt: if the received date is a working day the receipt counts on
+       that date at its own time of day; otherwise (Saturday-morning desk, online
+       submission on a weekend or holiday, unit day off) it counts as received on the
+       next working day at ``morning_start`` ("shifted").
+    2. SAME_DAY ("trong ngày"): the law says "received after 15:00 → result the next
+       working day". Time is compared at minute precision, as printed on the receipt:
+       14:59 and 15:00 (any second of that minute) are not "after 15:00" → due the
+       effective day at ``afternoon_end``; 15:01 or later (also after closing time)
+       → due the next working day at ``afternoon_end``. A shifted receipt counts at
+       ``morning_start``, hence is always before the cut-off.
+    3. WORKING_DAYS n: due on the n-th working day after the effective receipt day
+       (the receipt day itself is not counted), at the receipt time of day clamped
+       into working hours: before ``morning_start`` → ``morning_start``; during the
+       lunch break → ``afternoon_start``; after ``afternoon_end`` → ``afternoon_end``.
+       A shifted receipt uses ``morning_start``. No special case for the 15:00
+       cut-off: the receipt day is never counted anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from desk_app.domain.model import ProcessingTime, TimeKind, WorkingHours
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+UNIT_DAY_OFF_NAME = "Ngày nghỉ của đơn vị"
+_ONE_DAY = dt.timedelta(days=1)
+# Guard for loops that look for the next working day: a calendar with no working day
+# for this long is misconfigured (e.g. a year of days off), better fail than spin.
+_MAX_SEARCH_DAYS = 3660
+
+
+def now_vn() -> dt.datetime:
+    """Current time, aware in VN_TZ."""
+    return dt.datetime.now(VN_TZ)
+
+
+def to_vn(when: dt.datetime) -> dt.datetime:
+    """Return ``when`` aware in VN_TZ; naive values are taken as VN local time."""
+    if when.tzinfo is None or when.tzinfo.utcoffset(when) is None:
+        return when.replace(tzinfo=VN_TZ)
+    return when.astimezone(VN_TZ)
+
+
+def parse_hhmm(text: str) -> dt.time:
+    """'07:30' -> time(7, 30); raises ValueError on malformed input."""
+    hh, _, mm = text.strip().partition(":")
+    return dt.time(int(hh), int(mm or 0))
+
+
+def _as_date(d: dt.date) -> dt.date:
+    # datetime is a subclass of date but never equal to one: normalise.
+    return d.date() if isinstance(d, dt.datetime) else d
+
+
+class WorkCalendar:
+    """Working days and hours of one unit. Cheap to query; holiday years load lazily."""
+
+    def __init__(
+        self,
+        days_off: Iterable[dt.date] | Mapping[dt.date, str] = (),
+        workdays: Iterable[dt.date] = (),
+        hours: WorkingHours | None = None,
+        *,
+        use_public_holidays: bool = True,
+    ) -> None:
+        if isinstance(days_off, Mapping):
+            self._days_off: dict[dt.date, str] = {
+                _as_date(d): (name or UNIT_DAY_OFF_NAME) for d, name in days_off.items()
+            }
+        else:
+            self._days_off = {_as_date(d): UNIT_DAY_OFF_NAME for d in days_off}
+        self._workdays: frozenset[dt.date] = frozenset(_as_date(d) for d in workdays)
+        clash = sorted(self._workdays & self._days_off.keys())
+        if clash:
+            raise ValueError(f"dates both day off and working day: {clash}")
+        self.hours = hours or WorkingHours()
+        self._use_public = use_public_holidays
+        h = self.hours
+        self.morning_start = parse_hhmm(h.morning_start)
+        self.morning_end = parse_hhmm(h.morning_end)
+        self.afternoon_start = parse_hhmm(h.afternoon_start)
+        self.afternoon_end = parse_hhmm(h.afternoon_end)
+        self.cutoff = parse_hhmm(h.same_day_cutoff)
+        if not (self.morning_start <= self.morning_end <= self.afternoon_start <= self.afternoon_end):
+            raise ValueError(f"working hours out of order: {h}")
+        # year -> {date: holiday name} (public holidays only, package data)
+        self._public: dict[int, dict[dt.date, str]] = {}
+        # year -> frozenset of non-working dates (the hot-path structure)
+        self._off: dict[int, frozenset[dt.date]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_overrides(
+        cls, rows: Iterable[tuple[Any, ...]], hours: WorkingHours | None = None, **kwargs: Any
+    ) -> WorkCalendar:
+        """Build from store rows ``(date, kind)`` or ``(date, kind, note)``.
+
+        ``kind`` is 'off' (extra day off) or 'work' (make-up working day); a date may
+        appear more than once, the last row wins (rows come in edit order).
+        """
+        off: dict[dt.date, str] = {}
+        work: set[dt.date] = set()
+        for row in rows:
+            day = row[0]
+            if isinstance(day, str):
+                day = dt.date.fromisoformat(day)
+            day = _as_date(day)
+            kind = str(row[1]).strip().lower()
+            note = str(row[2]).strip() if len(row) > 2 and row[2] else ""
+            if kind == "off":
+                work.discard(day)
+                off[day] = note or UNIT_DAY_OFF_NAME
+            elif kind == "work":
+                off.pop(day, None)
+                work.add(day)
+            else:
+                raise ValueError(f"unknown override kind {row[1]!r} (expected 'off' or 'work')")
+        return cls(days_off=off, workdays=work, hours=hours, **kwargs)
+
+    # -- holiday data -------------------------------------------------------------
+
+    def _load_year(self, year: int) -> frozenset[dt.date]:
+        with self._lock:
+            cached = self._off.get(year)
+            if cached is not None:
+                return cached
+            public: dict[dt.date, str] = {}
+            pkg_workdays: set[dt.date] = set()
+            if self._use_public:
+                import holidays  # lazy: the package is slowish to import
+
+                hol = holidays.country_holidays("VN", years=year, language="vi")
+                public = {d: str(name) for d, name in hol.items() if d.year == year}
+                pkg_workdays = {d for d in getattr(hol, "weekend_workdays", ()) if d.year == year}
+            off: set[dt.date] = set()
+            day = dt.date(year, 1, 1)
+            while day.year == year:
+                if day in self._workdays:
+                    pass
+                elif day in self._days_off or day in public:
+                    off.add(day)
+                elif day.weekday() >= 5 and day not in pkg_workdays:
+                    off.add(day)
+                day += _ONE_DAY
+            self._public[year] = public
+            frozen = frozenset(off)
+            self._off[year] = frozen
+            return frozen
+
+    # -- days -----------------------------------------------------------------------
+
+    def is_working_day(self, d: dt.date) -> bool:
+        """True when civil servants work on ``d`` (time limits count this day)."""
+        if type(d) is not dt.date:
+            d = _as_date(d)
+        off = self._off.get(d.year)
+        if off is None:
+            off = self._load_year(d.year)
+        return d not in off
+
+    def holiday_name(self, d: dt.date) -> str | None:
+        """Vietnamese name of the holiday or unit day off on ``d``; None otherwise.
+
+        Plain weekends and days the unit turned into working days give None.
+        """
+        d = _as_date(d)
+        if d in self._workdays:
+            return None
+        if d in self._days_off:
+            return self._days_off[d]
+        if d.year not in self._public:
+            self._load_year(d.year)
+        return self._public[d.year].get(d)
+
+    def next_working_day(self, d: dt.date) -> dt.date:
+        """First working day strictly after ``d``."""
+        d = _as_date(d)
+        for _ in range(_MAX_SEARCH_DAYS):
+            d += _ONE_DAY
+            if self.is_working_day(d):
+                return d
+        raise ValueError("no working day within ten years: check the calendar's days off")
+
+    def working_day_on_or_after(self, d: dt.date) -> dt.date:
+        """``d`` itself if it is a working day, else the next working day."""
+        d = _as_date(d)
+        return d if self.is_working_day(d) else self.next_working_day(d)
+
+    def previous_working_day(self, d: dt.date) -> dt.date:
+        """Last working day strictly before ``d``."""
+        d = _as_date(d)
+        for _ in range(_MAX_SEARCH_DAYS):
+            d -= _ONE_DAY
+            if self.is_working_day(d):
+                return d
+        raise ValueError("no working day within ten years: check the calendar's days off")
+
+    def add_working_days(self, d: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``d`` (``d`` not counted); n < 0 goes backwards.
+
+        n == 0 returns ``d`` unchanged, even when ``d`` is not a working day.
+        """
+        d = _as_date(d)
+        step = self.next_working_day if n > 0 else self.previous_working_day
+        for _ in range(abs(n)):
+            d = step(d)
+        return d
+
+    def working_days_between(self, a: dt.date, b: dt.date) -> int:
+        """Working days in the half-open interval (a, b]; negative when b < a.
+
+        Additive and antisymmetric. Inverse of ``add_working_days``:
+        ``working_days_between(d, add_working_days(d, n)) == n`` for n >= 0, and for
+        n < 0 when ``d`` is a working day.
+        """
+        a, b = _as_date(a), _as_date(b)
+        if b < a:
+            return -self.working_days_between(b, a)
+        count = 0
+        d = a
+        while d < b:
+            d += _ONE_DAY
+            if self.is_working_day(d):
+                count += 1
+        return count
+
+    def non_working_days(self, year: int) -> list[tuple[dt.date, str]]:
+        """Named days off of ``year``, sorted: public holidays and unit days off.
+
+        Holidays on a weekend are listed too (their compensatory weekday carries its
+        own entry), because the calendar view shows them; plain Saturdays/Sundays are
+        not listed. Days the unit turned into working days are left out.
+        """
+        self._load_year(year)
+        named = {d: n for d, n in self._public[year].items() if d not in self._workdays}
+        named.update({d: n for d, n in self._days_off.items() if d.year == year})
+        return sorted(named.items())
+
+    def make_up_workdays(self, year: int) -> list[dt.date]:
+        """Weekend days of ``year`` that are working days (swapped Saturdays)."""
+        off = self._load_year(year)
+        day = dt.date(year, 1, 1)
+        out = []
+        while day.year == year:
+            if day.weekday() >= 5 and day not in off:
+                out.append(day)
+            day += _ONE_DAY
+        return out
+
+    # -- hours ----------------------------------------------------------------------
+
+    def is_reception_open(self, when: dt.datetime) -> bool:
+        """True during working hours of a working day, or Saturday morning if enabled.
+
+        Intervals are [start, end): the desk is closed at 11:30 and 17:00 sharp.
+        """
+        when = to_vn(when)
+        day, t = when.date(), when.time().replace(tzinfo=None)
+        morning = self.morning_start <= t < self.morning_end
+        if self.is_working_day(day):
+            return morning or self.afternoon_start <= t < self.afternoon_end
+        if self.hours.saturday_morning and day.weekday() == 5 and morning:
+            # Saturday-morning desk opens on ordinary Saturdays, not on holidays or
+            # unit days off that fall on a Saturday.
+            return self.holiday_name(day) is None
+        return False
+
+    def _clamp(self, t: dt.time) -> dt.time:
+        if t < self.morning_start:
+            return self.morning_start
+        if self.morning_end <= t < self.afternoon_start:
+            return self.afternoon_start
+        if t > self.afternoon_end:
+            return self.afternoon_end
+        return t
+
+    def _at(self, d: dt.date, t: dt.time) -> dt.datetime:
+        return dt.datetime.combine(d, t, tzinfo=VN_TZ)
+
+    def effective_receipt(self, received_at: dt.datetime) -> dt.datetime:
+        """When the receipt counts: itself on a working day, else next working day at morning start."""
+        received_at = to_vn(received_at)
+        day = received_at.date()
+        if self.is_working_day(day):
+            return received_at
+        return self._at(self.next_working_day(day), self.morning_start)
+
+    def is_after_cutoff(self, received_at: dt.datetime) -> bool:
+        """True when a same-day receipt rolls to the next working day (minute precision)."""
+        received_at = to_vn(received_at)
+        hhmm = received_at.time().replace(second=0, microsecond=0, tzinfo=None)
+        return hhmm > self.cutoff
+
+    def due_at(self, received_at: dt.datetime, time: ProcessingTime) -> dt.datetime:
+        """Deadline for returning the result; rules in the module docstring."""
+        received_at = to_vn(received_at)
+        eff = self.effective_receipt(received_at)
+        shifted = eff.date() != received_at.date()
+        day = eff.date()
+        if time.kind is TimeKind.SAME_DAY:
+            if not shifted and self.is_after_cutoff(received_at):
+                day = self.next_working_day(day)
+            return self._at(day, self.afternoon_end)
+        if time.days < 1:
+            raise ValueError(f"processing time must be at least one working day: {time}")
+        # Deadlines are printed to the minute: drop seconds so the receipt and the
+        # stored deadline agree.
+        own = received_at.time().replace(second=0, microsecond=0, tzinfo=None)
+        t = self.morning_start if shifted else self._clamp(own)
+        return self._at(self.add_working_days(day, time.days), t)

@@ -1,0 +1,1 @@
+"""One module per official form; each exposes ``build(ctx) -> bytes``."""

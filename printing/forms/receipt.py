@@ -1,0 +1,107 @@
+"""Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả (the receipt), both sets."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Spacer
+
+from desk_app.domain.model import format_vnd
+from printing.context import FormContext
+from printing.forms.common import (
+    applicant_lines,
+    code_row,
+    procedure_time_label,
+    received_counts,
+    return_method_label,
+    with_copies,
+)
+from printing.layout import (
+    A5_PORTRAIT,
+    RECEPTION_DESK,
+    build_pdf,
+    clock_date,
+    esc,
+    field_line,
+    form_label,
+    frame_width,
+    header_block,
+    legal_basis_line,
+    para,
+    signature_blocks,
+    styles,
+    title,
+)
+
+FORM = "receipt"
+TITLE = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+
+
+def story(ctx: FormContext, width: float) -> list[Flowable]:
+    st = styles(10.0)
+    d = ctx.dossier
+    unit = ctx.unit
+
+    def one_copy(copy_label: str) -> list[Flowable]:
+        out: list[Flowable] = [
+            header_block(unit, width, ctx.print_time, st),
+            title(TITLE, st, width),
+        ]
+        if copy_label:
+            out.append(para(f"({esc(copy_label)})", st.subtitle))
+        out += [Spacer(1, 1.5 * mm), code_row(ctx, width, st), Spacer(1, 1.5 * mm)]
+        out.append(
+            para(f"{esc(RECEPTION_DESK.capitalize())} – {esc(unit.name)} tiếp nhận hồ sơ của:", st.body)
+        )
+        out += applicant_lines(ctx, st)
+        out.append(field_line("Nội dung yêu cầu giải quyết", d.procedure_name, st))
+        out.append(para("1. Thành phần hồ sơ nộp gồm:", st.body))
+        if d.components:
+            for i, rc in enumerate(d.components, 1):
+                out.append(para(f"{i}) {esc(rc.name)} <i>({esc(received_counts(rc))})</i>", st.list_item))
+        else:
+            out.append(para("…………………………………………", st.list_item))
+        out.append(para(f"2. Số lượng hồ sơ: <b>{d.sets:02d}</b> (bộ)", st.body))
+        out.append(
+            para(
+                "3. Thời gian giải quyết hồ sơ theo quy định: "
+                f"<b>{esc(procedure_time_label(ctx)) or '……'}</b>",
+                st.body,
+            )
+        )
+        out.append(para(f"4. Thời gian nhận hồ sơ: {esc(clock_date(d.received_at))}", st.body))
+        out.append(
+            para(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(clock_date(d.due_at))}</b>", st.body)
+        )
+        out.append(para(f"6. Nhận kết quả: {esc(return_method_label(d))}", st.body))
+        fee = format_vnd(d.fee) if d.fee else "Không thu"
+        fee_rule = f" <i>({esc(ctx.procedure.fee.label)})</i>" if ctx.procedure and d.fee else ""
+        out.append(para(f"7. Phí, lệ phí: <b>{esc(fee)}</b>{fee_rule}", st.body))
+        volume = esc(d.logbook_volume) or "……"
+        number = f"{d.logbook_number}" if d.logbook_number else "……"
+        out.append(
+            para(f"Vào Sổ theo dõi hồ sơ, Quyển số: <b>{volume}</b>, Số thứ tự: <b>{number}</b>", st.body)
+        )
+        out.append(
+            signature_blocks(
+                [
+                    ("Người nộp hồ sơ", "(Ký và ghi rõ họ tên)", d.applicant.full_name),
+                    ("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.officer_name(d.officer)),
+                ],
+                width,
+                st,
+                space=14 * mm,
+            )
+        )
+        return out
+
+    return with_copies(ctx, one_copy)
+
+
+def build(ctx: FormContext) -> bytes:
+    return build_pdf(
+        story(ctx, frame_width(A5_PORTRAIT)),
+        pagesize=A5_PORTRAIT,
+        form_label_text=form_label(FORM, ctx.unit),
+        footer=legal_basis_line(FORM, ctx.unit),
+        title_meta=f"{TITLE} – {ctx.dossier.code}",
+    )

@@ -176,8 +176,12 @@ class IntakeService:
 
         # Enrolled stations never call the network here: the sync worker keeps
         # server leases in stock, and the fallback slice covers the rest.
-        request = None if station.enrolled else local_block
-        alloc = codes.allocate(leases, key, station.slot, request, uuid7, block_source="local")
+        from desk_app.services.station import META_ENROLLED, META_SLOT
+
+        enrolled = bool(uow.meta.get(META_ENROLLED))
+        slot = int(uow.meta.get(META_SLOT, "0") or 0)
+        request = None if enrolled else local_block
+        alloc = codes.allocate(leases, key, slot, request, uuid7, block_source="local")
         uow.leases.save(unit_code, alloc.lease, alloc.is_new_lease, iso(station.now()) or "")
         return codes.format_code(unit_code, day, alloc.seq)
 
@@ -255,7 +259,8 @@ class IntakeService:
             actor=actor,
             device_id=station.device_id,
             hlc=station.hlc.now(),
-            payload={"due_at": iso(due), "dossier": dossier_row, "applicant": applicant_row},
+            payload={"due_at": iso(due), "dossier": snapshot(dossier_row, DOSSIER_DERIVED),
+                     "applicant": snapshot(applicant_row, APPLICANT_DERIVED)},
         )
         events = [received]
         if req.incomplete_action == "supplement":
@@ -319,12 +324,27 @@ class IntakeService:
         self._pending = {"applicants": [], "dossiers": [], "events": [], "outbox": []}
 
 
+# Columns a receiving station derives itself (the fold, search folding): they
+# stay out of the RECEIVED snapshot so every event stays small and immutable.
+DOSSIER_DERIVED = frozenset({
+    "applicant_name_folded", "status", "due_at", "extensions", "has_conflict", "last_hlc",
+    "transferred_at", "result_ready_at", "returned_at",
+})
+APPLICANT_DERIVED = frozenset({"name_folded", "updated_at"})
+
+
+def snapshot(row: dict[str, Any], derived: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in derived}
+
+
 def _outbox_row(event: DossierEvent, now_s: str) -> dict[str, Any]:
+    # Events are immutable, so the outbox only points at the event row (same id);
+    # ``OutboxRepository.pending`` joins the event back in when it is pushed.
     return {
         "id": event.id,
         "kind": "event",
         "entity_id": event.dossier_id,
-        "payload": event_to_row(event),
+        "payload": {},
         "created_at": now_s,
         "attempts": 0,
     }

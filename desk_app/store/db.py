@@ -7,6 +7,7 @@ writer never fails half-way with "database is locked" after doing work.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -50,6 +51,8 @@ def _make_engine(path: Path) -> Engine:
         pool_size=4,
         max_overflow=4,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        # Vietnamese text stays UTF-8 in JSON columns (\u escapes triple its size).
+        json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
     )
 
     @event.listens_for(engine, "connect")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
@@ -413,6 +413,19 @@ def summary_values(state: DossierState) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- outbox
+@dataclass(frozen=True)
+class OutboxRow:
+    seq: int
+    id: str
+    kind: str
+    entity_id: str
+    payload: dict[str, Any]
+    created_at: str
+    attempts: int
+    last_error: str | None
+    rejected: bool
+
+
 class OutboxRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -428,12 +441,26 @@ class OutboxRepository:
         if rows:
             self.conn.execute(insert(s.outbox), list(rows))
 
-    def pending(self, limit: int = 500) -> list[Any]:
-        return list(
-            self.conn.execute(
-                select(s.outbox).where(s.outbox.c.rejected.is_(False)).order_by(s.outbox.c.seq).limit(limit)
-            )
+    def pending(self, limit: int = 500) -> list[OutboxRow]:
+        """Oldest first; event changes get their payload from the (immutable) event row."""
+        e = s.dossier_events
+        rows = self.conn.execute(
+            select(s.outbox, e.c.dossier_id, e.c.kind.label("event_kind"), e.c.at, e.c.actor, e.c.device_id,
+                   e.c.hlc, e.c.payload.label("event_payload"))
+            .select_from(s.outbox.outerjoin(e, and_(s.outbox.c.kind == "event", e.c.id == s.outbox.c.id)))
+            .where(s.outbox.c.rejected.is_(False))
+            .order_by(s.outbox.c.seq)
+            .limit(limit)
         )
+        out = []
+        for r in rows:
+            payload = r.payload
+            if r.kind == "event" and r.event_kind is not None and not payload:
+                payload = {"id": r.id, "dossier_id": r.dossier_id, "kind": r.event_kind, "at": r.at,
+                           "actor": r.actor, "device_id": r.device_id, "hlc": r.hlc, "payload": r.event_payload}
+            out.append(OutboxRow(r.seq, r.id, r.kind, r.entity_id, payload, r.created_at, r.attempts,
+                                 r.last_error, bool(r.rejected)))
+        return out
 
     def pending_count(self) -> int:
         return int(

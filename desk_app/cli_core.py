@@ -260,7 +260,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     try:
         count = import_catalog(app.db, args.file)
     except CatalogImportError as exc:
-        print(f"Không nhập danh mục (không có thủ tục nào được ghi):\n{exc}", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
         return 1
     except FileNotFoundError:
         raise NotFound(f"Không tìm thấy tệp “{args.file}”.") from None

@@ -18,6 +18,7 @@ from desk_app.domain.model import Channel, IdKind, Procedure, ReceivedComponent,
 from desk_app.services.intake import ApplicantInput, IntakeRequest, IntakeService
 from desk_app.services.station import Station
 from desk_app.validation import CCCD_PROVINCES
+from desk_app.workcalendar import WorkCalendar
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
             "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lương", "Mai"]
@@ -83,20 +84,44 @@ def _working_moment(station: Station, day: dt.date, rng: random.Random) -> dt.da
     return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
 
 
+def _to_working_time(cal: WorkCalendar, when: dt.datetime) -> dt.datetime:
+    """Move a planned moment into the unit's working hours (no events on holidays or at night)."""
+    day, minutes = when.date(), when.hour * 60 + when.minute
+    if not cal.is_working_day(day) or minutes >= 16 * 60 + 50:
+        day = cal.next_working_day(day)
+        minutes = 7 * 60 + 45 + when.minute
+    elif minutes < 7 * 60 + 30:
+        minutes = 7 * 60 + 30 + when.minute % 30
+    elif 11 * 60 + 30 <= minutes < 13 * 60 + 30:
+        minutes += 120
+    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60, when.second), tzinfo=when.tzinfo)
+
+
 def plan_history(
-    rng: random.Random, received: dt.datetime, due: dt.datetime, now: dt.datetime
+    rng: random.Random, received: dt.datetime, due: dt.datetime, now: dt.datetime, cal: WorkCalendar | None = None
 ) -> list[tuple[EventKind, dt.datetime, dict[str, object]]]:
     """A plausible life for a dossier received at ``received`` as of ``now``."""
     steps: list[tuple[EventKind, dt.datetime, dict[str, object]]] = []
     span = max((due - received).total_seconds(), 3600.0)
+    last = [received]
 
     def at(fraction: float) -> dt.datetime:
-        return received + dt.timedelta(seconds=span * fraction)
+        when = received + dt.timedelta(seconds=span * fraction)
+        if cal is not None:
+            when = _to_working_time(cal, when)
+        when = max(when, last[0] + dt.timedelta(minutes=1))
+        last[0] = when
+        return when
 
     progress = min((now - received).total_seconds() / span, 2.0)
     if progress <= 0.05:
         return steps
-    steps.append((EventKind.TRANSFERRED, at(0.05), {"to": rng.choice(SECTIONS), "to_person": ""}))
+    transferred = at(0.05)
+    if transferred > now:
+        return steps
+    steps.append((EventKind.TRANSFERRED, transferred, {"to": rng.choice(SECTIONS), "to_person": ""}))
+    if rng.random() < 0.03:
+        return steps  # stuck in processing: becomes overdue, as real offices have
     if rng.random() < 0.05 and progress > 0.3:
         steps.append((EventKind.SUPPLEMENT_REQUESTED, at(0.3), {"missing": [{"name": "Bản sao giấy tờ tùy thân", "note": "Bản sao bị mờ"}], "note": ""}))
         if progress < 0.8:
@@ -110,7 +135,7 @@ def plan_history(
     if done_at > now:
         return steps
     steps.append((EventKind.RESULT_READY, done_at, {"result": ""}))
-    returned = done_at + dt.timedelta(hours=rng.uniform(1, 72))
+    returned = at((done_at - received).total_seconds() / span + rng.uniform(0.05, 0.6))
     if returned < now and rng.random() < 0.92:
         steps.append((EventKind.RETURNED, returned, {"method": "tai_quay", "tracking_number": "", "receiver": ""}))
     return steps
@@ -137,8 +162,9 @@ def generate(
         seed_catalog(station.db)
         procs = load_seed()
     weights = [8 if p.field in ("Hộ tịch", "Chứng thực") else 1 for p in procs]
-    provinces = geo.provinces()
-    province = provinces[0] if provinces else ("", "")
+    provinces = dict(geo.provinces())
+    unit_province = station.unit.code.rsplit(".H", 1)[-1]  # the H-part of the agency id is the province
+    province = (unit_province, provinces[unit_province]) if unit_province in provinces else next(iter(provinces.items()))
     communes = geo.communes(province[0]) if province[0] else []
     cal = station.calendar
     now = station.now()
@@ -178,7 +204,7 @@ def generate(
             )
             due = cal.due_at(received, proc.time)
             reqs.append((req, received))
-            histories.append(plan_history(rng, received, due, now))
+            histories.append(plan_history(rng, received, due, now, cal))
         intake.receive_many(actor, reqs, histories=histories)
         done += n
         if progress:

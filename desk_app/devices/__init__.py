@@ -1,0 +1,1 @@
+"""Serial devices: ESC/POS ticket printer, LED boards, voice; simulators for tests and demos."""

@@ -1,0 +1,1 @@
+"""Tests of desk_app.devices (drivers against pty simulators)."""

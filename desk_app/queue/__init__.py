@@ -1,0 +1,51 @@
+"""The ticket queue (xếp hàng, lấy số): domain, statistics, LAN host and client. No Qt."""
+
+from desk_app.queue.models import (
+    CallRecord,
+    CounterNow,
+    EventKind,
+    InvalidTicketAction,
+    IssueResult,
+    PriorityMode,
+    PriorityReason,
+    QueueConfig,
+    QueueError,
+    QueueEvent,
+    QueueStatus,
+    QueueUnavailable,
+    ServiceInfo,
+    Ticket,
+    TicketNotFound,
+    TicketState,
+)
+from desk_app.queue.service import (
+    LocalQueueClient,
+    QueueApi,
+    QueueService,
+    issue_with_printer,
+    reprint_with_printer,
+)
+
+__all__ = [
+    "CallRecord",
+    "CounterNow",
+    "EventKind",
+    "InvalidTicketAction",
+    "IssueResult",
+    "LocalQueueClient",
+    "PriorityMode",
+    "PriorityReason",
+    "QueueApi",
+    "QueueConfig",
+    "QueueError",
+    "QueueEvent",
+    "QueueService",
+    "QueueStatus",
+    "QueueUnavailable",
+    "ServiceInfo",
+    "Ticket",
+    "TicketNotFound",
+    "TicketState",
+    "issue_with_printer",
+    "reprint_with_printer",
+]

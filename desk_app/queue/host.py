@@ -1,0 +1,283 @@
+"""The LAN queue host: the queue's HTTP API for the other counters, kiosks and TVs.
+
+One station (the ``queue-host`` role, usually the kiosk PC) runs this next to its
+SQLite database, so calling numbers works on the office LAN without internet and
+a restart or power cut loses nothing (every action is committed, with
+``synchronous=FULL``, before it is answered).
+
+Every request except ``GET /health`` must carry the shared secret in the
+``X-Queue-Secret`` header: missing → 401, wrong → 403 (compared in constant
+time). Errors are JSON ``{"detail": <Vietnamese message>, "error": <class>}``:
+404 unknown ticket, 409 a queue rule, 503 the host's disk / database failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+
+from desk_app.queue.models import QueueError, TicketNotFound
+from desk_app.queue.service import QueueService
+from desk_app.store.db import Database, StoreError, describe_sqlite_error
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8765
+
+
+class ReserveBody(BaseModel):
+    service_id: str
+    priority_reason: str | None = None
+
+
+class FailBody(BaseModel):
+    error: str
+
+
+class ActorBody(BaseModel):
+    counter_no: int
+    officer: str = ""
+
+
+class OfficerBody(BaseModel):
+    officer: str = ""
+
+
+class TransferBody(ActorBody):
+    to_queue: str | None = None
+    to_counter: int | None = None
+
+
+class WalkInBody(BaseModel):
+    officer: str = ""
+    queue_code: str | None = None
+    service_id: str | None = None
+    note: str = ""
+
+
+class LinkBody(ActorBody):
+    dossier_id: str
+
+
+class CancelBody(BaseModel):
+    counter_no: int | None = None
+    officer: str = ""
+    reason: str = ""
+
+
+SECRET_RULE = "Mã bí mật phải có ít nhất 8 ký tự, chỉ gồm chữ cái không dấu, chữ số và ký hiệu."
+
+
+def check_secret_text(secret: str) -> None:
+    """HTTP headers carry ASCII only; a short secret is guessable on a shared LAN."""
+    if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or secret.strip() != secret:
+        raise ValueError(SECRET_RULE)
+
+
+def _json(data: Any) -> Response:
+    # Plain json.dumps: FastAPI's jsonable_encoder walk costs more than the query itself.
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+
+
+def create_app(service: QueueService, secret: str) -> FastAPI:
+    """The FastAPI app over ``service``; ``secret`` must be non-empty."""
+    check_secret_text(secret)
+    expected = secret.encode("utf-8")
+
+    async def check_secret(x_queue_secret: str | None = Header(default=None)) -> None:
+        if x_queue_secret is None:
+            raise HTTPException(401, "Thiếu mã bí mật của máy chủ xếp hàng.")
+        if not hmac.compare_digest(x_queue_secret.encode("utf-8"), expected):
+            raise HTTPException(403, "Sai mã bí mật của máy chủ xếp hàng.")
+
+    app = FastAPI(title="MotCua Desk — máy chủ xếp hàng", docs_url=None, redoc_url=None, openapi_url=None)
+    # One writer thread: actions queue here instead of 40 threadpool threads fighting
+    # over the store's write lock (and the GIL); reads stay on the shared threadpool.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="queue-writer")
+    app.state.writer = writer
+
+    async def write(fn: Callable[..., Any], *args: Any) -> Response:
+        result = await asyncio.get_running_loop().run_in_executor(writer, functools.partial(fn, *args))
+        return _json(result.to_dict())
+
+    auth = [Depends(check_secret)]
+
+    @app.exception_handler(TicketNotFound)
+    def _not_found(_: Request, exc: TicketNotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=404)
+
+    @app.exception_handler(QueueError)
+    def _rule(_: Request, exc: QueueError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    def _db(_: Request, exc: OperationalError) -> JSONResponse:
+        log.exception("queue host database failure")
+        return JSONResponse({"detail": describe_sqlite_error(exc), "error": "StoreError"}, status_code=503)
+
+    @app.exception_handler(StoreError)
+    def _store(_: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "error": "StoreError"}, status_code=503)
+
+    @app.get("/health")
+    def health() -> Response:
+        return _json({"ok": True})
+
+    @app.get("/config", dependencies=auth)
+    def config() -> Response:
+        return _json(service.config().to_dict())
+
+    @app.post("/tickets", dependencies=auth)
+    async def reserve(body: ReserveBody) -> Response:
+        return await write(service.reserve_ticket, body.service_id, body.priority_reason)
+
+    @app.get("/tickets/{ticket_id}", dependencies=auth)
+    def ticket(ticket_id: str) -> Response:
+        return _json(service.ticket(ticket_id).to_dict())
+
+    @app.get("/tickets/{ticket_id}/ahead", dependencies=auth)
+    def ahead(ticket_id: str) -> Response:
+        return _json({"people_ahead": service.people_ahead(ticket_id)})
+
+    @app.post("/tickets/{ticket_id}/printed", dependencies=auth)
+    async def printed(ticket_id: str) -> Response:
+        return await write(service.confirm_printed, ticket_id)
+
+    @app.post("/tickets/{ticket_id}/print-failed", dependencies=auth)
+    async def print_failed(ticket_id: str, body: FailBody) -> Response:
+        return await write(service.mark_print_failed, ticket_id, body.error)
+
+    @app.post("/tickets/{ticket_id}/reprint", dependencies=auth)
+    async def reprint(ticket_id: str) -> Response:
+        return await write(service.begin_reprint, ticket_id)
+
+    @app.post("/counters/{counter_no}/call-next", dependencies=auth)
+    async def call_next(counter_no: int, body: OfficerBody) -> Response:
+        t = await asyncio.get_running_loop().run_in_executor(
+            writer, functools.partial(service.call_next, counter_no, body.officer)
+        )
+        return _json({"ticket": t.to_dict() if t else None})
+
+    @app.post("/counters/{counter_no}/walk-in", dependencies=auth)
+    async def walk_in(counter_no: int, body: WalkInBody) -> Response:
+        return await write(
+            service.walk_in, counter_no, body.officer, body.queue_code, body.service_id, body.note
+        )
+
+    @app.post("/tickets/{ticket_id}/recall", dependencies=auth)
+    async def recall(ticket_id: str, body: ActorBody) -> Response:
+        return await write(service.recall, ticket_id, body.counter_no, body.officer)
+
+    @app.post("/tickets/{ticket_id}/no-show", dependencies=auth)
+    async def no_show(ticket_id: str, body: ActorBody) -> Response:
+        return await write(service.no_show, ticket_id, body.counter_no, body.officer)
+
+    @app.post("/tickets/{ticket_id}/transfer", dependencies=auth)
+    async def transfer(ticket_id: str, body: TransferBody) -> Response:
+        return await write(
+            service.transfer, ticket_id, body.counter_no, body.officer, body.to_queue, body.to_counter
+        )
+
+    @app.post("/tickets/{ticket_id}/start", dependencies=auth)
+    async def start(ticket_id: str, body: ActorBody) -> Response:
+        return await write(service.start, ticket_id, body.counter_no, body.officer)
+
+    @app.post("/tickets/{ticket_id}/finish", dependencies=auth)
+    async def finish(ticket_id: str, body: ActorBody) -> Response:
+        return await write(service.finish, ticket_id, body.counter_no, body.officer)
+
+    @app.post("/tickets/{ticket_id}/link-dossier", dependencies=auth)
+    async def link(ticket_id: str, body: LinkBody) -> Response:
+        return await write(service.link_dossier, ticket_id, body.dossier_id, body.counter_no, body.officer)
+
+    @app.post("/tickets/{ticket_id}/cancel", dependencies=auth)
+    async def cancel(ticket_id: str, body: CancelBody) -> Response:
+        return await write(service.cancel, ticket_id, body.counter_no, body.officer, body.reason)
+
+    @app.get("/status", dependencies=auth)
+    def status() -> Response:
+        return _json(service.status().to_dict())
+
+    @app.get("/calls/recent", dependencies=auth)
+    def recent(limit: int = 10) -> Response:
+        return _json({"calls": [c.to_dict() for c in service.recent_calls(min(max(limit, 1), 100))]})
+
+    @app.get("/events", dependencies=auth)
+    def events(since: int = 0, limit: int = 500) -> Response:
+        return _json({"events": [e.to_dict() for e in service.events_since(since, min(max(limit, 1), 5000))]})
+
+    return app
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class QueueHost:
+    """Runs the API with uvicorn, blocking (``serve``) or in a thread (``start``/``stop``)."""
+
+    def __init__(self, service: QueueService, secret: str, host: str = "0.0.0.0", port: int = DEFAULT_PORT):
+        import uvicorn
+
+        self.service = service
+        self.host, self.port = host, port
+        self.app = create_app(service, secret)
+        self._config = uvicorn.Config(
+            self.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            http="auto",
+            loop="auto",
+            lifespan="off",
+            timeout_keep_alive=30,
+        )
+        self._server = uvicorn.Server(self._config)
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_database(
+        cls, db_path: str | Path, secret: str, host: str = "0.0.0.0", port: int = DEFAULT_PORT
+    ) -> QueueHost:
+        return cls(QueueService(Database(db_path)), secret, host, port)
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve(self) -> None:
+        self._server.run()
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread = threading.Thread(target=self._server.run, name="queue-host", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"queue host did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None

@@ -221,7 +221,7 @@ class QueryService:
                 "overdue": count(d.status.in_(OPEN_STATUSES), d.due_at < iso(now)),
                 "supplement": count(d.status == Status.SUPPLEMENT_REQUESTED.value),
                 "result_ready": count(d.status == Status.RESULT_READY.value),
-                "conflicts": count(d.has_conflict.is_(True)),
+                "conflicts": count(d.has_conflict == 1),  # matches the partial index
             }
 
     def apology_reminders(self, within_working_days: int = 1, limit: int = 50) -> list[DossierRow]:

@@ -246,6 +246,7 @@ class ApplicantRepository:
         row = applicant_to_row(app, now)
         exists = self.conn.execute(select(s.applicants.c.id).where(s.applicants.c.id == app.id)).first()
         if exists:
+            row.pop("id")  # never rewrite the key: SQLite would re-check every referencing dossier
             self.conn.execute(update(s.applicants).where(s.applicants.c.id == app.id).values(**row))
         else:
             self.conn.execute(insert(s.applicants).values(**row))

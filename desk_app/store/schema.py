@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -130,6 +131,8 @@ dossiers = Table(
     Column("result_ready_at", String, nullable=True),
     Column("returned_at", String, nullable=True),
     Column("extra", JSON, nullable=False),
+    Index("ix_dossiers_applicant", "applicant_id"),
+    Index("ix_dossiers_conflict", "has_conflict", sqlite_where=text("has_conflict = 1")),
     Index("ix_dossiers_id_number", "applicant_id_number"),
     Index("ix_dossiers_phone", "applicant_phone"),
     Index("ix_dossiers_status_due", "status", "due_at"),

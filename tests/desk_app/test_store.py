@@ -126,3 +126,23 @@ def test_killed_mid_write_loses_nothing_committed(tmp_path: Path) -> None:
         assert uow.meta.get("half0") is None
         assert uow.conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     db.close()
+
+
+def test_returning_applicant_update_keeps_the_key_and_uses_indexes(app) -> None:  # type: ignore[no-untyped-def]
+    """Rewriting applicants.id made SQLite re-check every dossier (1 s at 1M dossiers)."""
+    from sqlalchemy import event
+
+    app.intake.receive("canbo1", birth_request())
+    seen: list[str] = []
+
+    @event.listens_for(app.station.db.engine, "before_cursor_execute")
+    def capture(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    app.intake.receive("canbo1", birth_request())  # same CCCD: a returning applicant
+    updates = [s for s in seen if s.startswith("UPDATE applicants")]
+    assert updates and all("SET id=" not in s.replace(" ", "") for s in updates)
+    with app.station.db.engine.connect() as conn:
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT 1 FROM dossiers WHERE applicant_id = 'x'"))
+    assert "ix_dossiers_applicant" in plan

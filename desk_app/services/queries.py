@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, column, func, literal_column, or_, select, table, text
 
 from desk_app.codes import CODE_RE
 from desk_app.domain.lifecycle import FINAL_STATUSES, Status
@@ -34,6 +34,8 @@ LIST_COLUMNS = (
     s.dossiers.c.officer,
     s.dossiers.c.has_conflict,
 )
+
+FTS = table("dossier_fts", column("rowid"))
 
 OPEN_STATUSES = [st.value for st in Status if st not in FINAL_STATUSES and st is not Status.RESULT_READY]
 _DIGITS = re.compile(r"^\+?[\d .\-]+$")
@@ -132,8 +134,13 @@ class QueryService:
 
     # ------------------------------------------------------------------ lists
     def _filtered(self, flt: DossierFilter, now: dt.datetime) -> Select[Any] | None:
-        stmt = select(*LIST_COLUMNS, text("dossiers.rowid AS rowid")).select_from(s.dossiers)
         kind, value = classify_search(flt.search)
+        source: Any = s.dossiers
+        if kind == "name":
+            # Drive name searches from the full-text index so "newest first" reads
+            # its doclist backwards and stops at the page size (see page()).
+            source = FTS.join(s.dossiers, literal_column("dossiers.rowid") == FTS.c.rowid)
+        stmt = select(*LIST_COLUMNS, text("dossiers.rowid AS rowid")).select_from(source)
         if kind == "code":
             stmt = stmt.where(s.dossiers.c.code == value)
         elif kind == "id":
@@ -144,9 +151,7 @@ class QueryService:
             query = fts_query(value)
             if not query:
                 return None
-            stmt = stmt.where(
-                text("dossiers.rowid IN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH :q)").bindparams(q=query)
-            )
+            stmt = stmt.where(text("dossier_fts MATCH :q").bindparams(q=query))
         if flt.statuses:
             stmt = stmt.where(s.dossiers.c.status.in_(flt.statuses))
         if flt.field:
@@ -173,6 +178,14 @@ class QueryService:
         stmt = self._filtered(flt, now)
         if stmt is None:
             return []
+        if classify_search(flt.search)[0] == "name":
+            # Name hits come newest-stored first: rowid order is insertion order,
+            # which for a station's own dossiers is the order they were received.
+            if after is not None:
+                stmt = stmt.where(text("dossier_fts.rowid < :rid").bindparams(rid=after[1]))
+            stmt = stmt.order_by(text("dossier_fts.rowid DESC")).limit(limit)
+            with self.station.uow(write=False) as uow:
+                return [_row(r) for r in uow.conn.execute(stmt)]
         if after is not None:
             recv, rowid = after
             stmt = stmt.where(

@@ -463,12 +463,12 @@ class OutboxRepository:
                                  r.last_error, bool(r.rejected)))
         return out
 
-    def pending_count(self) -> int:
-        return int(
-            self.conn.execute(
-                select(func.count()).select_from(s.outbox).where(s.outbox.c.rejected.is_(False))
-            ).scalar_one()
-        )
+    def pending_count(self, cap: int | None = None) -> int:
+        """Changes waiting for the server; ``cap`` bounds the work on a huge backlog."""
+        inner = select(s.outbox.c.seq).where(s.outbox.c.rejected.is_(False))
+        if cap is not None:
+            inner = inner.limit(cap)
+        return int(self.conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
 
     def rejected(self) -> list[Any]:
         return list(self.conn.execute(select(s.outbox).where(s.outbox.c.rejected.is_(True)).order_by(s.outbox.c.seq)))

@@ -146,3 +146,22 @@ def test_returning_applicant_update_keeps_the_key_and_uses_indexes(app) -> None:
         plan = " ".join(str(r) for r in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT 1 FROM dossiers WHERE applicant_id = 'x'"))
     assert "ix_dossiers_applicant" in plan
+
+
+def test_fast_head_check_agrees_with_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from desk_app.store.db import MIGRATIONS_DIR, script_heads
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert script_heads() == set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def test_outbox_pending_count_cap(app) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        app.intake.receive("canbo1", birth_request())
+    with app.station.uow(write=False) as uow:
+        assert uow.outbox.pending_count() == 3
+        assert uow.outbox.pending_count(cap=2) == 2

@@ -1,0 +1,148 @@
+"""Start the counter program: open the station, log in, show the counter window.
+
+``motcua run [--db PATH]`` and ``motcua run-demo`` call ``main``. With
+``demo=True`` the default data folder database is used unless a path is given;
+an empty database gets the demo unit, catalogue, accounts and 300 dossiers,
+and the login is pre-filled with the demo officer ``canbo1``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
+
+log = logging.getLogger("motcua.ui")
+
+DEMO_DOSSIERS = 300
+
+
+def qt_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("MotCua Desk")
+    app.setOrganizationName("MotCua")
+    return app
+
+
+def has_dossiers(app: Any) -> bool:
+    """True when at least one dossier exists (an indexed probe, not a count)."""
+    from sqlalchemy import select
+
+    from desk_app.store import schema as s
+
+    with app.station.uow(write=False) as uow:
+        return uow.conn.execute(select(s.dossiers.c.id).limit(1)).first() is not None
+
+
+def build_window(
+    app: Any, account: Any, *, start: bool = True, install_scanner: bool = True, devices: Any = None
+) -> Any:
+    """The counter window for a logged-in account (tests, screenshots and benchmarks use this)."""
+    from ui.main_window import CounterWindow
+
+    window = CounterWindow(app, account, install_scanner=install_scanner, devices=devices)
+    window.show()
+    if start:
+        window.start()
+    return window
+
+
+def main(db_path: str | Path | None = None, demo: bool = False) -> int:
+    from desk_app.bootstrap import open_station
+    from desk_app.config import default_db_path, setup_file_logging
+
+    try:
+        setup_file_logging()
+    except OSError:
+        log.warning("no log folder; logging to stderr only")
+    qapp = qt_app()
+    path = Path(db_path) if db_path else default_db_path()
+    try:
+        app = open_station(path)
+    except Exception as exc:  # noqa: BLE001 - unreadable / locked database: tell staff, do not crash
+        from ui.workers import describe_error
+
+        QMessageBox.critical(
+            None, "MotCua Desk", f"Không mở được cơ sở dữ liệu {path}:\n{describe_error(exc)}"
+        )
+        return 1
+    try:
+        if demo and not has_dossiers(app):
+            progress = QProgressDialog("Đang tạo dữ liệu mẫu (đơn vị, danh mục thủ tục, hồ sơ)…", "", 0, 0)
+            progress.setCancelButton(None)
+            progress.setWindowTitle("MotCua Desk")
+            progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+            progress.show()
+            qapp.processEvents()
+            from desk_app.cli_core import ensure_demo
+
+            ensure_demo(app, DEMO_DOSSIERS, quiet=True)
+            progress.close()
+        if not app.station.is_initialised:
+            QMessageBox.warning(
+                None,
+                "MotCua Desk",
+                "Trạm chưa được khởi tạo đơn vị. Hãy chạy lệnh “motcua init” "
+                "(hoặc “motcua run-demo” để dùng thử).",
+            )
+            return 1
+        from ui.login import LoginDialog
+
+        login = LoginDialog(
+            app,
+            username="canbo1" if demo else "",
+            password="canbo123" if demo else "",
+            hint="Dữ liệu mẫu – tài khoản: canbo1/canbo123, giamsat/giamsat123, admin/admin123"
+            if demo
+            else "",
+        )
+        if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
+            return 0
+        devices, role_windows = start_devices(app, demo)
+        window = build_window(app, login.account, devices=devices)
+        rc = qapp.exec()
+        window.shutdown()
+        stop_devices(devices, role_windows)
+        return int(rc)
+    finally:
+        app.close()
+
+
+def start_devices(app: Any, demo: bool) -> tuple[Any, list[Any]]:
+    """The station's devices and role windows (kiosk, TV) when that part is installed; else (None, [])."""
+    try:
+        from desk_app.roles import build_devices
+        from ui.roles import open_role_windows
+    except ImportError:
+        return None, []
+    try:
+        devices = build_devices(app, demo=demo)
+    except Exception:  # noqa: BLE001 - devices must not keep the counter from starting
+        log.exception("devices failed to start; the counter runs without them")
+        return None, []
+    try:
+        windows = open_role_windows(app, devices, devices.settings.roles)
+    except Exception:  # noqa: BLE001
+        log.exception("kiosk / TV windows failed to open")
+        windows = []
+    return devices, windows
+
+
+def stop_devices(devices: Any, windows: list[Any]) -> None:
+    if windows:
+        from ui.roles import close_role_windows
+
+        close_role_windows(windows)
+    if devices is not None:
+        devices.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(*(sys.argv[1:2] or [None])))

@@ -1,0 +1,945 @@
+"""Receiving a dossier (F2): procedure, applicant, components, fee, return, appointment.
+
+Built for the keyboard: the procedure search box takes the focus, ↑/↓ pick a
+result and Enter moves on to the applicant; every field validates as it is
+typed (messages in Vietnamese, shown once the field is complete or left);
+Space ticks a component; Ctrl+S / Ctrl+Enter saves. A returning applicant
+found by CCCD or phone fills the form. The appointment is recomputed live
+from the unit's working calendar (15:00 rule, holidays, make-up days).
+
+The save runs in a worker (``IntakeService.receive``); field errors from the
+service land under the fields.
+
+Signals:
+    saved(object, str): the Dossier recorded and the form to print
+        ("receipt", "supplement" or "refusal").
+    status(str): a Vietnamese line for the status bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app import geo
+from desk_app.domain.errors import InputErrors, ValidationError
+from desk_app.domain.lifecycle import EventKind
+from desk_app.domain.model import (
+    Channel,
+    FeeKind,
+    IdKind,
+    Procedure,
+    ReceivedComponent,
+    ReturnMethod,
+    TimeKind,
+    format_vnd,
+)
+from desk_app.services.intake import ApplicantInput, IntakeRequest, compute_fee
+from desk_app.textfold import fold
+from desk_app.validation import validate_email, validate_id, validate_name, validate_phone
+from ui.common import OK_STYLE, WEEKDAYS, ErrorLabel, PickerCombo, fmt_appointment, fmt_date, parse_date
+from ui.dossier_actions import ActionDialog
+from ui.workers import describe_error, run_op
+
+ID_KINDS = [
+    (IdKind.CCCD, "Căn cước / CCCD"),
+    (IdKind.CMND, "CMND (cũ)"),
+    (IdKind.PASSPORT, "Hộ chiếu"),
+    (IdKind.NONE, "Không có giấy tờ"),
+]
+FULL_LENGTH = {"id_number": 12, "phone": 10}
+
+
+class ProcedureSearch(QLineEdit):
+    """Search box that drives a result list with ↑/↓/Enter without leaving the box."""
+
+    def __init__(self, results: QListWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.results = results
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}[key]
+            row = min(max(self.results.currentRow() + step, 0), self.results.count() - 1)
+            self.results.setCurrentRow(row)
+            return
+        super().keyPressEvent(event)
+
+
+class ComponentTable(QTableWidget):
+    """Components with a tick box; Space ticks the current row."""
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Space and self.currentRow() >= 0:
+            item = self.item(self.currentRow(), 0)
+            item.setCheckState(
+                Qt.CheckState.Unchecked
+                if item.checkState() == Qt.CheckState.Checked
+                else Qt.CheckState.Checked
+            )
+            return
+        super().keyPressEvent(event)
+
+
+class IntakeForm(QWidget):
+    saved = Signal(object, str)
+    status = Signal(str)
+
+    def __init__(self, app: Any, actor: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.app = app
+        self.actor = actor
+        self.procedures: list[tuple[str, Procedure]] = []  # (folded search key, procedure)
+        self.procedure: Procedure | None = None
+        self.touched: set[str] = set()
+        self.ticket_id = ""
+        self._lookup_key = ""
+        self._incomplete: dict[str, Any] = {}
+        self.saving = False
+        self.setObjectName("intake_form")
+        self._build()
+        self._tick = QTimer(self)
+        self._tick.setInterval(30_000)  # the 15:00 rule depends on the time of day
+        self._tick.timeout.connect(self.update_appointment)
+        self._tick.start()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        body = QWidget()
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        columns = QHBoxLayout(body)
+        left = QVBoxLayout()
+        right = QVBoxLayout()
+        columns.addLayout(left, 5)
+        columns.addLayout(right, 4)
+
+        # -- procedure
+        box = QGroupBox("1. Thủ tục hành chính")
+        lay = QVBoxLayout(box)
+        self.proc_list = QListWidget()
+        self.proc_list.setObjectName("proc_list")
+        self.proc_list.setMaximumHeight(130)
+        self.proc_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.proc_search = ProcedureSearch(self.proc_list)
+        self.proc_search.setObjectName("proc_search")
+        self.proc_search.setPlaceholderText(
+            "Gõ tên hoặc mã thủ tục, không cần dấu (vd: khai sinh, chung thuc ban sao)…"
+        )
+        self.proc_search.setClearButtonEnabled(True)
+        self.proc_search.textChanged.connect(self._filter_procedures)
+        self.proc_search.returnPressed.connect(self._pick_current_procedure)
+        self.proc_list.itemActivated.connect(lambda _item: self._pick_current_procedure())
+        self.proc_list.itemClicked.connect(lambda _item: self._pick_current_procedure())
+        self.proc_info = QLabel("Chưa chọn thủ tục.")
+        self.proc_info.setObjectName("proc_info")
+        self.proc_info.setWordWrap(True)
+        self.proc_info.setTextFormat(Qt.TextFormat.RichText)
+        self.err_procedure = ErrorLabel("procedure")
+        lay.addWidget(self.proc_search)
+        lay.addWidget(self.proc_list)
+        lay.addWidget(self.proc_info)
+        lay.addWidget(self.err_procedure)
+        left.addWidget(box)
+
+        # -- applicant
+        box = QGroupBox("2. Người nộp hồ sơ")
+        grid = QGridLayout(box)
+        self.inputs: dict[str, QWidget] = {}
+        self.err: dict[str, ErrorLabel] = {}
+        row = 0
+
+        def add(name: str, label: str, widget: QWidget, col: int = 0, span: int = 1) -> None:
+            nonlocal row
+            widget.setObjectName(name)
+            self.inputs[name] = widget
+            err = ErrorLabel(name)
+            self.err[name] = err
+            lab = QLabel(label)
+            lab.setBuddy(widget)
+            grid.addWidget(lab, row, col * 2)
+            grid.addWidget(widget, row, col * 2 + 1, 1, span)
+            grid.addWidget(err, row + 1, col * 2 + 1, 1, span)
+
+        self.full_name = QLineEdit()
+        add("full_name", "&Họ và tên:", self.full_name, 0, 3)
+        row += 2
+        self.id_kind = QComboBox()
+        for kind, label in ID_KINDS:
+            self.id_kind.addItem(label, kind.value)
+        add("id_kind", "Giấy tờ:", self.id_kind)
+        self.id_number = QLineEdit()
+        self.id_number.setPlaceholderText("12 chữ số")
+        add("id_number", "Số &CCCD:", self.id_number, 1)
+        row += 2
+        self.birth_date = QLineEdit()
+        self.birth_date.setPlaceholderText("dd/mm/yyyy")
+        add("birth_date", "Ngày sinh:", self.birth_date)
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText("10 chữ số, bắt đầu bằng 0")
+        add("phone", "Điện &thoại:", self.phone, 1)
+        row += 2
+        self.email = QLineEdit()
+        add("email", "Thư điện tử:", self.email, 0, 3)
+        row += 2
+        self.province = PickerCombo("province", "Tỉnh / thành phố")
+        add("province", "Tỉnh/TP:", self.province)
+        self.commune = PickerCombo("commune", "Xã / phường / đặc khu")
+        add("commune", "Xã/phường:", self.commune, 1)
+        row += 2
+        self.street = QLineEdit()
+        self.street.setPlaceholderText("Số nhà, đường, thôn / xóm / ấp / tổ dân phố")
+        add("street", "Địa chỉ:", self.street, 0, 3)
+        row += 2
+        self.returning = QLabel("")
+        self.returning.setObjectName("returning_note")
+        self.returning.setStyleSheet(OK_STYLE)
+        self.returning.setWordWrap(True)
+        grid.addWidget(self.returning, row, 0, 1, 4)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        left.addWidget(box)
+
+        for name in ("full_name", "id_number", "birth_date", "phone", "email"):
+            edit = self.inputs[name]
+            assert isinstance(edit, QLineEdit)
+            edit.textChanged.connect(lambda _t, n=name: self.validate_field(n))
+            edit.editingFinished.connect(lambda n=name: self._touch(n))
+        self.id_kind.currentIndexChanged.connect(lambda _i: self.validate_field("id_number"))
+        self.province.picked.connect(self._province_changed)
+        self.id_number.editingFinished.connect(self._cccd_qr)
+
+        # -- components
+        box = QGroupBox("3. Thành phần hồ sơ (Space: đánh dấu đã nhận)")
+        lay = QVBoxLayout(box)
+        self.components = ComponentTable(0, 3)
+        self.components.setObjectName("components")
+        self.components.setHorizontalHeaderLabels(["Đã nhận", "Giấy tờ", "Số lượng yêu cầu"])
+        self.components.verticalHeader().hide()
+        self.components.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.components.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.components.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.components.setTabKeyNavigation(False)
+        header = self.components.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.components.setMinimumHeight(120)
+        self.components.itemChanged.connect(lambda _i: self._components_changed())
+        lay.addWidget(self.components)
+        buttons = QHBoxLayout()
+        self.all_received = QPushButton("Đã nhận đủ (Ctrl+D)")
+        self.all_received.setObjectName("all_received")
+        self.all_received.clicked.connect(self.mark_all_received)
+        buttons.addWidget(self.all_received)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.missing_label = QLabel("")
+        self.missing_label.setObjectName("missing_label")
+        self.missing_label.setWordWrap(True)
+        self.missing_label.setStyleSheet("color: #8a6d00;")
+        lay.addWidget(self.missing_label)
+        self.err_components = ErrorLabel("components")
+        lay.addWidget(self.err_components)
+        right.addWidget(box)
+
+        # -- fee, channel, return
+        box = QGroupBox("4. Lệ phí, cách nhận và trả kết quả")
+        grid = QGridLayout(box)
+        self.sets = QSpinBox()
+        self.sets.setObjectName("sets")
+        self.sets.setRange(1, 99)
+        self.copies = QSpinBox()
+        self.copies.setObjectName("copies")
+        self.copies.setRange(1, 999)
+        self.pages = QSpinBox()
+        self.pages.setObjectName("pages")
+        self.pages.setRange(1, 9999)
+        self.copies_label = QLabel("Số bản:")
+        self.pages_label = QLabel("Số trang mỗi bản:")
+        self.fee_label = QLabel("Lệ phí: —")
+        self.fee_label.setObjectName("fee_label")
+        for spin in (self.copies, self.pages):
+            spin.valueChanged.connect(lambda _v: self.update_fee())
+        self.channel = QComboBox()
+        self.channel.setObjectName("channel")
+        for ch in Channel:
+            self.channel.addItem(ch.label, ch.value)
+        self.return_method = QComboBox()
+        self.return_method.setObjectName("return_method")
+        for m in (ReturnMethod.DESK, ReturnMethod.POST):
+            self.return_method.addItem(m.label, m.value)
+        self.return_address = QLineEdit()
+        self.return_address.setObjectName("return_address")
+        self.return_address.setPlaceholderText("Địa chỉ nhận kết quả qua bưu chính")
+        self.return_method.currentIndexChanged.connect(self._return_changed)
+        self.err_return_address = ErrorLabel("return_address")
+        self.note = QLineEdit()
+        self.note.setObjectName("note")
+        grid.addWidget(QLabel("Số bộ hồ sơ:"), 0, 0)
+        grid.addWidget(self.sets, 0, 1)
+        grid.addWidget(self.copies_label, 1, 0)
+        grid.addWidget(self.copies, 1, 1)
+        grid.addWidget(self.pages_label, 2, 0)
+        grid.addWidget(self.pages, 2, 1)
+        grid.addWidget(self.fee_label, 3, 0, 1, 2)
+        grid.addWidget(QLabel("Hình thức nộp:"), 4, 0)
+        grid.addWidget(self.channel, 4, 1)
+        grid.addWidget(QLabel("Trả kết quả:"), 5, 0)
+        grid.addWidget(self.return_method, 5, 1)
+        grid.addWidget(self.return_address, 6, 0, 1, 2)
+        grid.addWidget(self.err_return_address, 7, 0, 1, 2)
+        grid.addWidget(QLabel("Ghi chú:"), 8, 0)
+        grid.addWidget(self.note, 8, 1)
+        grid.setColumnStretch(1, 1)
+        right.addWidget(box)
+
+        # -- appointment
+        box = QGroupBox("5. Hẹn trả kết quả")
+        lay = QVBoxLayout(box)
+        self.appointment = QLabel("—")
+        self.appointment.setObjectName("appointment")
+        font = QFont(self.appointment.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.appointment.setFont(font)
+        self.appointment.setStyleSheet("color: #0d47a1;")
+        self.appointment_why = QLabel("")
+        self.appointment_why.setObjectName("appointment_why")
+        self.appointment_why.setWordWrap(True)
+        lay.addWidget(self.appointment)
+        lay.addWidget(self.appointment_why)
+        right.addWidget(box)
+        right.addStretch(1)
+        left.addStretch(1)
+
+        # -- action bar
+        bar = QHBoxLayout()
+        self.general = ErrorLabel("general")
+        self.save_button = QPushButton("Lưu và in giấy tiếp nhận (Ctrl+S)")
+        self.save_button.setObjectName("save")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.supplement_button = QPushButton("Thiếu giấy tờ: yêu cầu bổ sung (Ctrl+B)")
+        self.supplement_button.setObjectName("intake_supplement")
+        self.supplement_button.clicked.connect(self.request_supplement)
+        self.refuse_button = QPushButton("Từ chối tiếp nhận (Ctrl+R)")
+        self.refuse_button.setObjectName("intake_refuse")
+        self.refuse_button.clicked.connect(self.refuse)
+        self.clear_button = QPushButton("Hồ sơ mới (Ctrl+N)")
+        self.clear_button.setObjectName("intake_clear")
+        self.clear_button.clicked.connect(self.clear)
+        self.last_saved = QLabel("")
+        self.last_saved.setObjectName("last_saved")
+        self.last_saved.setStyleSheet(OK_STYLE)
+        self.last_saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.general)
+        outer.addWidget(self.last_saved)
+        bar.addWidget(self.clear_button)
+        bar.addStretch(1)
+        bar.addWidget(self.refuse_button)
+        bar.addWidget(self.supplement_button)
+        bar.addWidget(self.save_button)
+        outer.addLayout(bar)
+
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for seq, slot in (
+            ("Ctrl+S", self.save),
+            ("Ctrl+Return", self.save),
+            ("Ctrl+Enter", self.save),
+            ("Ctrl+B", self.request_supplement),
+            ("Ctrl+R", self.refuse),
+            ("Ctrl+N", self.clear),
+            ("Ctrl+D", self.mark_all_received),
+        ):
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.setContext(ctx)
+            sc.activated.connect(slot)
+
+        # Tab order: search → applicant fields → components → fee → return → save
+        order = [
+            self.proc_search,
+            self.full_name,
+            self.id_kind,
+            self.id_number,
+            self.birth_date,
+            self.phone,
+            self.email,
+            self.province,
+            self.commune,
+            self.street,
+            self.components,
+            self.all_received,
+            self.sets,
+            self.copies,
+            self.pages,
+            self.channel,
+            self.return_method,
+            self.return_address,
+            self.note,
+            self.save_button,
+            self.supplement_button,
+            self.refuse_button,
+            self.clear_button,
+        ]
+        for a, b in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+        self._fee_visibility()
+
+    def start(self) -> None:
+        """Load the catalogue and the province list in workers (not during start-up)."""
+        self._load_procedures()
+        run_op(geo.provinces, self._provinces_loaded, owner=self)
+
+    def _provinces_loaded(self, provinces: list[tuple[str, str]]) -> None:
+        code = self.province.code()
+        self.province.set_items(provinces)
+        if code:
+            self.province.set_code(code)
+
+    # ------------------------------------------------------------------ procedures
+    def _load_procedures(self) -> None:
+        def load() -> list[Procedure]:
+            with self.app.station.uow(write=False) as uow:
+                return list(uow.procedures.all())
+
+        run_op(load, self._procedures_loaded, lambda exc: self.status.emit(describe_error(exc)), owner=self)
+
+    def _procedures_loaded(self, procs: list[Procedure]) -> None:
+        self.procedures = [(fold(f"{p.code} {p.name} {p.field}"), p) for p in procs]
+        self._filter_procedures(self.proc_search.text())
+
+    def _filter_procedures(self, text: str) -> None:
+        words = fold(text).split()
+        self.proc_list.clear()
+        shown = 0
+        for key, proc in self.procedures:
+            if all(w in key for w in words):
+                item = QListWidgetItem(f"{proc.name}  ·  {proc.field}  ·  {proc.code}")
+                item.setData(Qt.ItemDataRole.UserRole, proc.code)
+                self.proc_list.addItem(item)
+                shown += 1
+                if shown >= 50:
+                    break
+        if self.proc_list.count():
+            self.proc_list.setCurrentRow(0)
+
+    def _pick_current_procedure(self) -> None:
+        item = self.proc_list.currentItem()
+        if item is None:
+            self.err_procedure.show_error("Không tìm thấy thủ tục phù hợp; thử gõ từ khác hoặc mã thủ tục.")
+            return
+        code = item.data(Qt.ItemDataRole.UserRole)
+        self.set_procedure(code)
+        self.full_name.setFocus()
+
+    def set_procedure(self, code: str) -> None:
+        proc = next((p for _k, p in self.procedures if p.code == code), None)
+        if proc is None:
+            return
+        self.procedure = proc
+        self.err_procedure.show_error("")
+        self.proc_info.setText(
+            f"<b>{proc.name}</b><br>Mã: {proc.code} · Lĩnh vực: {proc.field}<br>"
+            f"Thời hạn giải quyết: {proc.time.label} · Lệ phí: {proc.fee.label}"
+            + (f"<br>Kết quả: {proc.result}" if proc.result else "")
+        )
+        self.components.blockSignals(True)
+        self.components.setRowCount(0)
+        for comp in proc.components:
+            row = self.components.rowCount()
+            self.components.insertRow(row)
+            tick = QTableWidgetItem()
+            tick.setFlags(
+                Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            tick.setCheckState(Qt.CheckState.Unchecked)
+            tick.setData(Qt.ItemDataRole.UserRole, comp.key)
+            self.components.setItem(row, 0, tick)
+            if comp.alternatives:
+                combo = QComboBox()
+                combo.addItems([comp.name, *comp.alternatives])
+                combo.setToolTip("Giấy tờ thay thế được chấp nhận")
+                combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+                self.components.setItem(row, 1, QTableWidgetItem(comp.display_name))
+                self.components.setCellWidget(row, 1, combo)
+            else:
+                self.components.setItem(
+                    row, 1, QTableWidgetItem(comp.name + ("" if comp.required else " (nếu có)"))
+                )
+            self.components.setItem(row, 2, QTableWidgetItem(comp.counts_label))
+        self.components.blockSignals(False)
+        if self.components.rowCount():
+            self.components.setCurrentCell(0, 0)
+        self._fee_visibility()
+        self.update_fee()
+        self._components_changed()
+        self.update_appointment()
+
+    # ------------------------------------------------------------------ validation as you type
+    def _touch(self, name: str) -> None:
+        self.touched.add(name)
+        self.validate_field(name)
+        if name in ("id_number", "phone"):
+            self.lookup_applicant()
+
+    def _field_error(self, name: str) -> str:
+        text = self._text(name)
+        try:
+            if name == "full_name":
+                validate_name(text)
+            elif name == "id_number":
+                kind = IdKind(self.id_kind.currentData())
+                if kind is not IdKind.NONE or text.strip():
+                    birth = self._birth_date_or_none()
+                    validate_id(kind, text, birth.year if birth else None)
+            elif name == "birth_date":
+                parse_date(text)
+            elif name == "phone" and text.strip():
+                validate_phone(text)
+            elif name == "email" and text.strip():
+                validate_email(text)
+        except ValidationError as exc:
+            return str(exc)
+        except ValueError:
+            return "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 17/05/1990."
+        return ""
+
+    def _complete(self, name: str) -> bool:
+        digits = sum(ch.isdigit() for ch in self._text(name))
+        return name in FULL_LENGTH and digits >= FULL_LENGTH[name]
+
+    def validate_field(self, name: str) -> str:
+        message = self._field_error(name)
+        visible = name in self.touched or self._complete(name) or not message
+        self.err[name].show_error(message if visible else "")
+        if name == "birth_date" and "id_number" in self.touched:
+            self.validate_field("id_number")
+        if not message and self._complete(name):
+            self.lookup_applicant()
+        return message
+
+    def _text(self, name: str) -> str:
+        widget = self.inputs[name]
+        return widget.text() if isinstance(widget, QLineEdit) else ""
+
+    def _birth_date_or_none(self) -> dt.date | None:
+        try:
+            return parse_date(self.birth_date.text())
+        except ValueError:
+            return None
+
+    def _province_changed(self, code: str) -> None:
+        self.commune.set_items(geo.communes(code) if code else [])
+
+    def _cccd_qr(self) -> None:
+        """A CCCD chip card's QR scanned into the CCCD field: 'id|cmnd|name|ddmmyyyy|sex|address|issued'."""
+        text = self.id_number.text()
+        if "|" not in text:
+            return
+        parts = text.split("|")
+        self.id_number.setText(parts[0].strip())
+        if len(parts) > 2 and parts[2].strip():
+            self.full_name.setText(parts[2].strip())
+        if len(parts) > 3 and len(parts[3].strip()) == 8:
+            d = parts[3].strip()
+            self.birth_date.setText(f"{d[:2]}/{d[2:4]}/{d[4:]}")
+        if len(parts) > 5 and parts[5].strip() and not self.street.text():
+            self.street.setText(parts[5].strip())
+
+    # ------------------------------------------------------------------ returning applicant
+    def lookup_applicant(self) -> None:
+        id_number = self._text("id_number").strip() if not self._field_error("id_number") else ""
+        phone = self._text("phone").strip() if not self._field_error("phone") else ""
+        if id_number and IdKind(self.id_kind.currentData()) is IdKind.CCCD:
+            id_number = "".join(ch for ch in id_number if ch.isdigit())
+        if phone:
+            phone = validate_phone(phone)
+        key = f"{id_number}|{phone}"
+        if not (id_number or phone) or key == self._lookup_key:
+            return
+        self._lookup_key = key
+
+        def find() -> Any:
+            with self.app.station.uow(write=False) as uow:
+                return uow.applicants.find(id_number, phone)
+
+        run_op(find, lambda found: self._fill_applicant(found, key), owner=self)
+
+    def _fill_applicant(self, found: Any, key: str) -> None:
+        if found is None or key != self._lookup_key:
+            return
+        self.fill_applicant(found)
+        self.returning.setText(
+            f"Công dân đã từng nộp hồ sơ: đã điền sẵn thông tin của {found.full_name} "
+            "(kiểm tra và sửa nếu có thay đổi)."
+        )
+
+    def fill_applicant(self, applicant: Any) -> None:
+        self.full_name.setText(applicant.full_name)
+        self.id_kind.setCurrentIndex(max(self.id_kind.findData(applicant.id_kind.value), 0))
+        if applicant.id_number and self.id_number.text() != applicant.id_number:
+            self.id_number.setText(applicant.id_number)
+        if applicant.birth_date:
+            self.birth_date.setText(fmt_date(applicant.birth_date))
+        if applicant.phone and self.phone.text() != applicant.phone:
+            self.phone.setText(applicant.phone)
+        self.email.setText(applicant.email)
+        addr = applicant.address
+        if addr.province_code:
+            self.province.set_code(addr.province_code)
+            self._province_changed(addr.province_code)
+        if addr.commune_code:
+            self.commune.set_code(addr.commune_code)
+        self.street.setText(addr.street)
+
+    # ------------------------------------------------------------------ components, fee, appointment
+    def received_components(self) -> list[ReceivedComponent]:
+        out = []
+        if self.procedure is None:
+            return out
+        for row in range(self.components.rowCount()):
+            tick = self.components.item(row, 0)
+            if tick.checkState() != Qt.CheckState.Checked:
+                continue
+            comp = self.procedure.component(tick.data(Qt.ItemDataRole.UserRole))
+            combo = self.components.cellWidget(row, 1)
+            name = combo.currentText() if isinstance(combo, QComboBox) else comp.name
+            originals = comp.originals
+            if comp.originals + comp.certified_copies + comp.photocopies == 0:
+                originals = 1  # "xuất trình": shown and handed back, counts as received
+            out.append(ReceivedComponent(comp.key, name, originals, comp.certified_copies, comp.photocopies))
+        return out
+
+    def missing_names(self) -> list[str]:
+        if self.procedure is None:
+            return []
+        got = {c.key for c in self.received_components()}
+        return [c.display_name for c in self.procedure.components if c.required and c.key not in got]
+
+    def mark_all_received(self) -> None:
+        for row in range(self.components.rowCount()):
+            self.components.item(row, 0).setCheckState(Qt.CheckState.Checked)
+
+    def _components_changed(self) -> None:
+        missing = self.missing_names()
+        self.missing_label.setText("Còn thiếu: " + "; ".join(missing) if missing else "")
+        if not missing:
+            self.err_components.show_error("")
+
+    def _fee_visibility(self) -> None:
+        kind = self.procedure.fee.kind if self.procedure else FeeKind.FREE
+        copies = kind in (FeeKind.PER_COPY, FeeKind.PER_PAGE)
+        self.copies.setVisible(copies)
+        self.copies_label.setVisible(copies)
+        self.pages.setVisible(kind is FeeKind.PER_PAGE)
+        self.pages_label.setVisible(kind is FeeKind.PER_PAGE)
+
+    def fee(self) -> int:
+        if self.procedure is None:
+            return 0
+        return compute_fee(self.procedure, self.copies.value(), self.pages.value())
+
+    def update_fee(self) -> None:
+        if self.procedure is None:
+            self.fee_label.setText("Lệ phí: —")
+            return
+        amount = self.fee()
+        self.fee_label.setText(f"Lệ phí: <b>{format_vnd(amount)}</b>" if amount else "Lệ phí: không thu")
+
+    def update_appointment(self) -> None:
+        if self.procedure is None:
+            self.appointment.setText("—")
+            self.appointment_why.setText("Chọn thủ tục để xem ngày hẹn trả kết quả.")
+            return
+        now = self.app.station.now()
+        cal = self.app.station.calendar
+        due = self.app.intake.preview_due(self.procedure, now)
+        self.appointment.setText(fmt_appointment(due))
+        notes = [f"Thời hạn: {self.procedure.time.label}, tính từ {now:%H:%M %d/%m/%Y}."]
+        cutoff = self.app.station.unit.hours.same_day_cutoff
+        if (
+            self.procedure.time.kind is TimeKind.SAME_DAY
+            and cal.is_after_cutoff(now)
+            and cal.is_working_day(now.date())
+        ):
+            notes.append(f"Tiếp nhận sau {cutoff}: hẹn trả vào ngày làm việc tiếp theo.")
+        if not cal.is_working_day(now.date()):
+            notes.append("Hôm nay không phải ngày làm việc: thời hạn tính từ ngày làm việc tiếp theo.")
+        skipped = []
+        day = now.date() + dt.timedelta(days=1)
+        while day < due.date():
+            if not cal.is_working_day(day):
+                name = cal.holiday_name(day)
+                skipped.append(f"{WEEKDAYS[day.weekday()]} {day:%d/%m}" + (f" ({name})" if name else ""))
+            day += dt.timedelta(days=1)
+        if skipped:
+            notes.append("Không tính ngày nghỉ: " + ", ".join(skipped) + ".")
+        self.appointment_why.setText(" ".join(notes))
+
+    def _return_changed(self) -> None:
+        post = self.return_method.currentData() == ReturnMethod.POST.value
+        self.return_address.setEnabled(post)
+        if post and not self.return_address.text().strip():
+            self.return_address.setText(self._address_text())
+
+    def _address_text(self) -> str:
+        prov = self.province.code()
+        parts = [
+            self.street.text().strip(),
+            self.commune.name(),
+            geo.province_full_name(prov) or "" if prov else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
+    # ------------------------------------------------------------------ build, save
+    def build_request(self) -> IntakeRequest:
+        prov = self.province.code()
+        try:
+            birth = parse_date(self.birth_date.text())
+        except ValueError:
+            birth = None
+        applicant = ApplicantInput(
+            full_name=self.full_name.text(),
+            id_kind=IdKind(self.id_kind.currentData()),
+            id_number=self.id_number.text(),
+            birth_date=birth,
+            phone=self.phone.text(),
+            email=self.email.text(),
+            street=self.street.text(),
+            commune_code=self.commune.code(),
+            commune_name=self.commune.name(),
+            province_code=prov,
+            province_name=(geo.province_full_name(prov) or "") if prov else "",
+        )
+        fee_kind = self.procedure.fee.kind if self.procedure else FeeKind.FREE
+        return IntakeRequest(
+            procedure_code=self.procedure.code if self.procedure else "",
+            applicant=applicant,
+            components=self.received_components(),
+            sets=self.sets.value(),
+            channel=Channel(self.channel.currentData()),
+            return_method=ReturnMethod(self.return_method.currentData()),
+            return_address=self.return_address.text() if self.return_address.isEnabled() else "",
+            copies=self.copies.value() if fee_kind in (FeeKind.PER_COPY, FeeKind.PER_PAGE) else 1,
+            pages=self.pages.value() if fee_kind is FeeKind.PER_PAGE else 1,
+            ticket_id=self.ticket_id,
+            note=self.note.text(),
+            **self._incomplete,
+        )
+
+    def _local_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.procedure is None:
+            errors["procedure"] = "Chưa chọn thủ tục hành chính."
+        for name in ("full_name", "id_number", "birth_date", "phone", "email"):
+            message = self._field_error(name)
+            if message:
+                errors[name] = message
+        return errors
+
+    def save(self) -> None:
+        if self.saving:
+            return
+        self._incomplete = {}
+        self._submit()
+
+    def _submit(self) -> None:
+        self.touched.update(("full_name", "id_number", "birth_date", "phone", "email"))
+        errors = self._local_errors()
+        if errors:
+            self.show_errors(errors)
+            self._incomplete = {}
+            return
+        request = self.build_request()
+        form = {"supplement": "supplement", "refuse": "refusal"}.get(request.incomplete_action, "receipt")
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.general.show_error("")
+        self.status.emit("Đang lưu hồ sơ…")
+        actor = self.actor
+        run_op(
+            lambda: self.app.intake.receive(actor, request),
+            lambda dossier: self._saved(dossier, form),
+            self._save_failed,
+            owner=self,
+        )
+
+    def _saved(self, dossier: Any, form: str) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self._incomplete = {}
+        self.last_saved.setText(
+            f"Đã tiếp nhận hồ sơ {dossier.code} – {dossier.applicant.full_name} – "
+            f"hẹn trả {fmt_appointment(dossier.due_at)}"
+        )
+        self.clear(keep_message=True)
+        self.saved.emit(dossier, form)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self._incomplete = {}
+        if isinstance(exc, InputErrors):
+            self.show_errors(exc.errors)
+        else:
+            self.general.show_error(describe_error(exc))
+        self.status.emit("Chưa lưu được hồ sơ: kiểm tra các ô báo lỗi.")
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, label in self.err.items():
+            label.show_error(errors.get(name, ""))
+        self.err_procedure.show_error(errors.get("procedure", ""))
+        self.err_components.show_error(errors.get("components", ""))
+        self.err_return_address.show_error(errors.get("return_address", ""))
+        known = set(self.err) | {"procedure", "components", "return_address"}
+        rest = [msg for key, msg in errors.items() if key not in known]
+        self.general.show_error("\n".join(rest))
+        focus_order = [
+            "procedure",
+            "full_name",
+            "id_number",
+            "birth_date",
+            "phone",
+            "email",
+            "components",
+            "return_address",
+        ]
+        for name in focus_order:
+            if name in errors:
+                widget = {
+                    "procedure": self.proc_search,
+                    "components": self.components,
+                    "return_address": self.return_address,
+                }.get(name) or self.inputs[name]
+                widget.setFocus()
+                break
+
+    # ------------------------------------------------------------------ incomplete dossiers
+    def request_supplement(self) -> None:
+        if self.procedure is None:
+            self.show_errors({"procedure": "Chưa chọn thủ tục hành chính."})
+            return
+        got = {c.key for c in self.received_components()}
+        missing = {c.key for c in self.procedure.components if c.required and c.key not in got}
+        dialog = ActionDialog(
+            self.app,
+            self.actor,
+            EventKind.SUPPLEMENT_REQUESTED,
+            procedure=self.procedure,
+            commit=False,
+            preselect_missing=missing,
+            parent=self,
+        )
+        dialog.accepted.connect(
+            lambda: self._incomplete_chosen(
+                {"incomplete_action": "supplement", "missing": dialog.data()["missing"]}
+            )
+        )
+        self.dialog = dialog
+        dialog.open()
+
+    def refuse(self) -> None:
+        dialog = ActionDialog(
+            self.app, self.actor, EventKind.REFUSED, procedure=self.procedure, commit=False, parent=self
+        )
+        dialog.setWindowTitle("Từ chối tiếp nhận hồ sơ (Mẫu 03)")
+        dialog.accepted.connect(
+            lambda: self._incomplete_chosen(
+                {"incomplete_action": "refuse", "refusal_reason": dialog.data()["reason"]}
+            )
+        )
+        self.dialog = dialog
+        dialog.open()
+
+    def _incomplete_chosen(self, values: dict[str, Any]) -> None:
+        self._incomplete = values
+        self._submit()
+
+    # ------------------------------------------------------------------ reset, queue
+    def clear(self, keep_message: bool = False) -> None:
+        for edit in (
+            self.full_name,
+            self.id_number,
+            self.birth_date,
+            self.phone,
+            self.email,
+            self.street,
+            self.return_address,
+            self.note,
+        ):
+            edit.clear()
+        self.id_kind.setCurrentIndex(0)
+        self.province.set_code("")
+        self.commune.set_items([])
+        self.touched.clear()
+        for label in (
+            *self.err.values(),
+            self.err_procedure,
+            self.err_components,
+            self.err_return_address,
+            self.general,
+        ):
+            label.show_error("")
+        self.returning.setText("")
+        self._lookup_key = ""
+        self.ticket_id = ""
+        self.procedure = None
+        self.proc_info.setText("Chưa chọn thủ tục.")
+        self.components.setRowCount(0)
+        self.missing_label.setText("")
+        for spin in (self.sets, self.copies, self.pages):
+            spin.setValue(1)
+        self.channel.setCurrentIndex(0)
+        self.return_method.setCurrentIndex(0)
+        self.return_address.setEnabled(False)
+        self._fee_visibility()
+        self.update_fee()
+        self.update_appointment()
+        if not keep_message:
+            self.last_saved.setText("")
+        self.proc_search.clear()
+        self.proc_search.setFocus()
+
+    def prefill_from_ticket(self, data: dict[str, Any]) -> None:
+        """Start a dossier from a called queue ticket (keys the queue panel may send)."""
+        self.clear()
+        self.ticket_id = str(data.get("ticket_id") or data.get("id") or "")
+        if data.get("procedure_code"):
+            self.set_procedure(str(data["procedure_code"]))
+        for key in ("full_name", "id_number", "phone"):
+            if data.get(key):
+                widget = self.inputs[key]
+                assert isinstance(widget, QLineEdit)
+                widget.setText(str(data[key]))
+        label = data.get("label") or data.get("number")
+        if label:
+            self.status.emit(f"Đang tiếp nhận cho số thứ tự {label}.")

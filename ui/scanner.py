@@ -1,0 +1,112 @@
+"""Barcode scanners that act as keyboards: tell a scan from typing, anywhere in the window.
+
+A scanner types the whole code within a few milliseconds and ends with Enter;
+people type at 100–300 ms a key. ``ScanDetector`` is an application-level
+event filter that keeps the characters of the current *burst* (keys less than
+``gap_ms`` apart). On Enter ending a burst of at least ``min_length``
+characters:
+
+* a dossier code (``ddd.dd.dd.Hdd-yymmdd-NNNN``) is a scan: the Enter is
+  swallowed, the code is removed again from the line edit it landed in, and
+  ``codeScanned(code)`` fires;
+* anything else typed into a text field is left alone (it may be a CCCD QR
+  scanned into the CCCD field), unless it starts like a dossier code;
+* anything else with focus outside a text field is a foreign barcode:
+  ``foreignScanned(text, message)`` fires with a Vietnamese explanation.
+
+Signals:
+    codeScanned(str): a valid dossier code was scanned.
+    foreignScanned(str, str): text scanned, Vietnamese message.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+
+from desk_app.codes import parse_code
+from desk_app.domain.errors import ValidationError
+
+CODE_PREFIX_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}", re.IGNORECASE)
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class ScanDetector(QObject):
+    codeScanned = Signal(str)
+    foreignScanned = Signal(str, str)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        gap_ms: float = 30.0,
+        min_length: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        super().__init__(parent)
+        self.gap = gap_ms / 1000.0
+        self.min_length = min_length
+        self.clock = clock
+        self.enabled = True
+        self._buffer = ""
+        self._last = -1.0
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if not self.enabled or event.type() != QEvent.Type.KeyPress:
+            return False
+        if not isinstance(obj, QWidget):
+            return False  # the QWindow stage of a real key press; the widget stage follows
+        focus = QApplication.focusWidget()
+        if focus is not None and obj is not focus:
+            return False  # the same event propagating to a parent: count it once
+        assert isinstance(event, QKeyEvent)
+        now = self.clock()
+        quick = self._last >= 0 and (now - self._last) <= self.gap
+        self._last = now
+        if event.key() in _ENTER:
+            burst, self._buffer = self._buffer, ""
+            if quick and len(burst) >= self.min_length:
+                return self._on_burst(burst, obj)
+            return False
+        text = event.text()
+        if text and text.isprintable():
+            self._buffer = self._buffer + text if quick else text
+        elif event.key() not in (Qt.Key.Key_Shift, Qt.Key.Key_unknown):
+            self._buffer = ""
+        return False
+
+    def _on_burst(self, burst: str, target: QObject) -> bool:
+        text = burst.strip()
+        editable = isinstance(target, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
+        try:
+            code = parse_code(text)
+        except ValidationError as exc:
+            if editable and not CODE_PREFIX_RE.match(text):
+                return False  # typed / scanned data for that field
+            _strip_tail(target, burst)
+            message = (
+                str(exc)
+                if CODE_PREFIX_RE.match(text)
+                else (
+                    f"Mã vừa quét “{text}” không phải mã hồ sơ của hệ thống Một cửa (mã hồ sơ có dạng "
+                    "ddd.dd.dd.Hdd-yymmdd-NNNN, in trên Giấy tiếp nhận hồ sơ)."
+                )
+            )
+            self.foreignScanned.emit(text, message)
+            return True
+        _strip_tail(target, burst)
+        self.codeScanned.emit(str(code))
+        return True
+
+
+def _strip_tail(target: QObject, burst: str) -> None:
+    """Undo the scanned characters that landed in a line edit."""
+    if isinstance(target, QLineEdit) and not target.isReadOnly():
+        current = target.text()
+        if current.endswith(burst):
+            target.setText(current[: -len(burst)])

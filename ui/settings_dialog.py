@@ -1,0 +1,421 @@
+"""Settings (supervisor / admin only): unit, counters, hours and calendar, printers, ports, server.
+
+Unit data goes through ``Station.set_unit``; calendar overrides through
+``uow.calendar.set`` + ``Station.invalidate_calendar``; everything else is
+stored as JSON under ``settings.<name>`` in the station's meta table (the sync
+and device engineers read the same keys). Enrolment itself comes later: the
+server address and code are only stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.errors import DomainError, ValidationError
+from desk_app.domain.model import FormSet, UnitLevel, WorkingHours
+from ui.common import ErrorLabel, fmt_date
+from ui.dossier_actions import DEFAULT_SECTIONS
+from ui.workers import describe_error
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+BAUDS = ["9600", "19200", "38400", "57600", "115200"]
+
+
+def system_printers() -> list[str]:
+    from PySide6.QtPrintSupport import QPrinterInfo
+
+    return list(QPrinterInfo.availablePrinterNames())
+
+
+def serial_ports() -> list[tuple[str, str]]:
+    try:
+        from serial.tools import list_ports
+    except ImportError:
+        return []
+    return [(p.device, p.description or "") for p in list_ports.comports()]
+
+
+def _port_value(combo: QComboBox) -> str:
+    """The chosen device ('' for "not used"); a typed port name such as COM7 is kept as typed."""
+    idx = combo.currentIndex()
+    text = combo.currentText().strip()
+    if idx >= 0 and text == combo.itemText(idx):
+        return str(combo.itemData(idx) or "")
+    return text
+
+
+def load_settings(app: Any) -> dict[str, Any]:
+    keys = ("counters", "counter_no", "printers", "serial", "server", "sections")
+    with app.station.uow(write=False) as uow:
+        return {k: uow.meta.get_json(f"settings.{k}", None) for k in keys}
+
+
+class SettingsDialog(QDialog):
+    """Signals:
+    saved(): settings were written (the window refreshes its header and status strip).
+    """
+
+    saved = Signal()
+
+    def __init__(self, app: Any, account: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.app = app
+        self.account = account
+        self.setObjectName("settings_dialog")
+        self.setWindowTitle("Cài đặt trạm")
+        self.resize(760, 560)
+        self.values = load_settings(app)
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs)
+        self._unit_tab()
+        self._counters_tab()
+        self._calendar_tab()
+        self._devices_tab()
+        self._server_tab()
+        self.error = ErrorLabel("settings")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox()
+        ok = buttons.addButton("Lưu cài đặt", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("settings_save")
+        buttons.addButton("Đóng (Esc)", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    # ------------------------------------------------------------------ tabs
+    def _unit_tab(self) -> None:
+        unit = self.app.station.unit
+        page = QWidget()
+        form = QFormLayout(page)
+        self.unit_code = QLineEdit(unit.code)
+        self.unit_code.setReadOnly(True)
+        self.unit_code.setToolTip(
+            "Mã định danh điện tử của cơ quan; đổi bằng lệnh “motcua init” khi cài đặt lại."
+        )
+        self.unit_name = QLineEdit(unit.name)
+        self.unit_name.setObjectName("unit_name")
+        self.parent_name = QLineEdit(unit.parent_name)
+        self.place = QLineEdit(unit.place)
+        self.address = QLineEdit(unit.address)
+        self.unit_phone = QLineEdit(unit.phone)
+        self.level = QComboBox()
+        for lv in UnitLevel:
+            self.level.addItem(lv.label, lv.value)
+        self.level.setCurrentIndex(self.level.findData(unit.level.value))
+        self.form_set = QComboBox()
+        self.form_set.addItem("Thông tư 03/2025/TT-VPCP (mặc định)", FormSet.TT03_2025.value)
+        self.form_set.addItem("Thông tư 01/2018/TT-VPCP (cũ)", FormSet.TT01_2018.value)
+        self.form_set.setCurrentIndex(self.form_set.findData(unit.form_set.value))
+        self.lookup_url = QLineEdit(unit.lookup_base_url)
+        form.addRow("Mã định danh cơ quan:", self.unit_code)
+        form.addRow("Tên đơn vị:", self.unit_name)
+        form.addRow("Cơ quan chủ quản (in trên mẫu):", self.parent_name)
+        form.addRow("Địa danh (ghi trước ngày tháng):", self.place)
+        form.addRow("Địa chỉ:", self.address)
+        form.addRow("Điện thoại:", self.unit_phone)
+        form.addRow("Cấp:", self.level)
+        form.addRow("Bộ biểu mẫu:", self.form_set)
+        form.addRow("Trang tra cứu hồ sơ (QR):", self.lookup_url)
+        self.tabs.addTab(page, "Đơn vị")
+
+    def _counters_tab(self) -> None:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        form = QFormLayout()
+        self.counter_no = QSpinBox()
+        self.counter_no.setRange(1, 99)
+        self.counter_no.setValue(int(self.values.get("counter_no") or self.account.counter_no or 1))
+        form.addRow("Máy này là quầy số:", self.counter_no)
+        lay.addLayout(form)
+        lay.addWidget(QLabel("Danh sách quầy (số – tên / lĩnh vực phụ trách):"))
+        self.counters = QTableWidget(0, 2)
+        self.counters.setObjectName("counters_table")
+        self.counters.setHorizontalHeaderLabels(["Số quầy", "Tên quầy / lĩnh vực"])
+        self.counters.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for entry in self.values.get("counters") or [{"no": 1, "name": "Quầy 1 – Hộ tịch, Chứng thực"}]:
+            self._add_counter(entry.get("no", 1), entry.get("name", ""))
+        lay.addWidget(self.counters)
+        row = QHBoxLayout()
+        add = QPushButton("Thêm quầy")
+        add.clicked.connect(lambda: self._add_counter(self.counters.rowCount() + 1, ""))
+        remove = QPushButton("Xóa quầy đang chọn")
+        remove.clicked.connect(lambda: self.counters.removeRow(self.counters.currentRow()))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(QLabel("Bộ phận nhận hồ sơ khi chuyển xử lý (mỗi dòng một bộ phận):"))
+        self.sections = QPlainTextEdit("\n".join(self.values.get("sections") or DEFAULT_SECTIONS))
+        self.sections.setMaximumHeight(110)
+        lay.addWidget(self.sections)
+        self.tabs.addTab(page, "Quầy")
+
+    def _add_counter(self, number: int, name: str) -> None:
+        row = self.counters.rowCount()
+        self.counters.insertRow(row)
+        self.counters.setItem(row, 0, QTableWidgetItem(str(number)))
+        self.counters.setItem(row, 1, QTableWidgetItem(name))
+
+    def _calendar_tab(self) -> None:
+        hours = self.app.station.unit.hours
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        form = QFormLayout()
+        self.hours: dict[str, QLineEdit] = {}
+        for key, label in (
+            ("morning_start", "Buổi sáng từ"),
+            ("morning_end", "Buổi sáng đến"),
+            ("afternoon_start", "Buổi chiều từ"),
+            ("afternoon_end", "Buổi chiều đến"),
+            ("same_day_cutoff", "Giờ chốt hồ sơ trong ngày"),
+        ):
+            edit = QLineEdit(getattr(hours, key))
+            edit.setObjectName(f"hours_{key}")
+            edit.setInputMask("99:99")
+            self.hours[key] = edit
+            form.addRow(label + ":", edit)
+        self.saturday = QCheckBox("Tiếp nhận sáng thứ Bảy")
+        self.saturday.setChecked(hours.saturday_morning)
+        form.addRow("", self.saturday)
+        lay.addLayout(form)
+        lay.addWidget(QLabel("Ngày nghỉ bổ sung và ngày làm bù (theo thông báo của Chính phủ / tỉnh):"))
+        self.overrides = QTableWidget(0, 3)
+        self.overrides.setObjectName("overrides_table")
+        self.overrides.setHorizontalHeaderLabels(["Ngày", "Loại", "Ghi chú"])
+        self.overrides.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.overrides.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.overrides)
+        row = QHBoxLayout()
+        self.override_date = QDateEdit()
+        self.override_date.setObjectName("override_date")
+        self.override_date.setCalendarPopup(True)
+        self.override_date.setDisplayFormat("dd/MM/yyyy")
+        today = self.app.station.now().date()
+        self.override_date.setDate(QDate(today.year, today.month, today.day))
+        self.override_kind = QComboBox()
+        self.override_kind.setObjectName("override_kind")
+        self.override_kind.addItem("Ngày nghỉ", "off")
+        self.override_kind.addItem("Ngày làm bù", "work")
+        self.override_note = QLineEdit()
+        self.override_note.setObjectName("override_note")
+        self.override_note.setPlaceholderText("Ghi chú, ví dụ: nghỉ bù Quốc khánh")
+        add = QPushButton("Thêm")
+        add.setObjectName("override_add")
+        add.clicked.connect(self.add_override)
+        remove = QPushButton("Xóa dòng chọn")
+        remove.clicked.connect(self.remove_override)
+        for w in (self.override_date, self.override_kind, self.override_note, add, remove):
+            row.addWidget(w)
+        lay.addLayout(row)
+        self._load_overrides()
+        year = self.app.station.now().year
+        try:
+            holidays = self.app.station.calendar.non_working_days(year)
+        except Exception:  # noqa: BLE001 - the holiday table is informative only
+            holidays = []
+        legal = QLabel(
+            f"Ngày nghỉ lễ năm {year} đã tính sẵn: "
+            + "; ".join(f"{d:%d/%m} {name}" for d, name in holidays if d.weekday() < 5)
+            + "."
+        )
+        legal.setObjectName("legal_holidays")
+        legal.setWordWrap(True)
+        legal.setStyleSheet("color: #555;")
+        lay.addWidget(legal)
+        self.tabs.addTab(page, "Giờ làm việc và lịch")
+
+    def _load_overrides(self) -> None:
+        with self.app.station.uow(write=False) as uow:
+            rows = uow.calendar.overrides()
+        self.overrides.setRowCount(0)
+        for day, kind, note in rows:
+            r = self.overrides.rowCount()
+            self.overrides.insertRow(r)
+            item = QTableWidgetItem(fmt_date(day))
+            item.setData(Qt.ItemDataRole.UserRole, day.isoformat())
+            self.overrides.setItem(r, 0, item)
+            self.overrides.setItem(r, 1, QTableWidgetItem("Ngày nghỉ" if kind == "off" else "Ngày làm bù"))
+            self.overrides.setItem(r, 2, QTableWidgetItem(note))
+
+    def add_override(self) -> None:
+        q = self.override_date.date()
+        day = dt.date(q.year(), q.month(), q.day())
+        kind = self.override_kind.currentData()
+        with self.app.station.uow() as uow:
+            uow.calendar.set(day, kind, self.override_note.text().strip())
+            uow.commit()
+        self.app.station.invalidate_calendar()
+        self.override_note.clear()
+        self._load_overrides()
+
+    def remove_override(self) -> None:
+        row = self.overrides.currentRow()
+        if row < 0:
+            return
+        day = dt.date.fromisoformat(self.overrides.item(row, 0).data(Qt.ItemDataRole.UserRole))
+        with self.app.station.uow() as uow:
+            uow.calendar.remove(day)
+            uow.commit()
+        self.app.station.invalidate_calendar()
+        self._load_overrides()
+
+    def _devices_tab(self) -> None:
+        page = QWidget()
+        form = QFormLayout(page)
+        printers = self.values.get("printers") or {}
+        names = system_printers()
+        self.printer_a4 = QComboBox()
+        self.printer_a5 = QComboBox()
+        for combo, key in ((self.printer_a4, "a4"), (self.printer_a5, "a5")):
+            combo.addItem("(máy in mặc định của hệ thống)", "")
+            for name in names:
+                combo.addItem(name, name)
+            combo.setCurrentIndex(max(combo.findData(printers.get(key, "")), 0))
+        if not names:
+            form.addRow(QLabel("Không tìm thấy máy in nào trong hệ thống; biểu mẫu vẫn lưu được thành PDF."))
+        form.addRow("Máy in A4 (sổ theo dõi):", self.printer_a4)
+        form.addRow("Máy in A5 (giấy tiếp nhận, phiếu):", self.printer_a5)
+        serial = self.values.get("serial") or {}
+        ports = serial_ports()
+        self.ports: dict[str, QComboBox] = {}
+        self.bauds: dict[str, QComboBox] = {}
+        for key, label in (
+            ("ticket_printer", "Máy in phiếu thứ tự"),
+            ("led_board", "Bảng LED quầy / bảng chính"),
+            ("scanner", "Máy quét mã vạch (cổng COM)"),
+        ):
+            port = QComboBox()
+            port.setEditable(True)
+            port.addItem("(không dùng)", "")
+            for device, desc in ports:
+                port.addItem(f"{device} – {desc}" if desc else device, device)
+            current = (serial.get(key) or {}).get("port", "")
+            idx = port.findData(current)
+            if idx >= 0:
+                port.setCurrentIndex(idx)
+            elif current:
+                port.setEditText(current)
+            baud = QComboBox()
+            baud.addItems(BAUDS)
+            baud.setCurrentText(str((serial.get(key) or {}).get("baud", 9600)))
+            row = QHBoxLayout()
+            row.addWidget(port, 1)
+            row.addWidget(QLabel("tốc độ:"))
+            row.addWidget(baud)
+            box = QWidget()
+            box.setLayout(row)
+            form.addRow(label + ":", box)
+            self.ports[key] = port
+            self.bauds[key] = baud
+        if not ports:
+            form.addRow(QLabel("Không phát hiện cổng nối tiếp (COM) nào trên máy này."))
+        self.tabs.addTab(page, "Máy in và thiết bị")
+
+    def _server_tab(self) -> None:
+        server = self.values.get("server") or {}
+        page = QWidget()
+        form = QFormLayout(page)
+        self.server_url = QLineEdit(server.get("url", ""))
+        self.server_url.setObjectName("server_url")
+        self.server_url.setPlaceholderText("https://motcua.khanhhoa.gov.vn")
+        self.enrol_code = QLineEdit(server.get("enrol_code", ""))
+        self.enrol_code.setObjectName("enrol_code")
+        form.addRow("Địa chỉ máy chủ trung tâm:", self.server_url)
+        form.addRow("Mã đăng ký trạm:", self.enrol_code)
+        form.addRow(
+            QLabel(
+                "Việc đăng ký trạm với máy chủ sẽ được thực hiện khi có chức năng đồng bộ; "
+                "hiện chỉ lưu địa chỉ và mã."
+            )
+        )
+        self.tabs.addTab(page, "Máy chủ")
+
+    # ------------------------------------------------------------------ save
+    def collect(self) -> dict[str, Any]:
+        hours = {k: e.text().strip() for k, e in self.hours.items()}
+        for key, value in hours.items():
+            if not HHMM.match(value):
+                raise ValidationError(key, f"Giờ “{value}” không hợp lệ: nhập dạng HH:MM, ví dụ 07:30.")
+        counters = []
+        for r in range(self.counters.rowCount()):
+            no_item, name_item = self.counters.item(r, 0), self.counters.item(r, 1)
+            no_text = no_item.text().strip() if no_item else ""
+            if not no_text.isdigit():
+                raise ValidationError("counters", f"Số quầy ở dòng {r + 1} phải là số.")
+            counters.append({"no": int(no_text), "name": name_item.text().strip() if name_item else ""})
+        url = self.server_url.text().strip()
+        if url and not re.match(r"^https?://[^\s/]+", url):
+            raise ValidationError("server_url", "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://.")
+        return {
+            "hours": WorkingHours(saturday_morning=self.saturday.isChecked(), **hours),
+            "counters": counters,
+            "counter_no": self.counter_no.value(),
+            "sections": [s.strip() for s in self.sections.toPlainText().splitlines() if s.strip()],
+            "printers": {
+                "a4": self.printer_a4.currentData() or "",
+                "a5": self.printer_a5.currentData() or "",
+            },
+            "serial": {
+                key: {"port": _port_value(combo), "baud": int(self.bauds[key].currentText())}
+                for key, combo in self.ports.items()
+            },
+            "server": {"url": url, "enrol_code": self.enrol_code.text().strip()},
+        }
+
+    def save(self) -> None:
+        try:
+            values = self.collect()
+            unit = dataclasses.replace(
+                self.app.station.unit,
+                name=self.unit_name.text().strip(),
+                parent_name=self.parent_name.text().strip(),
+                place=self.place.text().strip(),
+                address=self.address.text().strip(),
+                phone=self.unit_phone.text().strip(),
+                level=UnitLevel(self.level.currentData()),
+                form_set=FormSet(self.form_set.currentData()),
+                lookup_base_url=self.lookup_url.text().strip(),
+                hours=values.pop("hours"),
+            )
+            if not unit.name:
+                raise ValidationError("unit_name", "Tên đơn vị không được để trống.")
+            self.app.station.set_unit(unit)
+            with self.app.station.uow() as uow:
+                for key, value in values.items():
+                    uow.meta.set_json(f"settings.{key}", value)
+                uow.commit()
+            self.app.station.invalidate_calendar()
+        except DomainError as exc:
+            self.error.show_error(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - disk full etc.: tell staff, keep the dialog
+            self.error.show_error(describe_error(exc))
+            return
+        self.saved.emit()
+        self.accept()

@@ -1,0 +1,482 @@
+"""The central server's HTTP API (FastAPI).
+
+Endpoints (all under ``/v1`` need ``Authorization: Bearer <device token>``
+except enrolment):
+
+* ``GET  /health`` — liveness and database kind.
+* ``POST /v1/enrol`` — spend a one-time enrolment code, get a device token and fallback slot.
+* ``GET  /v1/me`` — who the token belongs to.
+* ``POST /v1/changes`` — push a batch of outbox changes; per-change results after commit.
+* ``GET  /v1/changes?after=N&limit=L`` — pull changes of the device's scope after cursor N.
+* ``POST /v1/leases`` — a block of the unit's dossier numbers for a day.
+* ``GET  /v1/conflicts`` — the unit's dossiers whose merged history holds conflicts.
+
+See ``central/README.md`` for the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import re
+import threading
+import time
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, field_validator
+
+from central import service as svc
+from central.db import make_engine, migrate
+from desk_app.domain.errors import CodeSpaceExhausted
+
+log = logging.getLogger("central.api")
+
+MAX_BODY = 32 * 1024 * 1024
+MAX_BATCH = 2000
+
+
+# ---------------------------------------------------------------- wire schemas
+class EnrolRequest(BaseModel):
+    code: str = Field(min_length=4, max_length=64)
+    device_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    name: str = Field(default="", max_length=200)
+    local_high: dict[str, int] = Field(
+        default_factory=dict, description="yymmdd -> highest number used locally"
+    )
+
+    @field_validator("local_high")
+    @classmethod
+    def _days(cls, value: dict[str, int]) -> dict[str, int]:
+        for day, high in value.items():
+            if not re.fullmatch(r"\d{6}", day) or not 0 <= high <= 9999:
+                raise ValueError("local_high: khóa dạng yymmdd, giá trị 0..9999")
+        return value
+
+
+class EnrolResponse(BaseModel):
+    token: str
+    device_id: str
+    unit_code: str
+    unit_name: str
+    slot: int
+
+
+class PushChange(BaseModel):
+    id: str = Field(max_length=200)
+    kind: str = Field(max_length=200)
+    entity_id: str = Field(default="", max_length=200)
+    payload: Any = None
+
+
+class PushRequest(BaseModel):
+    changes: list[PushChange] = Field(max_length=MAX_BATCH)
+
+
+class ChangeResultModel(BaseModel):
+    id: str
+    status: str = Field(description="ok | duplicate | rejected")
+    reason: str = ""
+
+
+class PushResponse(BaseModel):
+    results: list[ChangeResultModel]
+    accepted: int
+    duplicates: int
+    rejected: int
+
+
+class PulledChange(BaseModel):
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    changes: list[PulledChange]
+    next: int = Field(description="the cursor to store after applying these changes")
+    more: bool
+    head: int
+
+
+class LeaseRequest(BaseModel):
+    id: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="client request id; a retry returns the same block",
+    )
+    day: str = Field(pattern=r"^\d{6}$", description="yymmdd")
+    size: int = Field(default=20, ge=1, le=svc.MAX_LEASE_SIZE)
+
+    @field_validator("day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        dt.datetime.strptime(value, "%y%m%d")
+        return value
+
+
+class LeaseResponse(BaseModel):
+    id: str
+    day: str
+    start: int
+    end: int
+
+
+class DeviceResponse(BaseModel):
+    device_id: str
+    unit_code: str
+    slot: int
+    name: str
+
+
+# ---------------------------------------------------------------- rate limit and caches
+class TokenBucket:
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._state.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens < 1:
+                self._state[key] = (tokens, now)
+                return False
+            self._state[key] = (tokens - 1, now)
+            return True
+
+
+class Central:
+    """Per-process state of the server: store, auth cache, heads cache, rate limiter."""
+
+    def __init__(self, store: svc.Store, auth_ttl: float, head_ttl: float, rate: float, burst: float):
+        self.store = store
+        self.auth_ttl = auth_ttl
+        self.head_ttl = head_ttl
+        self.bucket = TokenBucket(rate, burst)
+        self._auth: dict[str, tuple[svc.DeviceInfo | None, float]] = {}
+        self.heads: dict[str, int] = {}
+        self.heads_at = -1e9
+        self._heads_lock = threading.Lock()
+        self._refresh_lock = asyncio.Lock()
+        self._refresh_task: asyncio.Future[None] | None = None
+        self._rechecking: set[str] = set()
+        store.on_heads = self.merge_heads
+
+    def merge_heads(self, heads: dict[str, int]) -> None:
+        with self._heads_lock:
+            for unit, seq in heads.items():
+                if seq > self.heads.get(unit, 0):
+                    self.heads[unit] = seq
+
+    def refresh_heads(self) -> None:
+        started = time.monotonic()
+        fresh = svc.read_heads(self.store)
+        self.merge_heads(fresh)
+        self.heads_at = started
+
+    def refresh_soon(self) -> None:
+        if self._refresh_task is None or self._refresh_task.done():
+            self._refresh_task = asyncio.get_running_loop().create_task(run_in_threadpool(self.refresh_heads))
+
+    def recheck_soon(self, token: str) -> None:
+        if token in self._rechecking or len(self._rechecking) > 64:
+            return
+        self._rechecking.add(token)
+
+        async def recheck() -> None:
+            try:
+                await self.device(token, force=True)
+            finally:
+                self._rechecking.discard(token)
+
+        asyncio.get_running_loop().create_task(recheck())
+
+    async def device(self, token: str, force: bool = False) -> svc.DeviceInfo | None:
+        """The device of a token, cached for ``auth_ttl`` (each entry with ±25 % jitter so
+        that a thousand devices' entries don't all expire in the same instant)."""
+        now = time.monotonic()
+        hit = self._auth.get(token)
+        if hit is not None and now < hit[1] and not force:
+            return hit[0]
+        info = await run_in_threadpool(svc.device_by_token, self.store, token)
+        if len(self._auth) > 100_000:
+            self._auth.clear()
+        self._auth[token] = (info, now + self.auth_ttl * (0.75 + random.random() / 2))
+        return info
+
+
+_NOTHING_HEADERS = [(b"content-type", b"application/json")]
+_TOO_LARGE = b'{"detail":"Y\xc3\xaau c\xe1\xba\xa7u qu\xc3\xa1 l\xe1\xbb\x9bn."}'
+
+
+class EdgeMiddleware:
+    """Pure ASGI front door: refuses oversized bodies, and answers the commonest
+    request — a device polling "anything after my cursor?" when nothing is new —
+    from memory (cached token, in-memory latest seq per unit) without entering
+    FastAPI or the database. Anything else goes on to the app unchanged.
+    """
+
+    def __init__(self, app: Any, central: Central):
+        self.app = app
+        self.central = central
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        for name, value in headers:
+            if name == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
+                await _send(send, 413, _TOO_LARGE)
+                return
+        if (
+            scope["method"] == "GET"
+            and scope["path"] == "/v1/changes"
+            and await self._nothing_new(scope, send)
+        ):
+            return
+        await self.app(scope, receive, send)
+
+    async def _nothing_new(self, scope: dict[str, Any], send: Any) -> bool:
+        central = self.central
+        now = time.monotonic()
+        if central.head_ttl <= 0:
+            return False
+        age = now - central.heads_at
+        if age >= central.head_ttl:
+            central.refresh_soon()  # in the background; meanwhile the slightly older view serves
+            if age >= 2 * central.head_ttl:
+                return False
+        token = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                token = value
+        if not token[:7].lower() == b"bearer ":
+            return False
+        raw = token[7:].strip().decode("latin-1")
+        hit = central._auth.get(raw)
+        if hit is None or hit[0] is None or hit[0].revoked_reason is not None:
+            return False
+        if now >= hit[1]:  # expired: look it up again in the background, serve briefly from the old entry
+            central.recheck_soon(raw)
+            if now >= hit[1] + central.auth_ttl / 2:
+                return False
+        device = hit[0]
+        after = None
+        for part in scope["query_string"].split(b"&"):
+            key, _, value = part.partition(b"=")
+            if key == b"after":
+                after = int(value) if value.isdigit() and len(value) < 19 else None
+            elif key == b"limit" and not (value.isdigit() and 1 <= int(value) <= 5000):
+                return False
+        if after is None:
+            return False
+        top = max(central.heads.get(device.unit_code, 0), central.heads.get("", 0))
+        if after < top or not central.bucket.allow(device.id):
+            return False
+        await _send(send, 200, b'{"changes":[],"next":%d,"more":false,"head":%d}' % (after, after))
+        return True
+
+
+async def _send(send: Any, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*_NOTHING_HEADERS, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _state(request: Request) -> Central:
+    state: Central = request.app.state.central
+    return state
+
+
+async def authenticate(request: Request) -> svc.DeviceInfo:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401,
+            "Thiếu mã xác thực thiết bị (Authorization: Bearer …).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    central = _state(request)
+    device = await central.device(token.strip())
+    if device is None:
+        log.warning("auth refused", extra={"reason": "unknown token", "client": _client(request)})
+        raise HTTPException(
+            401,
+            "Mã xác thực thiết bị không đúng hoặc thiết bị chưa đăng ký.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if device.revoked_reason is not None:
+        log.warning("auth refused", extra={"reason": "revoked", "device": device.id})
+        raise HTTPException(403, f"Thiết bị đã bị thu hồi quyền đồng bộ: {device.revoked_reason}")
+    if not central.bucket.allow(device.id):
+        raise HTTPException(
+            429, "Thiết bị gửi yêu cầu quá nhanh; hãy thử lại sau giây lát.", headers={"Retry-After": "1"}
+        )
+    return device
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+# ---------------------------------------------------------------- the app
+def create_app(
+    db_url: str | None = None,
+    *,
+    auth_cache_ttl: float = 5.0,
+    head_cache_ttl: float = 0.5,
+    rate_per_second: float = 50.0,
+    rate_burst: float = 200.0,
+    run_migrations: bool = True,
+) -> FastAPI:
+    """Build the API over ``db_url`` (default: ``MOTCUA_CENTRAL_DB`` or an SQLite file).
+
+    ``auth_cache_ttl``: seconds a token lookup is trusted (revocation takes
+    effect within it). ``head_cache_ttl``: seconds the in-memory "latest seq
+    per unit" is trusted to answer "nothing new" without the database.
+    """
+    from central.db import default_db_url
+
+    engine = make_engine(db_url or default_db_url())
+    if run_migrations:
+        migrate(engine)
+    store = svc.Store(engine)
+    central = Central(store, auth_cache_ttl, head_cache_ttl, rate_per_second, rate_burst)
+
+    app = FastAPI(
+        title="MotCua Central",
+        version="1.0",
+        description="Máy chủ trung tâm của MotCua Desk: đăng ký thiết bị, đồng bộ hồ sơ, cấp số hồ sơ.",
+    )
+    app.state.central = central
+
+    app.add_middleware(EdgeMiddleware, central=central)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()[:20]
+        ]
+        return JSONResponse({"detail": "Dữ liệu gửi lên không hợp lệ.", "errors": errors}, status_code=422)
+
+    @app.exception_handler(svc.AdminError)
+    async def _admin(_request: Request, exc: svc.AdminError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(CodeSpaceExhausted)
+    async def _exhausted(_request: Request, exc: CodeSpaceExhausted) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "database": engine.dialect.name}
+
+    @app.post("/v1/enrol", response_model=EnrolResponse, tags=["devices"])
+    def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
+        if not central.bucket.allow("enrol:" + _client(request)):
+            raise HTTPException(429, "Quá nhiều lần đăng ký; hãy thử lại sau.", headers={"Retry-After": "1"})
+        try:
+            token, device, unit_name = svc.enrol(store, body.code, body.device_id, body.name, body.local_high)
+        except svc.AdminError as exc:
+            log.warning("enrolment refused", extra={"reason": str(exc), "client": _client(request)})
+            raise HTTPException(403, str(exc)) from None
+        log.info(
+            "device enrolled", extra={"device": device.id, "unit": device.unit_code, "slot": device.slot}
+        )
+        return EnrolResponse(
+            token=token,
+            device_id=device.id,
+            unit_code=device.unit_code,
+            unit_name=unit_name,
+            slot=device.slot,
+        )
+
+    @app.get("/v1/me", response_model=DeviceResponse, tags=["devices"])
+    async def me(device: svc.DeviceInfo = Depends(authenticate)) -> DeviceResponse:  # noqa: B008
+        return DeviceResponse(
+            device_id=device.id, unit_code=device.unit_code, slot=device.slot, name=device.name
+        )
+
+    @app.post("/v1/changes", response_model=PushResponse, tags=["sync"])
+    def push(body: PushRequest, device: svc.DeviceInfo = Depends(authenticate)) -> Response:  # noqa: B008
+        started = time.perf_counter()
+        results = svc.push(store, device, body.changes)
+        counts = {"ok": 0, "duplicate": 0, "rejected": 0}
+        for r in results:
+            counts[r.status] += 1
+        log.info(
+            "push",
+            extra={
+                "device": device.id,
+                "unit": device.unit_code,
+                "changes": len(results),
+                "accepted": counts["ok"],
+                "duplicates": counts["duplicate"],
+                "rejected": counts["rejected"],
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        import json
+
+        payload = {
+            "results": [{"id": r.id, "status": r.status, "reason": r.reason} for r in results],
+            "accepted": counts["ok"],
+            "duplicates": counts["duplicate"],
+            "rejected": counts["rejected"],
+        }
+        return Response(json.dumps(payload, ensure_ascii=False).encode(), media_type="application/json")
+
+    @app.get("/v1/changes", response_model=PullResponse, tags=["sync"])
+    async def pull(
+        after: int = Query(0, ge=0, le=2**62),
+        limit: int = Query(1000, ge=1, le=5000),
+        device: svc.DeviceInfo = Depends(authenticate),  # noqa: B008
+    ) -> Response:
+        if central.head_ttl > 0:
+            if time.monotonic() - central.heads_at >= central.head_ttl:
+                if central._refresh_lock.locked():
+                    # another request is refreshing: don't queue behind it, take the database path
+                    body = await run_in_threadpool(svc.pull_page, store, device, after, limit)
+                    return Response(body, media_type="application/json")
+                async with central._refresh_lock:
+                    await run_in_threadpool(central.refresh_heads)
+            top = max(central.heads.get(device.unit_code, 0), central.heads.get("", 0))
+            if after >= top:  # nothing new: answered from memory
+                return Response(
+                    b'{"changes":[],"next":%d,"more":false,"head":%d}' % (after, after),
+                    media_type="application/json",
+                )
+        body = await run_in_threadpool(svc.pull_page, store, device, after, limit)
+        return Response(body, media_type="application/json")
+
+    @app.post("/v1/leases", response_model=LeaseResponse, tags=["codes"])
+    def lease(body: LeaseRequest, device: svc.DeviceInfo = Depends(authenticate)) -> LeaseResponse:  # noqa: B008
+        try:
+            grant = svc.grant_lease(store, device, body.id, body.day, body.size)
+        except svc.AdminError as exc:
+            raise HTTPException(409, str(exc)) from None
+        log.info("lease", extra={"device": device.id, "unit": device.unit_code, **grant})
+        return LeaseResponse(**grant)
+
+    @app.get("/v1/conflicts", tags=["sync"])
+    def conflicts(device: svc.DeviceInfo = Depends(authenticate)) -> list[dict[str, Any]]:  # noqa: B008
+        return [d for d in svc.unit_dossiers(store, device.unit_code) if d["has_conflict"]]
+
+    return app

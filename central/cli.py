@@ -1,0 +1,281 @@
+"""``motcua-central``: run the central server and administer it.
+
+motcua-central serve [--db URL] [--host H] [--port P] [--workers N]
+motcua-central unit add --code 000.21.31.H56 --name "…"
+motcua-central device enrol --unit CODE        # prints a one-time enrolment code
+motcua-central device revoke DEVICE_ID [--reason …]
+motcua-central device list [--unit CODE]
+motcua-central calendar add-day-off|add-workday DATE [--unit CODE] [--note …]
+motcua-central catalog import FILE
+motcua-central dossiers export --unit CODE --format csv|json [--output FILE]
+motcua-central conflicts --unit CODE
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+
+from central import service as svc
+from central.db import default_db_url, make_engine, migrate
+
+
+def _store(args: argparse.Namespace) -> svc.Store:
+    engine = make_engine(args.db or default_db_url(), pool_size=2)
+    migrate(engine)
+    return svc.Store(engine)
+
+
+def _date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise svc.AdminError(f"Ngày “{text}” không hợp lệ: dùng dạng YYYY-MM-DD hoặc DD/MM/YYYY.")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from central import logs
+
+    logs.configure()
+    url = args.db or default_db_url()
+    os.environ["MOTCUA_CENTRAL_DB"] = url
+    migrate(make_engine(url, pool_size=1))  # once, before the workers start
+    uvicorn.run(
+        "central.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _store(args)
+    print("Cơ sở dữ liệu máy chủ đã ở phiên bản mới nhất.")
+    return 0
+
+
+def cmd_unit_add(args: argparse.Namespace) -> int:
+    svc.add_unit(_store(args), args.code, args.name)
+    print(f"Đã lưu đơn vị {args.code} — {args.name}")
+    return 0
+
+
+def cmd_unit_list(args: argparse.Namespace) -> int:
+    for unit in svc.list_units(_store(args)):
+        print(f"{unit['code']}\t{unit['name']}")
+    return 0
+
+
+def cmd_device_enrol(args: argparse.Namespace) -> int:
+    code = svc.new_enrol_code(_store(args), args.unit)
+    print(code)
+    print(
+        f"Mã đăng ký dùng một lần cho đơn vị {args.unit}, hiệu lực {svc.ENROL_CODE_DAYS} ngày. "
+        "Trên máy trạm chạy:\n"
+        f"  motcua enrol --server https://<máy chủ> --code {code}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_device_revoke(args: argparse.Namespace) -> int:
+    svc.revoke(_store(args), args.device_id, args.reason)
+    print(f"Đã thu hồi thiết bị {args.device_id}.")
+    return 0
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    for d in svc.list_devices(_store(args), args.unit):
+        state = f"thu hồi {d['revoked_at']}" if d["revoked_at"] else "hoạt động"
+        print(f"{d['id']}\t{d['unit_code']}\tslot {d['slot']}\t{d['name']}\t{state}")
+    return 0
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    kind = {"add-day-off": "off", "add-workday": "work", "clear": "clear"}[args.calendar_command]
+    day = _date(args.date)
+    svc.add_calendar_override(_store(args), day, kind, args.unit or "", args.note or "")
+    scope = f"đơn vị {args.unit}" if args.unit else "mọi đơn vị"
+    label = {"off": "ngày nghỉ", "work": "ngày làm việc bù", "clear": "bỏ điều chỉnh"}[kind]
+    print(f"Đã thêm {label} {day:%d/%m/%Y} cho {scope}; các trạm nhận khi đồng bộ.")
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    try:
+        from desk_app.services.catalog import parse_catalog_file
+    except ImportError:  # the catalogue module belongs to another area and may be absent
+        print("Lỗi: chức năng nhập danh mục chưa có trong bản cài đặt này.", file=sys.stderr)
+        return 1
+    procedures = parse_catalog_file(args.file)
+    n = svc.import_procedures(_store(args), procedures)
+    print(f"Đã nhập {n} thủ tục; các trạm nhận khi đồng bộ.")
+    return 0
+
+
+EXPORT_FIELDS = (
+    "code",
+    "unit_code",
+    "target_unit_code",
+    "procedure_code",
+    "procedure_name",
+    "applicant_name",
+    "received_at",
+    "due_at",
+    "status",
+    "events",
+    "has_conflict",
+)
+
+
+def cmd_dossiers_export(args: argparse.Namespace) -> int:
+    rows = svc.unit_dossiers(_store(args), args.unit)
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        if args.format == "json":
+            json.dump(rows, out, ensure_ascii=False, indent=1)
+            out.write("\n")
+        else:
+            writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    rows = [d for d in svc.unit_dossiers(_store(args), args.unit) if d["has_conflict"]]
+    for d in rows:
+        for c in d["conflicts"]:
+            print(f"{d['code']}\t{c['kind']}\t{c['message']}")
+    if not rows:
+        print("Không có hồ sơ nào có xung đột.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motcua-central", description="Máy chủ trung tâm MotCua Desk.")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="URL cơ sở dữ liệu (postgresql://… hoặc sqlite:///…); "
+        "mặc định MOTCUA_CENTRAL_DB hoặc tệp SQLite",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH")
+
+    def db_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=argparse.SUPPRESS, help="URL cơ sở dữ liệu")
+
+    p = sub.add_parser("serve", help="chạy máy chủ HTTP")
+    db_opt(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--forwarded-allow-ips", default="127.0.0.1", help="địa chỉ reverse proxy TLS được tin cậy"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu")
+    db_opt(p)
+    p.set_defaults(func=cmd_migrate)
+
+    unit = sub.add_parser("unit", help="đơn vị").add_subparsers(dest="unit_command", metavar="LỆNH")
+    p = unit.add_parser("add", help="thêm / đổi tên đơn vị")
+    db_opt(p)
+    p.add_argument("--code", required=True)
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_unit_add)
+    p = unit.add_parser("list", help="liệt kê đơn vị")
+    db_opt(p)
+    p.set_defaults(func=cmd_unit_list)
+
+    device = sub.add_parser("device", help="thiết bị").add_subparsers(dest="device_command", metavar="LỆNH")
+    p = device.add_parser("enrol", help="tạo mã đăng ký dùng một lần")
+    db_opt(p)
+    p.add_argument("--unit", required=True)
+    p.set_defaults(func=cmd_device_enrol)
+    p = device.add_parser("revoke", help="thu hồi thiết bị")
+    db_opt(p)
+    p.add_argument("device_id")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_device_revoke)
+    p = device.add_parser("list", help="liệt kê thiết bị")
+    db_opt(p)
+    p.add_argument("--unit", default=None)
+    p.set_defaults(func=cmd_device_list)
+
+    cal = sub.add_parser("calendar", help="lịch làm việc").add_subparsers(
+        dest="calendar_command", metavar="LỆNH"
+    )
+    for name, help_text in (
+        ("add-day-off", "thêm ngày nghỉ"),
+        ("add-workday", "thêm ngày làm bù"),
+        ("clear", "bỏ điều chỉnh một ngày"),
+    ):
+        p = cal.add_parser(name, help=help_text)
+        db_opt(p)
+        p.add_argument("date")
+        p.add_argument("--unit", default=None, help="mã đơn vị (bỏ trống: mọi đơn vị)")
+        p.add_argument("--note", default="")
+        p.set_defaults(func=cmd_calendar)
+
+    cat = sub.add_parser("catalog", help="danh mục thủ tục").add_subparsers(
+        dest="catalog_command", metavar="LỆNH"
+    )
+    p = cat.add_parser("import", help="nhập danh mục (.xlsx / .csv)")
+    db_opt(p)
+    p.add_argument("file")
+    p.set_defaults(func=cmd_catalog_import)
+
+    dos = sub.add_parser("dossiers", help="hồ sơ").add_subparsers(dest="dossiers_command", metavar="LỆNH")
+    p = dos.add_parser("export", help="xuất hồ sơ của một đơn vị")
+    db_opt(p)
+    p.add_argument("--unit", required=True)
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", default=None)
+    p.set_defaults(func=cmd_dossiers_export)
+
+    p = sub.add_parser("conflicts", help="hồ sơ có xung đột sau khi hợp nhất")
+    db_opt(p)
+    p.add_argument("--unit", required=True)
+    p.set_defaults(func=cmd_conflicts)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    from desk_app.domain.errors import DomainError
+
+    try:
+        return int(args.func(args) or 0)
+    except (svc.AdminError, DomainError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Apply pulled changes to a station database (one transaction per page).
+
+Events merge by union: an event already present is skipped, a new one is
+inserted; the RECEIVED event's payload carries the dossier and applicant rows
+so a dossier first seen here can be created from the stream alone. Every
+touched dossier is re-folded in HLC order and its summary columns and event
+conflict flags rewritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
+from desk_app.services.station import Station
+from desk_app.store import schema as s
+from desk_app.store.repositories import event_from_row, summary_values
+from desk_app.store.uow import UnitOfWork
+from desk_app.textfold import fold as fold_text
+
+log = logging.getLogger("desk_app.sync.apply")
+
+_DOSSIER_COLUMNS = {c.name for c in s.dossiers.columns}
+_APPLICANT_COLUMNS = {c.name for c in s.applicants.columns}
+_EVENT_COLUMNS = ("id", "dossier_id", "kind", "at", "actor", "device_id", "hlc", "payload")
+CHUNK = 900  # SQLite bound-parameter budget per IN (...)
+
+
+@dataclass
+class ApplyReport:
+    events: int = 0  # new events stored
+    duplicates: int = 0
+    dossiers_created: int = 0
+    dossiers_refolded: int = 0
+    conflicts: int = 0
+    calendar: int = 0
+    procedures: int = 0
+    skipped: int = 0  # kinds this station does not keep (queue ticket events, …)
+    orphans: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def apply_changes(uow: UnitOfWork, station: Station, changes: Sequence[dict[str, Any]]) -> ApplyReport:
+    report = ApplyReport()
+    conn = uow.conn
+    events: dict[str, dict[str, Any]] = {}
+    for ch in changes:
+        kind, payload = ch["kind"], ch["payload"]
+        if kind == "event":
+            events.setdefault(payload["id"], payload)
+        elif kind == "calendar":
+            _apply_calendar(uow, payload)
+            report.calendar += 1
+        elif kind == "procedure":
+            _apply_procedure(uow, station, payload)
+            report.procedures += 1
+        else:
+            report.skipped += 1
+    if report.calendar:
+        station.invalidate_calendar()
+    if not events:
+        return report
+
+    ids = list(events)
+    present: set[str] = set()
+    for chunk in _chunks(ids):
+        present.update(
+            conn.execute(select(s.dossier_events.c.id).where(s.dossier_events.c.id.in_(chunk))).scalars()
+        )
+    new = [events[i] for i in ids if i not in present]
+    report.duplicates = len(ids) - len(new)
+    if not new:
+        return report
+
+    dossier_ids = list({e["dossier_id"] for e in new})
+    known: set[str] = set()
+    for chunk in _chunks(dossier_ids):
+        known.update(conn.execute(select(s.dossiers.c.id).where(s.dossiers.c.id.in_(chunk))).scalars())
+    dossier_rows, applicant_rows = [], []
+    for e in new:
+        if e["kind"] == "received" and e["dossier_id"] not in known:
+            body = e.get("payload") or {}
+            d, a = body.get("dossier"), body.get("applicant")
+            if isinstance(d, dict) and isinstance(a, dict):
+                applicant_rows.append(_applicant_row(a, e))
+                dossier_rows.append(_dossier_row(d, e))
+                known.add(e["dossier_id"])
+    if applicant_rows:
+        conn.execute(insert(s.applicants).prefix_with("OR IGNORE"), applicant_rows)
+    if dossier_rows:
+        conn.execute(insert(s.dossiers), dossier_rows)
+        report.dossiers_created = len(dossier_rows)
+    storable: list[dict[str, Any]] = []
+    for e in new:
+        if e["dossier_id"] in known:
+            storable.append({k: e.get(k) for k in _EVENT_COLUMNS} | {"conflict": None})
+        else:  # cannot happen with the server's ordering; kept visible in the log, cursor still moves
+            report.orphans.append(e["id"])
+            log.error("pulled event %s for unknown dossier %s", e["id"], e["dossier_id"])
+    if storable:
+        conn.exec_driver_sql(
+            "INSERT INTO dossier_events (id, dossier_id, kind, at, actor, device_id, hlc, payload, conflict) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            [
+                (
+                    e["id"],
+                    e["dossier_id"],
+                    e["kind"],
+                    e["at"],
+                    e["actor"],
+                    e["device_id"],
+                    e["hlc"],
+                    json.dumps(e["payload"] or {}, ensure_ascii=False, separators=(",", ":")),
+                )
+                for e in storable
+            ],
+        )
+        station.hlc.observe(max(e["hlc"] for e in storable))
+    report.events = len(storable)
+    # Dossiers created by this page have no other local events: fold them from memory.
+    created = {row["id"] for row in dossier_rows}
+    in_memory: dict[str, list[DossierEvent]] = {}
+    for e in storable:
+        if e["dossier_id"] in created:
+            in_memory.setdefault(e["dossier_id"], []).append(_event(e))
+    report.conflicts = refold(uow, {e["dossier_id"] for e in storable}, in_memory)
+    report.dossiers_refolded = len({e["dossier_id"] for e in storable})
+    return report
+
+
+def _event(e: dict[str, Any]) -> DossierEvent:
+    return DossierEvent(
+        e["id"],
+        e["dossier_id"],
+        EventKind(e["kind"]),
+        dt.datetime.fromisoformat(e["at"]),
+        e["actor"],
+        e["device_id"],
+        e["hlc"],
+        e["payload"] or {},
+    )
+
+
+def _applicant_row(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """The RECEIVED snapshot leaves out what a station derives itself; derive it."""
+    row = {k: v for k, v in snapshot.items() if k in _APPLICANT_COLUMNS}
+    row.setdefault("name_folded", fold_text(str(row.get("full_name", ""))))
+    row.setdefault("updated_at", event["at"])
+    return row
+
+
+def _dossier_row(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    row = {k: v for k, v in snapshot.items() if k in _DOSSIER_COLUMNS}
+    row.setdefault("applicant_name_folded", fold_text(str(row.get("applicant_name", ""))))
+    row.setdefault("status", "received")
+    row.setdefault("due_at", (event.get("payload") or {}).get("due_at") or row.get("received_at"))
+    row.setdefault("extensions", 0)
+    row.setdefault("has_conflict", False)
+    row.setdefault("last_hlc", "")
+    row.setdefault("extra", {})
+    row.setdefault("components", [])
+    return row  # summary columns are rewritten by ``refold`` right after
+
+
+def refold(
+    uow: UnitOfWork, dossier_ids: Iterable[str], in_memory: dict[str, list[DossierEvent]] | None = None
+) -> int:
+    """Re-fold dossiers: summary columns and per-event conflict flags. Returns the conflicts found.
+
+    ``in_memory`` holds the complete, freshly inserted (unflagged) history of some
+    dossiers, which then need no read back.
+    """
+    conn = uow.conn
+    by_dossier: dict[str, list[Any]] = dict(in_memory or {})
+    ids = [d for d in dossier_ids if d not in by_dossier]
+    flags: dict[str, str | None] = {}
+    for chunk in _chunks(ids):
+        for row in conn.execute(select(s.dossier_events).where(s.dossier_events.c.dossier_id.in_(chunk))):
+            by_dossier.setdefault(row.dossier_id, []).append(event_from_row(row))
+            flags[row.id] = row.conflict
+    summaries, flag_updates = [], []
+    total = 0
+    for dossier_id, evs in by_dossier.items():
+        state = fold(evs)
+        summaries.append({"_id": dossier_id, **{"v_" + k: v for k, v in summary_values(state).items()}})
+        wanted = {c.event_id: c.message for c in state.conflicts}
+        total += len(wanted)
+        for e in evs:
+            if flags.get(e.id) != wanted.get(e.id):
+                flag_updates.append({"_id": e.id, "v_conflict": wanted.get(e.id)})
+    if summaries:
+        keys = [k for k in summaries[0] if k != "_id"]
+        conn.exec_driver_sql(
+            "UPDATE dossiers SET " + ", ".join(f"{k[2:]} = ?" for k in keys) + " WHERE id = ?",
+            [tuple(row[k] for k in keys) + (row["_id"],) for row in summaries],
+        )
+    if flag_updates:
+        conn.execute(
+            update(s.dossier_events)
+            .where(s.dossier_events.c.id == bindparam("_id"))
+            .values(conflict=bindparam("v_conflict")),
+            flag_updates,
+        )
+    return total
+
+
+def _apply_calendar(uow: UnitOfWork, payload: dict[str, Any]) -> None:
+    import datetime as dt
+
+    day = dt.date.fromisoformat(payload["day"])
+    if payload["kind"] == "clear":
+        uow.calendar.remove(day)
+    else:  # server-authoritative: overwrites a local override of the same day
+        uow.calendar.set(day, payload["kind"], payload.get("note", ""), source="server")
+
+
+def _apply_procedure(uow: UnitOfWork, station: Station, payload: dict[str, Any]) -> None:
+    from desk_app.services.catalog import procedure_from_dict
+    from desk_app.store.repositories import iso
+
+    uow.procedures.upsert_many([procedure_from_dict(payload)], iso(station.now()) or "")

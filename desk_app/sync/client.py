@@ -1,0 +1,455 @@
+"""The desk's sync client: enrolment, push (outbox), pull (changes), code leases.
+
+Takes an injected ``httpx.Client`` (base URL set), so tests run it against
+the real server over loopback, through a faulty proxy, or against a stub.
+Every step is safe to interrupt and repeat:
+
+* push: outbox rows are deleted only after the server's acknowledgement;
+  a repeated batch is answered "duplicate" and acknowledged again;
+* pull: each page's changes and the new cursor commit in one transaction;
+* leases: the request id is saved before asking, so a lost answer is
+  re-asked with the same id and the server returns the same block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from desk_app import codes
+from desk_app.codes import Lease
+from desk_app.ids import uuid7
+from desk_app.services.station import META_ENROLLED, META_SLOT, META_UNIT, Station
+from desk_app.store.repositories import iso
+from desk_app.sync.apply import ApplyReport, apply_changes
+
+log = logging.getLogger("desk_app.sync")
+
+META_SERVER = "sync_server"
+META_TOKEN = "sync_token"
+META_CURSOR = "sync_cursor"
+META_LAST_SUCCESS = "sync_last_success"
+META_LAST_ERROR = "sync_last_error"
+META_LEASE_PENDING = "sync_lease_pending"
+
+Progress = Callable[[int, int, int], None]  # (changes applied so far, cursor, server head)
+
+
+class SyncError(Exception):
+    """An environment fault while syncing; ``str()`` is a Vietnamese message for staff."""
+
+    def __init__(self, message: str, *, status: int | None = None, auth: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.auth = auth  # the server refused this device (revoked, bad token): retrying won't help soon
+
+
+OFFLINE_HINT = "Dữ liệu vẫn được lưu trên máy và sẽ tự gửi khi có mạng."
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail", "")
+    except (ValueError, AttributeError):
+        detail = ""
+    return str(detail) if detail else response.reason_phrase
+
+
+def error_for(response: httpx.Response) -> SyncError:
+    code = response.status_code
+    if code == 401:
+        return SyncError(
+            f"Máy chủ từ chối thiết bị: {_detail(response)} Hãy đăng ký lại (motcua enrol).",
+            status=code,
+            auth=True,
+        )
+    if code == 403:
+        return SyncError(f"Máy chủ từ chối thiết bị: {_detail(response)}", status=code, auth=True)
+    if code == 429:
+        return SyncError(
+            "Máy chủ đang giới hạn tần suất yêu cầu; sẽ thử lại sau. " + OFFLINE_HINT, status=code
+        )
+    if code >= 500:
+        return SyncError(f"Máy chủ đồng bộ gặp lỗi (mã {code}); sẽ thử lại sau. " + OFFLINE_HINT, status=code)
+    return SyncError(f"Máy chủ không chấp nhận yêu cầu (mã {code}): {_detail(response)}", status=code)
+
+
+def transport_error(exc: Exception) -> SyncError:
+    if isinstance(exc, httpx.TimeoutException):
+        return SyncError("Máy chủ đồng bộ không trả lời kịp (quá thời gian chờ). " + OFFLINE_HINT)
+    return SyncError(f"Không kết nối được máy chủ đồng bộ ({type(exc).__name__}). " + OFFLINE_HINT)
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    batches: int = 0
+
+
+@dataclass
+class PullReport:
+    changes: int = 0
+    pages: int = 0
+    cursor: int = 0
+    applied: ApplyReport = field(default_factory=ApplyReport)
+
+
+@dataclass
+class RoundReport:
+    push: PushReport
+    pull: PullReport
+    leases: int
+    pending: int  # outbox rows still waiting (0 = everything reached the server)
+    rejected: int  # outbox rows the server refused, kept for staff
+
+
+class SyncClient:
+    def __init__(
+        self,
+        station: Station,
+        http: httpx.Client,
+        *,
+        batch_size: int = 500,
+        page_size: int = 2000,
+        lease_stock: int = 20,
+        lease_block: int = codes.LEASE_BLOCK,
+    ):
+        self.station = station
+        self.http = http
+        self.batch_size = batch_size
+        self.page_size = page_size
+        self.lease_stock = lease_stock
+        self.lease_block = lease_block
+
+    # -------------------------------------------------------------- plumbing
+    def _token(self) -> str:
+        with self.station.uow(write=False) as uow:
+            token = uow.meta.get(META_TOKEN)
+        if not token:
+            raise SyncError(
+                "Trạm chưa đăng ký với máy chủ trung tâm. Chạy “motcua enrol --server … --code …”.", auth=True
+            )
+        return token
+
+    def _call(self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        headers = {**(headers or {}), "Authorization": f"Bearer {self._token()}"}
+        try:
+            response = self.http.request(method, url, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
+        if response.status_code >= 400:
+            raise error_for(response)
+        try:
+            return response.json()
+        except ValueError as exc:  # a response cut half-way by a proxy
+            raise SyncError("Câu trả lời của máy chủ bị cắt ngang. " + OFFLINE_HINT) from exc
+
+    # -------------------------------------------------------------- push
+    def push(self) -> PushReport:
+        """Drain the outbox in batches; returns what the server said.
+
+        While one batch is on the wire the next one is read and encoded in a
+        helper thread (rows after the last one sent; nothing leaves the outbox
+        before its acknowledgement, so a failure just discards the prepared batch).
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        report = PushReport()
+        with ThreadPoolExecutor(1, thread_name_prefix="motcua-push-prep") as prep:
+            batch = _read_batch(self.station, 0, self.batch_size)
+            while batch.ids:
+                upcoming = prep.submit(_read_batch, self.station, batch.last_seq, self.batch_size)
+                try:
+                    answer = self._call(
+                        "POST",
+                        "/v1/changes",
+                        content=batch.body,
+                        headers={"content-type": "application/json"},
+                    )
+                except SyncError as exc:
+                    upcoming.cancel()
+                    with self.station.uow() as uow:
+                        uow.outbox.mark_attempt(batch.ids, str(exc))
+                        uow.commit()
+                    raise
+                acked, rejected = self._settle(batch.ids, answer, report)
+                report.sent += len(batch.ids)
+                report.batches += 1
+                if not acked and not rejected:  # nothing moved: don't spin
+                    raise SyncError("Máy chủ không xác nhận thay đổi nào trong lô vừa gửi; sẽ thử lại.")
+                batch = upcoming.result()
+        return report
+
+    def _settle(
+        self, ids: list[str], answer: Any, report: PushReport
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        acked: list[str] = []
+        rejected: list[tuple[str, str]] = []
+        wanted = set(ids)
+        for res in answer.get("results", []) if isinstance(answer, dict) else []:
+            if not isinstance(res, dict) or res.get("id") not in wanted:
+                continue
+            if res.get("status") in ("ok", "duplicate"):
+                acked.append(res["id"])
+                report.accepted += res["status"] == "ok"
+                report.duplicates += res["status"] == "duplicate"
+            elif res.get("status") == "rejected":
+                rejected.append((res["id"], str(res.get("reason") or "Máy chủ từ chối thay đổi.")))
+        with self.station.uow() as uow:
+            uow.outbox.acknowledge(acked)
+            for change_id, reason in rejected:
+                uow.outbox.reject(change_id, reason)
+            uow.commit()
+        for change_id, reason in rejected:
+            log.warning("change %s rejected by the server: %s", change_id, reason)
+        report.rejected.extend(rejected)
+        return acked, rejected
+
+    # -------------------------------------------------------------- pull
+    def pull(self, progress: Progress | None = None) -> PullReport:
+        """Pull pages after the stored cursor until the server has nothing more.
+
+        Each page's changes and the cursor after it commit in one transaction;
+        the next page is fetched in a helper thread while this one is applied.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        report = PullReport()
+        with self.station.uow(write=False) as uow:
+            cursor = int(uow.meta.get(META_CURSOR, "0") or 0)
+
+        def fetch(after: int) -> Any:
+            return self._call("GET", "/v1/changes", params={"after": after, "limit": self.page_size})
+
+        with ThreadPoolExecutor(1, thread_name_prefix="motcua-pull-fetch") as pool:
+            upcoming = pool.submit(fetch, cursor)
+            while True:
+                page = upcoming.result()
+                if not isinstance(page, dict) or not isinstance(page.get("changes"), list):
+                    raise SyncError("Câu trả lời của máy chủ không đúng định dạng; sẽ thử lại.")
+                changes = page["changes"]
+                nxt = int(page.get("next", cursor))
+                if nxt < cursor:
+                    raise SyncError("Máy chủ trả về vị trí đồng bộ lùi lại; hãy liên hệ quản trị máy chủ.")
+                more = bool(page.get("more"))
+                if more:
+                    upcoming = pool.submit(fetch, nxt)
+                with self.station.uow() as uow:
+                    if changes:
+                        applied = apply_changes(uow, self.station, changes)
+                        _merge(report.applied, applied)
+                    uow.meta.set(META_CURSOR, str(nxt))
+                    uow.commit()
+                cursor = nxt
+                report.changes += len(changes)
+                report.pages += 1
+                report.cursor = cursor
+                if progress is not None:
+                    progress(report.changes, cursor, int(page.get("head", cursor)))
+                if not more:
+                    return report
+
+    # -------------------------------------------------------------- leases
+    def refill_leases(self, days: list[dt.date] | None = None) -> int:
+        """Keep ≥ ``lease_stock`` free server numbers for today and the next working day."""
+        station = self.station
+        unit = station.unit.code
+        if days is None:
+            today = station.now().date()
+            cal = station.calendar
+            days = [today, cal.next_working_day(today)]
+        granted = 0
+        for day in days:
+            key = codes.day_key(day)
+            for _ in range(50):
+                with station.uow(write=False) as uow:
+                    free = sum(
+                        lease.remaining for lease in uow.leases.for_day(unit, key) if lease.source == "server"
+                    )
+                    pending = uow.meta.get_json(META_LEASE_PENDING)
+                if free >= self.lease_stock:
+                    break
+                if not pending or pending.get("day") != key:
+                    pending = {"id": uuid7(), "day": key}
+                    with station.uow() as uow:
+                        uow.meta.set_json(META_LEASE_PENDING, pending)
+                        uow.commit()
+                grant = self._call(
+                    "POST", "/v1/leases", json={"id": pending["id"], "day": key, "size": self.lease_block}
+                )
+                with station.uow() as uow:
+                    lease = Lease(
+                        pending["id"],
+                        key,
+                        int(grant["start"]),
+                        int(grant["end"]),
+                        int(grant["start"]),
+                        "server",
+                    )
+                    if not any(existing.id == lease.id for existing in uow.leases.for_day(unit, key)):
+                        uow.leases.save(unit, lease, True, iso(station.now()) or "")
+                        granted += lease.remaining
+                    uow.meta.set(META_LEASE_PENDING, "null")
+                    uow.commit()
+        return granted
+
+    # -------------------------------------------------------------- one round
+    def sync_round(self, progress: Progress | None = None) -> RoundReport:
+        pushed = self.push()
+        pulled = self.pull(progress)
+        leases = self.refill_leases()
+        with self.station.uow() as uow:
+            pending = uow.outbox.pending_count()
+            rejected = len(uow.outbox.rejected())
+            uow.meta.set(META_LAST_SUCCESS, iso(self.station.now()) or "")
+            uow.meta.set(META_LAST_ERROR, "")
+            uow.commit()
+        return RoundReport(pushed, pulled, leases, pending, rejected)
+
+
+@dataclass
+class _Batch:
+    ids: list[str]
+    last_seq: int
+    body: bytes
+
+
+_OUTBOX_SQL = text(
+    "SELECT o.seq, o.id, o.kind, o.entity_id, o.payload, e.dossier_id, e.kind AS event_kind, e.at, e.actor, "
+    "e.device_id, e.hlc, e.payload AS event_payload FROM outbox o "
+    "LEFT JOIN dossier_events e ON o.kind = 'event' AND e.id = o.id "
+    "WHERE o.rejected = 0 AND o.seq > :after ORDER BY o.seq LIMIT :n"
+)
+
+
+def _read_batch(station: Station, after: int, limit: int) -> _Batch:
+    """The next outbox rows as a ready request body.
+
+    Same rows as ``OutboxRepository.pending`` (event changes take their payload
+    from the immutable event row), but the stored JSON text is spliced into the
+    body as is instead of being decoded and encoded again.
+    """
+    with station.db.read() as conn:
+        rows = conn.execute(_OUTBOX_SQL, {"after": after, "n": limit}).all()
+    parts = []
+    for r in rows:
+        own = r.payload if r.payload not in (None, "", "{}", "null") else None
+        if r.kind == "event" and own is None and r.event_kind is not None:
+            head = json.dumps(
+                {
+                    "id": r.id,
+                    "dossier_id": r.dossier_id,
+                    "kind": r.event_kind,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "device_id": r.device_id,
+                    "hlc": r.hlc,
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            payload = head[:-1] + ',"payload":' + (r.event_payload or "{}") + "}"
+        else:
+            payload = own or "{}"
+        parts.append(
+            '{"id":'
+            + json.dumps(r.id)
+            + ',"kind":'
+            + json.dumps(r.kind)
+            + ',"entity_id":'
+            + json.dumps(r.entity_id, ensure_ascii=False)
+            + ',"payload":'
+            + payload
+            + "}"
+        )
+    body = ('{"changes":[' + ",".join(parts) + "]}").encode()
+    return _Batch([r.id for r in rows], rows[-1].seq if rows else after, body)
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _merge(total: ApplyReport, part: ApplyReport) -> None:
+    for name in (
+        "events",
+        "duplicates",
+        "dossiers_created",
+        "dossiers_refolded",
+        "conflicts",
+        "calendar",
+        "procedures",
+        "skipped",
+    ):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.orphans.extend(part.orphans)
+
+
+# ------------------------------------------------------------------ enrolment
+def enrol(station: Station, http: httpx.Client, code: str, name: str = "") -> dict[str, Any]:
+    """Turn this station into an enrolled device of the server's unit. Raises ``SyncError``."""
+    from desk_app.domain.model import Unit, UnitLevel
+
+    current_unit = station.unit_code
+    with station.uow(write=False) as uow:
+        from sqlalchemy import func, select
+
+        from desk_app.store import schema as s
+
+        highs = {
+            r.day: int(r.high)
+            for r in uow.conn.execute(
+                select(s.code_leases.c.day, func.max(s.code_leases.c.end).label("high"))
+                .where(s.code_leases.c.source == "local")
+                .group_by(s.code_leases.c.day)
+            )
+        }
+    body = {"code": code, "device_id": station.device_id, "name": name, "local_high": highs}
+    try:
+        response = http.post("/v1/enrol", content=_dumps(body), headers={"content-type": "application/json"})
+    except httpx.HTTPError as exc:
+        raise transport_error(exc) from exc
+    if response.status_code >= 400:
+        raise SyncError(
+            f"Đăng ký thiết bị không thành công: {_detail(response)}", status=response.status_code
+        )
+    answer: dict[str, Any] = response.json()
+    unit_code = answer["unit_code"]
+    if current_unit and current_unit != unit_code:
+        raise SyncError(f"Trạm đang thuộc đơn vị {current_unit}, còn mã đăng ký là của đơn vị {unit_code}.")
+    if not current_unit:
+        station.set_unit(Unit(code=unit_code, name=answer["unit_name"], level=UnitLevel.XA))
+    with station.uow() as uow:
+        uow.meta.set(META_SERVER, str(http.base_url))
+        uow.meta.set(META_TOKEN, answer["token"])
+        uow.meta.set(META_SLOT, str(int(answer["slot"])))
+        uow.meta.set(META_UNIT, unit_code)
+        uow.meta.set(META_ENROLLED, str(http.base_url))
+        if uow.meta.get(META_CURSOR) is None:
+            uow.meta.set(META_CURSOR, "0")
+        uow.commit()
+    station.invalidate_unit()
+    return answer
+
+
+def server_url(station: Station) -> str | None:
+    with station.uow(write=False) as uow:
+        return uow.meta.get(META_SERVER)
+
+
+def make_http(base_url: str, timeout: float = 30.0) -> httpx.Client:
+    return httpx.Client(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout, connect=5.0),
+        headers={"user-agent": "motcua-desk-sync/1"},
+    )

@@ -217,6 +217,11 @@ class CounterWindow(QMainWindow):
         self._build_dashboard()
         self._build_queue_dock()
         self._build_status_strip()
+        from ui.sync_status import SyncBridge, describe
+
+        self.sync = SyncBridge(app, self)
+        self.sync.statusChanged.connect(self._sync_status)
+        self._describe_sync = describe
         self._build_menu_and_shortcuts()
         self.update_header()
 
@@ -360,6 +365,7 @@ class CounterWindow(QMainWindow):
         self.settings_action.setEnabled(self.account.can("settings"))
         if not self.account.can("settings"):
             self.settings_action.setText("Cài đặt trạm (chỉ giám sát, quản trị)")
+        action(system, "Đồng bộ ngay với máy chủ", "Ctrl+Shift+Y", self.sync_now, "act_sync_now")
         system.addSeparator()
         action(system, "Thoát", "", self.close, "act_quit")
         action(help_menu, "Phím tắt", "F1", self.show_help, "act_help")
@@ -381,6 +387,7 @@ class CounterWindow(QMainWindow):
         self.find.start()
         self.timer.start()
         self.status_timer.start()
+        QTimer.singleShot(2000, self.sync.start)  # after the first page: it reads the outbox
         self.intake.proc_search.setFocus()
 
     def _after_first_page(self, *_args: Any) -> None:
@@ -481,9 +488,10 @@ class CounterWindow(QMainWindow):
             if pending >= PENDING_CAP
             else f"{pending:,}".replace(",", ".")
         )
-        server = "Chưa kết nối máy chủ" if not st["server"] else "Ngoại tuyến (chưa đồng bộ)"
-        self.sync_label.setText(f"● {server} · {count} thay đổi chờ đồng bộ" if pending else f"● {server}")
-        self.sync_label.setStyleSheet("color: #8a6d00;" if pending else "")
+        if self.sync.worker is None:  # otherwise the sync worker's own status fills the label
+            server = "Chưa kết nối máy chủ" if not st["server"] else "Ngoại tuyến (chưa đồng bộ)"
+            self.sync_label.setText(f"● {server} · {count} thay đổi chờ đồng bộ" if pending else f"● {server}")
+            self.sync_label.setStyleSheet("color: #8a6d00;" if pending else "")
         # QPrinterInfo stays on the GUI thread (print plugins are not thread-safe to load).
         from PySide6.QtPrintSupport import QPrinterInfo
 
@@ -653,7 +661,22 @@ class CounterWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    def _sync_status(self, status: Any) -> None:
+        text, colour = self._describe_sync(status)
+        self.sync_label.setText(text)
+        self.sync_label.setStyleSheet(f"color: {colour};")
+        if not status.running and status.online:
+            self.list_stale = True
+
+    def sync_now(self) -> None:
+        if self.sync.sync_now():
+            self.show_status("Đang đồng bộ với máy chủ trung tâm…")
+        else:
+            self.notify("Trạm chưa đăng ký với máy chủ trung tâm: vào Cài đặt trạm (F12) hoặc chạy "
+                        "“motcua enrol --server URL --code MÃ”.", error=True)
+
     def shutdown(self) -> None:
+        self.sync.stop()
         if self.device_watcher is not None:
             self.device_watcher.stop()
         self.timer.stop()

@@ -619,6 +619,7 @@ class CounterWindow(QMainWindow):
             return
         dialog = SettingsDialog(self.app, self.account, self)
         dialog.saved.connect(self._settings_saved)
+        dialog.enrolled.connect(self.sync_now)  # start syncing right after enrolment
         self.settings_dialog = dialog
         dialog.open()
 

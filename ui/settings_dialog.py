@@ -3,8 +3,8 @@
 Unit data goes through ``Station.set_unit``; calendar overrides through
 ``uow.calendar.set`` + ``Station.invalidate_calendar``; everything else is
 stored as JSON under ``settings.<name>`` in the station's meta table (the sync
-and device engineers read the same keys). Enrolment itself comes later: the
-server address and code are only stored.
+and device engineers read the same keys). The "Máy chủ" tab enrols the station
+with the central server using the one-time code (``desk_app.sync.client.enrol``).
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class SettingsDialog(QDialog):
     """
 
     saved = Signal()
+    enrolled = Signal()  # the station was enrolled with the central server
 
     def __init__(self, app: Any, account: Any, parent: QWidget | None = None):
         super().__init__(parent)
@@ -348,13 +349,54 @@ class SettingsDialog(QDialog):
         self.enrol_code.setObjectName("enrol_code")
         form.addRow("Địa chỉ máy chủ trung tâm:", self.server_url)
         form.addRow("Mã đăng ký trạm:", self.enrol_code)
-        form.addRow(
-            QLabel(
-                "Việc đăng ký trạm với máy chủ sẽ được thực hiện khi có chức năng đồng bộ; "
-                "hiện chỉ lưu địa chỉ và mã."
-            )
+        from desk_app.sync.client import server_url
+
+        enrolled = server_url(self.app.station)
+        self.enrol_state = QLabel(
+            f"Trạm đã đăng ký với máy chủ {enrolled}." if enrolled else "Trạm chưa đăng ký với máy chủ trung tâm."
         )
+        self.enrol_state.setObjectName("enrol_state")
+        self.enrol_state.setWordWrap(True)
+        self.enrol_button = QPushButton("Đăng ký trạm với máy chủ")
+        self.enrol_button.setObjectName("enrol_button")
+        self.enrol_button.clicked.connect(self.enrol)
+        form.addRow(self.enrol_button)
+        form.addRow(self.enrol_state)
         self.tabs.addTab(page, "Máy chủ")
+
+    def enrol(self) -> None:
+        """Enrol this station with the one-time code, off the GUI thread."""
+        from ui.workers import run_op
+
+        url = self.server_url.text().strip()
+        code = self.enrol_code.text().strip()
+        if not re.match(r"^https?://[^\s/]+", url) or not code:
+            self.enrol_state.setText("Nhập địa chỉ máy chủ (http:// hoặc https://) và mã đăng ký do quản trị tỉnh cấp.")
+            return
+        self.enrol_button.setEnabled(False)
+        self.enrol_state.setText("Đang đăng ký…")
+        app = self.app
+
+        def work() -> dict[str, Any]:
+            from desk_app.sync.client import enrol, make_http
+
+            with make_http(url, timeout=15) as http:
+                return enrol(app.station, http, code, name="counter")
+
+        def done(answer: dict[str, Any]) -> None:
+            self.enrol_button.setEnabled(True)
+            self.enrol_code.clear()  # one-time code: spent
+            self.enrol_state.setText(
+                f"Đã đăng ký: đơn vị {answer['unit_code']}, thiết bị số {int(answer['slot']) + 1}. "
+                "Trạm sẽ tự đồng bộ khi có mạng."
+            )
+            self.enrolled.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.enrol_button.setEnabled(True)
+            self.enrol_state.setText(str(exc) or describe_error(exc))
+
+        run_op(work, done, failed, owner=self)
 
     # ------------------------------------------------------------------ save
     def collect(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from desk_app.domain.errors import DomainError
 # Areas that contribute commands; a missing optional area is skipped.
 COMMAND_MODULES = (
     "desk_app.cli_core",
+    "desk_app.roles_cli",
     "desk_app.queue.cli",
     "desk_app.devices.cli",
     "desk_app.sync.cli",

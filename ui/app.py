@@ -8,6 +8,7 @@ and the login is pre-filled with the demo officer ``canbo1``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -118,17 +119,22 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
 def start_devices(app: Any, demo: bool) -> tuple[Any, list[Any]]:
     """The station's devices and role windows (kiosk, TV) when that part is installed; else (None, [])."""
     try:
-        from desk_app.roles import build_devices
+        from desk_app.roles import build_devices, load_device_settings
         from ui.roles import open_role_windows
     except ImportError:
         return None, []
     try:
-        devices = build_devices(app, demo=demo)
+        settings = load_device_settings(app)
+        if demo and settings.roles == ("counter",):
+            # The demo is a one-PC commune office: counter, kiosk and TV on one machine,
+            # with the ticket printer and LED board simulated on pseudo-terminals.
+            settings = dataclasses.replace(settings, roles=("counter", "kiosk", "display"))
+        devices = build_devices(app, settings, demo=demo)
     except Exception:  # noqa: BLE001 - devices must not keep the counter from starting
         log.exception("devices failed to start; the counter runs without them")
         return None, []
     try:
-        windows = open_role_windows(app, devices, devices.settings.roles)
+        windows = open_role_windows(app, devices, devices.settings.roles, fullscreen=not demo)
     except Exception:  # noqa: BLE001
         log.exception("kiosk / TV windows failed to open")
         windows = []

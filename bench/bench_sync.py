@@ -216,8 +216,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--catchup-dossiers", type=int, default=600)
-    parser.add_argument("--batch", type=int, default=500, help="push batch size (one commit per batch)")
-    parser.add_argument("--page", type=int, default=2000, help="pull page size")
+    parser.add_argument(
+        "--batch", type=int, default=1000, help="push batch size (one commit per batch; the client's default)"
+    )
+    parser.add_argument("--page", type=int, default=2000, help="pull page size (the client's default)")
     args = parser.parse_args()
 
     from desk_app.services import demo

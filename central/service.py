@@ -281,6 +281,14 @@ _PG_DOSSIERS = (
     "ON CONFLICT (id) DO NOTHING"
 )
 
+# joins from the array (not ``= ANY``): the generic plan of a prepared statement stays an index lookup
+_PG_TAKEN_CODES = "SELECT d.code, d.id FROM unnest(%b::text[]) AS w(code) JOIN dossiers d ON d.code = w.code"
+_PG_KNOWN_DOSSIERS = (
+    "SELECT d.id, d.unit_code, d.target_unit_code FROM unnest(%b::text[]) AS w(id) "
+    "JOIN dossiers d ON d.id = w.id"
+)
+_dump_payload = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 
 def _pg_binary(
     conn: Connection, sql: str, params: tuple[Any, ...], fetch: bool = True
@@ -468,14 +476,17 @@ def push(store: Store, device: DeviceInfo, changes: Sequence[Any]) -> list[Chang
         new_dossiers: dict[str, dict[str, Any]] = {}
         if received:
             codes_wanted = {p["payload"]["dossier"]["code"] for _, p in received}
-            taken = {
-                r.code: r.id
-                for r in conn.execute(
-                    select(m.dossiers.c.code, m.dossiers.c.id).where(
-                        m.dossiers.c.code.in_(list(codes_wanted))
+            if store.pg:  # one array parameter instead of one placeholder per code
+                taken = dict(_pg_binary(conn, _PG_TAKEN_CODES, (list(codes_wanted),)))
+            else:
+                taken = {
+                    r.code: r.id
+                    for r in conn.execute(
+                        select(m.dossiers.c.code, m.dossiers.c.id).where(
+                            m.dossiers.c.code.in_(list(codes_wanted))
+                        )
                     )
-                )
-            }
+                }
             for cid, p in received:
                 d = p["payload"]["dossier"]
                 owner = taken.get(d["code"])
@@ -526,7 +537,10 @@ def push(store: Store, device: DeviceInfo, changes: Sequence[Any]) -> list[Chang
         if others:
             wanted = {p["dossier_id"] for _, p in others} - set(new_dossiers)
             known = {d["id"]: (d["unit_code"], d["target_unit_code"]) for d in new_dossiers.values()}
-            if wanted:
+            if wanted and store.pg:
+                for dossier_id, unit, target in _pg_binary(conn, _PG_KNOWN_DOSSIERS, (list(wanted),)):
+                    known[dossier_id] = (unit, target)
+            elif wanted:
                 for r in conn.execute(
                     select(m.dossiers.c.id, m.dossiers.c.unit_code, m.dossiers.c.target_unit_code).where(
                         m.dossiers.c.id.in_(list(wanted))
@@ -579,7 +593,7 @@ def _row(
         "target_unit_code": target,
         "dossier_id": dossier_id,
         "device_id": device_id,
-        "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        "payload": _dump_payload(payload),
         "created_at": now,
     }
 

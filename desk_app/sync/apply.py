@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import JSON, bindparam, select, update
 
 from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
 from desk_app.services.station import Station
@@ -29,7 +30,6 @@ log = logging.getLogger("desk_app.sync.apply")
 
 _DOSSIER_COLUMNS = {c.name for c in s.dossiers.columns}
 _APPLICANT_COLUMNS = {c.name for c in s.applicants.columns}
-_EVENT_COLUMNS = ("id", "dossier_id", "kind", "at", "actor", "device_id", "hlc", "payload")
 CHUNK = 900  # SQLite bound-parameter budget per IN (...)
 
 
@@ -87,31 +87,47 @@ def apply_changes(uow: UnitOfWork, station: Station, changes: Sequence[dict[str,
     known: set[str] = set()
     for chunk in _chunks(dossier_ids):
         known.update(conn.execute(select(s.dossiers.c.id).where(s.dossiers.c.id.in_(chunk))).scalars())
-    dossier_rows, applicant_rows = [], []
+    dossier_rows: dict[str, dict[str, Any]] = {}
+    applicant_rows: list[dict[str, Any]] = []
+    folded: dict[str, str] = {}  # one page often folds the same name twice (applicant, dossier)
     for e in new:
         if e["kind"] == "received" and e["dossier_id"] not in known:
             body = e.get("payload") or {}
             d, a = body.get("dossier"), body.get("applicant")
             if isinstance(d, dict) and isinstance(a, dict):
-                applicant_rows.append(_applicant_row(a, e))
-                dossier_rows.append(_dossier_row(d, e))
+                applicant_rows.append(_applicant_row(a, e, folded))
+                dossier_rows[e["dossier_id"]] = _dossier_row(d, e, folded)
                 known.add(e["dossier_id"])
-    if applicant_rows:
-        conn.execute(insert(s.applicants).prefix_with("OR IGNORE"), applicant_rows)
-    if dossier_rows:
-        conn.execute(insert(s.dossiers), dossier_rows)
-        report.dossiers_created = len(dossier_rows)
     storable: list[dict[str, Any]] = []
     for e in new:
         if e["dossier_id"] in known:
-            storable.append({k: e.get(k) for k in _EVENT_COLUMNS} | {"conflict": None})
+            storable.append(e)
         else:  # cannot happen with the server's ordering; kept visible in the log, cursor still moves
             report.orphans.append(e["id"])
             log.error("pulled event %s for unknown dossier %s", e["id"], e["dossier_id"])
+    # Dossiers created by this page have no other local events: fold them from memory
+    # *before* writing, so their rows go in with the final summary columns and their
+    # events with their conflict flags (no UPDATE afterwards).
+    in_memory: dict[str, list[DossierEvent]] = {}
+    for e in storable:
+        if e["dossier_id"] in dossier_rows:
+            in_memory.setdefault(e["dossier_id"], []).append(_event(e))
+    flags: dict[str, str] = {}
+    for dossier_id, evs in in_memory.items():
+        state = fold(evs)
+        dossier_rows[dossier_id].update(summary_values(state))
+        for c in state.conflicts:
+            flags[c.event_id] = c.message
+    report.conflicts = len(flags)
+    if applicant_rows:
+        _insert_rows(conn, s.applicants, applicant_rows, "INSERT OR IGNORE")
+    if dossier_rows:
+        _insert_rows(conn, s.dossiers, list(dossier_rows.values()), "INSERT")
+        report.dossiers_created = len(dossier_rows)
     if storable:
         conn.exec_driver_sql(
             "INSERT INTO dossier_events (id, dossier_id, kind, at, actor, device_id, hlc, payload, conflict) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     e["id"],
@@ -121,22 +137,62 @@ def apply_changes(uow: UnitOfWork, station: Station, changes: Sequence[dict[str,
                     e["actor"],
                     e["device_id"],
                     e["hlc"],
-                    json.dumps(e["payload"] or {}, ensure_ascii=False, separators=(",", ":")),
+                    _dumps(e.get("payload") or {}),
+                    flags.get(e["id"]),
                 )
                 for e in storable
             ],
         )
         station.hlc.observe(max(e["hlc"] for e in storable))
     report.events = len(storable)
-    # Dossiers created by this page have no other local events: fold them from memory.
-    created = {row["id"] for row in dossier_rows}
-    in_memory: dict[str, list[DossierEvent]] = {}
-    for e in storable:
-        if e["dossier_id"] in created:
-            in_memory.setdefault(e["dossier_id"], []).append(_event(e))
-    report.conflicts = refold(uow, {e["dossier_id"] for e in storable}, in_memory)
-    report.dossiers_refolded = len({e["dossier_id"] for e in storable})
+    # Dossiers that already had local events: read their whole history back and re-fold.
+    touched = {e["dossier_id"] for e in storable}
+    report.conflicts += refold(uow, touched - set(in_memory))
+    report.dossiers_refolded = len(touched)
     return report
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # the store's JSON serialiser
+
+
+class _RowShape:
+    """How ``insert(table)`` fills a row: every column, the column default for a missing
+    key, JSON columns encoded like the store's own serialiser."""
+
+    def __init__(self, table: Any):
+        names = [c.name for c in table.columns]
+        self.base = {
+            c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None)
+            for c in table.columns
+        }
+        self.getter = operator.itemgetter(*names)
+        self.json_at = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+        self.columns = ", ".join(names)
+        self.marks = ", ".join("?" for _ in names)
+
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        values = self.getter(self.base | row)
+        if not self.json_at:
+            return tuple(values)
+        out = list(values)
+        for i in self.json_at:
+            out[i] = _dumps(out[i])
+        return tuple(out)
+
+
+_SHAPES: dict[str, _RowShape] = {}
+
+
+def _insert_rows(conn: Any, table: Any, rows: list[dict[str, Any]], verb: str) -> None:
+    """Bulk insert of dict rows straight through the driver (SQLAlchemy's per-row
+    parameter processing cost more than SQLite's own insert)."""
+    shape = _SHAPES.get(table.name)
+    if shape is None:
+        shape = _SHAPES[table.name] = _RowShape(table)
+    conn.exec_driver_sql(
+        f"{verb} INTO {table.name} ({shape.columns}) VALUES ({shape.marks})",
+        [shape.values(row) for row in rows],
+    )
 
 
 def _event(e: dict[str, Any]) -> DossierEvent:
@@ -152,17 +208,32 @@ def _event(e: dict[str, Any]) -> DossierEvent:
     )
 
 
-def _applicant_row(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+def _fold_cached(value: str, cache: dict[str, str]) -> str:
+    folded = cache.get(value)
+    if folded is None:
+        folded = cache[value] = fold_text(value)
+    return folded
+
+
+def _applicant_row(
+    snapshot: dict[str, Any], event: dict[str, Any], folded: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The RECEIVED snapshot leaves out what a station derives itself; derive it."""
     row = {k: v for k, v in snapshot.items() if k in _APPLICANT_COLUMNS}
-    row.setdefault("name_folded", fold_text(str(row.get("full_name", ""))))
+    if "name_folded" not in row:
+        row["name_folded"] = _fold_cached(str(row.get("full_name", "")), folded if folded is not None else {})
     row.setdefault("updated_at", event["at"])
     return row
 
 
-def _dossier_row(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+def _dossier_row(
+    snapshot: dict[str, Any], event: dict[str, Any], folded: dict[str, str] | None = None
+) -> dict[str, Any]:
     row = {k: v for k, v in snapshot.items() if k in _DOSSIER_COLUMNS}
-    row.setdefault("applicant_name_folded", fold_text(str(row.get("applicant_name", ""))))
+    if "applicant_name_folded" not in row:
+        row["applicant_name_folded"] = _fold_cached(
+            str(row.get("applicant_name", "")), folded if folded is not None else {}
+        )
     row.setdefault("status", "received")
     row.setdefault("due_at", (event.get("payload") or {}).get("due_at") or row.get("received_at"))
     row.setdefault("extensions", 0)
@@ -170,7 +241,7 @@ def _dossier_row(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, A
     row.setdefault("last_hlc", "")
     row.setdefault("extra", {})
     row.setdefault("components", [])
-    return row  # summary columns are rewritten by ``refold`` right after
+    return row  # summary columns come from the fold (``apply_changes``)
 
 
 def refold(

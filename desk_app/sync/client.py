@@ -119,7 +119,7 @@ class SyncClient:
         station: Station,
         http: httpx.Client,
         *,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         page_size: int = 2000,
         lease_stock: int = 20,
         lease_block: int = codes.LEASE_BLOCK,
@@ -158,62 +158,70 @@ class SyncClient:
     def push(self) -> PushReport:
         """Drain the outbox in batches; returns what the server said.
 
-        While one batch is on the wire the next one is read and encoded in a
-        helper thread (rows after the last one sent; nothing leaves the outbox
-        before its acknowledgement, so a failure just discards the prepared batch).
+        Batches go out strictly one after the other (the server has committed
+        batch N before batch N+1 is sent, so a dossier's RECEIVED event always
+        lands before its later events). A helper thread overlaps the local work
+        with the wire: while batch N+1 is on the wire it records the answer to
+        batch N (acknowledge/reject, one SQLite transaction) and reads and encodes
+        batch N+2 (rows after the last one sent; nothing leaves the outbox before
+        its acknowledgement, so a failure just discards the prepared batch).
         """
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import Future, ThreadPoolExecutor
 
         report = PushReport()
         with ThreadPoolExecutor(1, thread_name_prefix="motcua-push-prep") as prep:
-            batch = _read_batch(self.station, 0, self.batch_size)
-            while batch.ids:
-                upcoming = prep.submit(_read_batch, self.station, batch.last_seq, self.batch_size)
-                try:
-                    answer = self._call(
-                        "POST",
-                        "/v1/changes",
-                        content=batch.body,
-                        headers={"content-type": "application/json"},
-                    )
-                except SyncError as exc:
-                    upcoming.cancel()
-                    with self.station.uow() as uow:
-                        uow.outbox.mark_attempt(batch.ids, str(exc))
-                        uow.commit()
-                    raise
-                acked, rejected = self._settle(batch.ids, answer, report)
-                report.sent += len(batch.ids)
-                report.batches += 1
-                if not acked and not rejected:  # nothing moved: don't spin
-                    raise SyncError("Máy chủ không xác nhận thay đổi nào trong lô vừa gửi; sẽ thử lại.")
-                batch = upcoming.result()
+            settling: Future[None] | None = None
+            try:
+                batch = _read_batch(self.station, 0, self.batch_size)
+                while batch.ids:
+                    upcoming = prep.submit(_read_batch, self.station, batch.last_seq, self.batch_size)
+                    try:
+                        answer = self._call(
+                            "POST",
+                            "/v1/changes",
+                            content=batch.body,
+                            headers={"content-type": "application/json"},
+                        )
+                    except SyncError as exc:
+                        upcoming.cancel()
+                        if settling is not None:
+                            settling.result()
+                            settling = None
+                        with self.station.uow() as uow:
+                            uow.outbox.mark_attempt(batch.ids, str(exc))
+                            uow.commit()
+                        raise
+                    acked, rejected = _sort_answer(batch.ids, answer, report)
+                    report.sent += len(batch.ids)
+                    report.batches += 1
+                    if settling is not None:  # the previous batch's acknowledgement (raises its error)
+                        settling.result()
+                    # queued behind the read of the next batch, in the same helper thread
+                    settling = prep.submit(self._record, acked, rejected)
+                    if not acked and not rejected:  # nothing moved: don't spin
+                        settling.result()
+                        settling = None
+                        raise SyncError("Máy chủ không xác nhận thay đổi nào trong lô vừa gửi; sẽ thử lại.")
+                    batch = upcoming.result()
+            finally:
+                if settling is not None:
+                    settling.result()
         return report
 
-    def _settle(
-        self, ids: list[str], answer: Any, report: PushReport
-    ) -> tuple[list[str], list[tuple[str, str]]]:
-        acked: list[str] = []
-        rejected: list[tuple[str, str]] = []
-        wanted = set(ids)
-        for res in answer.get("results", []) if isinstance(answer, dict) else []:
-            if not isinstance(res, dict) or res.get("id") not in wanted:
-                continue
-            if res.get("status") in ("ok", "duplicate"):
-                acked.append(res["id"])
-                report.accepted += res["status"] == "ok"
-                report.duplicates += res["status"] == "duplicate"
-            elif res.get("status") == "rejected":
-                rejected.append((res["id"], str(res.get("reason") or "Máy chủ từ chối thay đổi.")))
+    def _record(self, acked: list[str], rejected: list[tuple[str, str]]) -> None:
+        """Store a batch's answer: delete acknowledged rows, mark rejected ones (one transaction)."""
         with self.station.uow() as uow:
-            uow.outbox.acknowledge(acked)
+            if acked:
+                # one bound parameter instead of one per id (same effect as ``outbox.acknowledge``)
+                uow.conn.exec_driver_sql(
+                    "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(acked),),
+                )
             for change_id, reason in rejected:
                 uow.outbox.reject(change_id, reason)
             uow.commit()
         for change_id, reason in rejected:
             log.warning("change %s rejected by the server: %s", change_id, reason)
-        report.rejected.extend(rejected)
-        return acked, rejected
 
     # -------------------------------------------------------------- pull
     def pull(self, progress: Progress | None = None) -> PullReport:
@@ -315,6 +323,27 @@ class SyncClient:
             uow.meta.set(META_LAST_ERROR, "")
             uow.commit()
         return RoundReport(pushed, pulled, leases, pending, rejected)
+
+
+def _sort_answer(ids: list[str], answer: Any, report: PushReport) -> tuple[list[str], list[tuple[str, str]]]:
+    """Split a push answer into acknowledged ids and (id, reason) rejections; counts into ``report``."""
+    acked: list[str] = []
+    rejected: list[tuple[str, str]] = []
+    wanted = set(ids)
+    for res in answer.get("results", []) if isinstance(answer, dict) else []:
+        if not isinstance(res, dict) or res.get("id") not in wanted:
+            continue
+        status = res.get("status")
+        if status == "ok" or status == "duplicate":
+            acked.append(res["id"])
+            if status == "ok":
+                report.accepted += 1
+            else:
+                report.duplicates += 1
+        elif status == "rejected":
+            rejected.append((res["id"], str(res.get("reason") or "Máy chủ từ chối thay đổi.")))
+    report.rejected.extend(rejected)
+    return acked, rejected
 
 
 @dataclass

@@ -18,7 +18,9 @@ from desk_app.workcalendar import VN_TZ
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None, help=f"tệp cơ sở dữ liệu (mặc định {default_db_path()})")
+    parser.add_argument(
+        "--db", type=Path, default=None, help=f"tệp cơ sở dữ liệu (mặc định {default_db_path()})"
+    )
 
 
 def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -146,8 +148,12 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
             statuses = [Status(s.strip()).value for s in args.status.split(",")]
         except ValueError:
             valid = ", ".join(s.value for s in Status)
-            raise ValidationError("status", f"Trạng thái “{args.status}” không hợp lệ. Chọn một trong: {valid}.") from None
-    flt = DossierFilter(search=args.search or "", statuses=statuses, overdue=args.overdue, due_today=args.due_today)
+            raise ValidationError(
+                "status", f"Trạng thái “{args.status}” không hợp lệ. Chọn một trong: {valid}."
+            ) from None
+    flt = DossierFilter(
+        search=args.search or "", statuses=statuses, overdue=args.overdue, due_today=args.due_today
+    )
     rows = [_dossier_dict(r) for r in app.queries.page(flt, limit=args.limit)]
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
@@ -158,8 +164,10 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
         writer.writerows(rows)
     else:
         for r in rows:
-            print(f"{r['code']:<28} {r['received_at'][:16]:<17} hạn {r['due_at'][:16]:<17} "
-                  f"{r['status_label']:<20} {r['applicant']:<28} {r['procedure'][:50]}")
+            print(
+                f"{r['code']:<28} {r['received_at'][:16]:<17} hạn {r['due_at'][:16]:<17} "
+                f"{r['status_label']:<20} {r['applicant']:<28} {r['procedure'][:50]}"
+            )
         print(f"({len(rows)} hồ sơ)")
     return 0
 
@@ -175,8 +183,15 @@ def cmd_dossier_show(args: argparse.Namespace) -> int:
             "due_at": dossier.due_at.isoformat(),
             "applicant": dossier.applicant.full_name,
             "procedure": dossier.procedure_name,
-            "events": [{"kind": e.kind.value, "at": e.at.isoformat(), "actor": e.actor, "payload": {
-                k: v for k, v in e.payload.items() if k not in ("dossier", "applicant")}} for e in events],
+            "events": [
+                {
+                    "kind": e.kind.value,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "payload": {k: v for k, v in e.payload.items() if k not in ("dossier", "applicant")},
+                }
+                for e in events
+            ],
             "conflicts": [c.message for c in state.conflicts],
         }
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
@@ -187,7 +202,10 @@ def cmd_dossier_show(args: argparse.Namespace) -> int:
     print(f"Thủ tục:         {dossier.procedure_name} ({dossier.procedure_code})")
     print(f"Người nộp:       {a.full_name} — {a.id_kind.value.upper()} {a.id_number} — ĐT {a.phone}")
     print(f"Địa chỉ:         {a.address}")
-    print(f"Tiếp nhận:       {dossier.received_at:%H:%M %d/%m/%Y} bởi {names.get(dossier.officer, dossier.officer)}")
+    print(
+        f"Tiếp nhận:       {dossier.received_at:%H:%M %d/%m/%Y} "
+        f"bởi {names.get(dossier.officer, dossier.officer)}"
+    )
     print(f"Hẹn trả:         {dossier.due_at:%H:%M %d/%m/%Y}")
     print(f"Trạng thái:      {Status(dossier.status).label}")
     print("Quá trình:")
@@ -206,7 +224,9 @@ def cmd_calendar_due(args: argparse.Namespace) -> int:
     try:
         received = to_vn(dt.datetime.strptime(args.received, "%Y-%m-%d %H:%M"))
     except ValueError:
-        raise ValidationError("received", f"Thời điểm “{args.received}” không hợp lệ: dùng dạng “YYYY-MM-DD HH:MM”.") from None
+        raise ValidationError(
+            "received", f"Thời điểm “{args.received}” không hợp lệ: dùng dạng “YYYY-MM-DD HH:MM”."
+        ) from None
     if args.same_day:
         time = ProcessingTime.same_day()
     else:
@@ -373,7 +393,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_db(q)
     q.add_argument("year", type=int)
     q.set_defaults(func=cmd_calendar_show)
-    for name, help_text in (("add-day-off", "thêm ngày nghỉ của đơn vị"), ("add-workday", "thêm ngày làm việc bù")):
+    for name, help_text in (
+        ("add-day-off", "thêm ngày nghỉ của đơn vị"),
+        ("add-workday", "thêm ngày làm việc bù"),
+    ):
         q = csub.add_parser(name, help=help_text)
         add_db(q)
         q.add_argument("date")

@@ -69,7 +69,9 @@ def parse_code(text: str) -> DossierCode:
     try:
         day = dt.datetime.strptime(yymmdd, "%y%m%d").date()
     except ValueError:
-        raise ValidationError("code", f"Mã hồ sơ “{cleaned}” có ngày tiếp nhận không hợp lệ ({yymmdd}).") from None
+        raise ValidationError(
+            "code", f"Mã hồ sơ “{cleaned}” có ngày tiếp nhận không hợp lệ ({yymmdd})."
+        ) from None
     if int(seq) == 0:
         raise ValidationError("code", f"Mã hồ sơ “{cleaned}” có số thứ tự 0000 không hợp lệ.")
     return DossierCode(agency, day, int(seq))
@@ -156,7 +158,8 @@ def allocate(
             if lease.remaining:
                 return Allocation(lease.next, replace(lease, next=lease.next + 1), False)
             raise CodeSpaceExhausted(
-                "Máy đã dùng hết dải số dự phòng khi mất kết nối. Hãy kết nối lại máy chủ để được cấp thêm số."
+                "Máy đã dùng hết dải số dự phòng khi mất kết nối. "
+                "Hãy kết nối lại máy chủ để được cấp thêm số."
             )
     start, end = fallback_range(slot)
     return Allocation(start, Lease(new_id(), day, start, end, start + 1, "fallback"), True)

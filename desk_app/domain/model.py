@@ -82,9 +82,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"officer": "Công chức tiếp nhận", "supervisor": "Giám sát", "admin": "Quản trị", "kiosk": "Máy lấy số"}[
-            self.value
-        ]
+        return {
+            "officer": "Công chức tiếp nhận",
+            "supervisor": "Giám sát",
+            "admin": "Quản trị",
+            "kiosk": "Máy lấy số",
+        }[self.value]
 
 
 @dataclass(frozen=True)

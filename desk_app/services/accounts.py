@@ -46,10 +46,14 @@ class AccountService:
     def __init__(self, station: Station):
         self.station = station
 
-    def create(self, username: str, full_name: str, password: str, role: Role, counter_no: int | None = None) -> Account:
+    def create(
+        self, username: str, full_name: str, password: str, role: Role, counter_no: int | None = None
+    ) -> Account:
         username = username.strip().lower()
         if not username or not username.replace(".", "").replace("_", "").isalnum():
-            raise ValidationError("username", "Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm hoặc gạch dưới.")
+            raise ValidationError(
+                "username", "Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm hoặc gạch dưới."
+            )
         if len(password) < MIN_PASSWORD:
             raise ValidationError("password", f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
         now = iso(self.station.now())
@@ -58,11 +62,18 @@ class AccountService:
                 raise ValidationError("username", f"Tên đăng nhập “{username}” đã tồn tại.")
             uow.conn.execute(
                 insert(s.users).values(
-                    username=username, full_name=normalize_text(full_name), role=Role(role).value,
-                    password_hash=_hasher.hash(password), active=True, counter_no=counter_no, created_at=now,
+                    username=username,
+                    full_name=normalize_text(full_name),
+                    role=Role(role).value,
+                    password_hash=_hasher.hash(password),
+                    active=True,
+                    counter_no=counter_no,
+                    created_at=now,
                 )
             )
-            uow.audit.add(uuid7(), now or "", "system", "account.create", username, {"role": Role(role).value})
+            uow.audit.add(
+                uuid7(), now or "", "system", "account.create", username, {"role": Role(role).value}
+            )
             uow.commit()
         return Account(username, normalize_text(full_name), Role(role), counter_no)
 
@@ -88,14 +99,18 @@ class AccountService:
             raise ValidationError("password", f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
         with self.station.uow() as uow:
             uow.conn.execute(
-                update(s.users).where(s.users.c.username == username).values(password_hash=_hasher.hash(password))
+                update(s.users)
+                .where(s.users.c.username == username)
+                .values(password_hash=_hasher.hash(password))
             )
             uow.commit()
 
     def list(self) -> list[Account]:
         with self.station.uow(write=False) as uow:
             rows = uow.conn.execute(select(s.users).order_by(s.users.c.username))
-            return [Account(r.username, r.full_name, Role(r.role), r.counter_no, bool(r.active)) for r in rows]
+            return [
+                Account(r.username, r.full_name, Role(r.role), r.counter_no, bool(r.active)) for r in rows
+            ]
 
     def names(self) -> dict[str, str]:
         return {a.username: a.full_name for a in self.list()}

@@ -20,19 +20,96 @@ from desk_app.services.station import Station
 from desk_app.validation import CCCD_PROVINCES
 from desk_app.workcalendar import WorkCalendar
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
-            "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lương", "Mai"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Lương",
+    "Mai",
+]
 SURNAME_WEIGHTS = [38, 11, 9.5, 7, 5, 4, 4.5, 3.9, 3.9, 2.1, 2, 1.4, 1.3, 1.3, 1, 0.5, 0.8, 0.7, 0.6, 0.5]
 MIDDLE_MALE = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công", "Đình", "Xuân", "Ngọc"]
 MIDDLE_FEMALE = ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Minh", "Hồng", "Bảo", "Phương", "Khánh"]
-GIVEN_MALE = ["Dũng", "Hùng", "Nam", "Long", "Tuấn", "Minh", "Quang", "Sơn", "Hải", "Phúc", "Đức", "Khoa",
-              "Thắng", "Trung", "Việt", "Bình", "Hiếu", "Tâm", "Toàn", "Đạt"]
-GIVEN_FEMALE = ["Lan", "Hương", "Nhung", "Hằng", "Mai", "Linh", "Trang", "Thảo", "Hoa", "Yến", "Ngân",
-                "Phượng", "Duyên", "Hạnh", "Vy", "Thùy", "Loan", "Diệp", "Hà", "Anh"]
-STREETS = ["Thôn Đông", "Thôn Tây", "Thôn Trung", "Xóm Mới", "Ấp 3", "Tổ dân phố 5", "Số 12 đường Lê Lợi",
-           "Số 7 đường Trần Phú", "Khu phố 2", "Thôn Phú Xuân", "Xóm Bãi", "Số 45 đường Nguyễn Huệ"]
-SECTIONS = ["Công chức Tư pháp - Hộ tịch", "Công chức Địa chính - Xây dựng", "Công chức Văn hóa - Xã hội",
-            "Phòng Kinh tế", "Văn phòng HĐND và UBND"]
+GIVEN_MALE = [
+    "Dũng",
+    "Hùng",
+    "Nam",
+    "Long",
+    "Tuấn",
+    "Minh",
+    "Quang",
+    "Sơn",
+    "Hải",
+    "Phúc",
+    "Đức",
+    "Khoa",
+    "Thắng",
+    "Trung",
+    "Việt",
+    "Bình",
+    "Hiếu",
+    "Tâm",
+    "Toàn",
+    "Đạt",
+]
+GIVEN_FEMALE = [
+    "Lan",
+    "Hương",
+    "Nhung",
+    "Hằng",
+    "Mai",
+    "Linh",
+    "Trang",
+    "Thảo",
+    "Hoa",
+    "Yến",
+    "Ngân",
+    "Phượng",
+    "Duyên",
+    "Hạnh",
+    "Vy",
+    "Thùy",
+    "Loan",
+    "Diệp",
+    "Hà",
+    "Anh",
+]
+STREETS = [
+    "Thôn Đông",
+    "Thôn Tây",
+    "Thôn Trung",
+    "Xóm Mới",
+    "Ấp 3",
+    "Tổ dân phố 5",
+    "Số 12 đường Lê Lợi",
+    "Số 7 đường Trần Phú",
+    "Khu phố 2",
+    "Thôn Phú Xuân",
+    "Xóm Bãi",
+    "Số 45 đường Nguyễn Huệ",
+]
+SECTIONS = [
+    "Công chức Tư pháp - Hộ tịch",
+    "Công chức Địa chính - Xây dựng",
+    "Công chức Văn hóa - Xã hội",
+    "Phòng Kinh tế",
+    "Văn phòng HĐND và UBND",
+]
 
 
 @dataclass
@@ -40,12 +117,14 @@ class DemoPerson:
     applicant: ApplicantInput
 
 
-def make_person(rng: random.Random, today: dt.date, province: tuple[str, str], communes: list[tuple[str, str]]) -> ApplicantInput:
+def make_person(
+    rng: random.Random, today: dt.date, province: tuple[str, str], communes: list[tuple[str, str]]
+) -> ApplicantInput:
     male = rng.random() < 0.5
     surname = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
     middle = rng.choice(MIDDLE_MALE if male else MIDDLE_FEMALE)
     given = rng.choice(GIVEN_MALE if male else GIVEN_FEMALE)
-    birth = dt.date(rng.randint(1945, 2007), rng.randint(1, 12), rng.randint(1, 28))
+    birth = dt.date(rng.randint(today.year - 80, today.year - 18), rng.randint(1, 12), rng.randint(1, 28))
     prov_birth = rng.choice(list(CCCD_PROVINCES))
     century = (birth.year // 100) - 19  # 1900s -> 0, 2000s -> 1
     sex_digit = century * 2 + (0 if male else 1)
@@ -69,7 +148,13 @@ def make_person(rng: random.Random, today: dt.date, province: tuple[str, str], c
 
 def _components(proc: Procedure, rng: random.Random) -> list[ReceivedComponent]:
     return [
-        ReceivedComponent(c.key, c.display_name, c.originals, c.certified_copies, c.photocopies or (0 if (c.originals or c.certified_copies) else 1))
+        ReceivedComponent(
+            c.key,
+            c.display_name,
+            c.originals,
+            c.certified_copies,
+            c.photocopies or (0 if (c.originals or c.certified_copies) else 1),
+        )
         for c in proc.components
         if c.required or rng.random() < 0.5
     ]
@@ -98,7 +183,11 @@ def _to_working_time(cal: WorkCalendar, when: dt.datetime) -> dt.datetime:
 
 
 def plan_history(
-    rng: random.Random, received: dt.datetime, due: dt.datetime, now: dt.datetime, cal: WorkCalendar | None = None
+    rng: random.Random,
+    received: dt.datetime,
+    due: dt.datetime,
+    now: dt.datetime,
+    cal: WorkCalendar | None = None,
 ) -> list[tuple[EventKind, dt.datetime, dict[str, object]]]:
     """A plausible life for a dossier received at ``received`` as of ``now``."""
     steps: list[tuple[EventKind, dt.datetime, dict[str, object]]] = []
@@ -123,7 +212,13 @@ def plan_history(
     if rng.random() < 0.03:
         return steps  # stuck in processing: becomes overdue, as real offices have
     if rng.random() < 0.05 and progress > 0.3:
-        steps.append((EventKind.SUPPLEMENT_REQUESTED, at(0.3), {"missing": [{"name": "Bản sao giấy tờ tùy thân", "note": "Bản sao bị mờ"}], "note": ""}))
+        steps.append(
+            (
+                EventKind.SUPPLEMENT_REQUESTED,
+                at(0.3),
+                {"missing": [{"name": "Bản sao giấy tờ tùy thân", "note": "Bản sao bị mờ"}], "note": ""},
+            )
+        )
         if progress < 0.8:
             return steps
         steps.append((EventKind.SUPPLEMENTED, at(0.6), {"due_at": due.isoformat(), "note": ""}))
@@ -137,7 +232,9 @@ def plan_history(
     steps.append((EventKind.RESULT_READY, done_at, {"result": ""}))
     returned = at((done_at - received).total_seconds() / span + rng.uniform(0.05, 0.6))
     if returned < now and rng.random() < 0.92:
-        steps.append((EventKind.RETURNED, returned, {"method": "tai_quay", "tracking_number": "", "receiver": ""}))
+        steps.append(
+            (EventKind.RETURNED, returned, {"method": "tai_quay", "tracking_number": "", "receiver": ""})
+        )
     return steps
 
 
@@ -164,7 +261,11 @@ def generate(
     weights = [8 if p.field in ("Hộ tịch", "Chứng thực") else 1 for p in procs]
     provinces = dict(geo.provinces())
     unit_province = station.unit.code.rsplit(".H", 1)[-1]  # the H-part of the agency id is the province
-    province = (unit_province, provinces[unit_province]) if unit_province in provinces else next(iter(provinces.items()))
+    province = (
+        (unit_province, provinces[unit_province])
+        if unit_province in provinces
+        else next(iter(provinces.items()))
+    )
     communes = geo.communes(province[0]) if province[0] else []
     cal = station.calendar
     now = station.now()

@@ -259,17 +259,34 @@ class IntakeService:
             actor=actor,
             device_id=station.device_id,
             hlc=station.hlc.now(),
-            payload={"due_at": iso(due), "dossier": snapshot(dossier_row, DOSSIER_DERIVED),
-                     "applicant": snapshot(applicant_row, APPLICANT_DERIVED)},
+            payload={
+                "due_at": iso(due),
+                "dossier": snapshot(dossier_row, DOSSIER_DERIVED),
+                "applicant": snapshot(applicant_row, APPLICANT_DERIVED),
+            },
         )
         events = [received]
         if req.incomplete_action == "supplement":
             listed = req.missing or [{"name": name, "note": ""} for name in missing]
-            events.append(self._follow_up(dossier.id, actor, received_at, EventKind.SUPPLEMENT_REQUESTED,
-                                          {"missing": listed, "note": req.note, "at_intake": True}))
+            events.append(
+                self._follow_up(
+                    dossier.id,
+                    actor,
+                    received_at,
+                    EventKind.SUPPLEMENT_REQUESTED,
+                    {"missing": listed, "note": req.note, "at_intake": True},
+                )
+            )
         elif req.incomplete_action == "refuse":
-            events.append(self._follow_up(dossier.id, actor, received_at, EventKind.REFUSED,
-                                          {"reason": normalize_text(req.refusal_reason), "at_intake": True}))
+            events.append(
+                self._follow_up(
+                    dossier.id,
+                    actor,
+                    received_at,
+                    EventKind.REFUSED,
+                    {"reason": normalize_text(req.refusal_reason), "at_intake": True},
+                )
+            )
         for kind, at, payload in history or ():
             events.append(self._follow_up(dossier.id, actor, at, kind, payload))
         state = fold(events)
@@ -291,11 +308,18 @@ class IntakeService:
     def _follow_up(
         self, dossier_id: str, actor: str, at: dt.datetime, kind: EventKind, payload: dict[str, Any]
     ) -> DossierEvent:
-        return DossierEvent(uuid7(), dossier_id, kind, at, actor, self.station.device_id, self.station.hlc.now(), payload)
+        return DossierEvent(
+            uuid7(), dossier_id, kind, at, actor, self.station.device_id, self.station.hlc.now(), payload
+        )
 
     def _queue_rows(
-        self, uow: UnitOfWork, applicant_row: dict[str, Any], exists: bool, dossier_row: dict[str, Any],
-        events: list[DossierEvent], now_s: str,
+        self,
+        uow: UnitOfWork,
+        applicant_row: dict[str, Any],
+        exists: bool,
+        dossier_row: dict[str, Any],
+        events: list[DossierEvent],
+        now_s: str,
     ) -> None:
         pending = getattr(self, "_pending", None)
         if pending is None:
@@ -326,10 +350,19 @@ class IntakeService:
 
 # Columns a receiving station derives itself (the fold, search folding): they
 # stay out of the RECEIVED snapshot so every event stays small and immutable.
-DOSSIER_DERIVED = frozenset({
-    "applicant_name_folded", "status", "due_at", "extensions", "has_conflict", "last_hlc",
-    "transferred_at", "result_ready_at", "returned_at",
-})
+DOSSIER_DERIVED = frozenset(
+    {
+        "applicant_name_folded",
+        "status",
+        "due_at",
+        "extensions",
+        "has_conflict",
+        "last_hlc",
+        "transferred_at",
+        "result_ready_at",
+        "returned_at",
+    }
+)
 APPLICANT_DERIVED = frozenset({"name_folded", "updated_at"})
 
 

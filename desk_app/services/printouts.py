@@ -59,6 +59,13 @@ def render_logbook_range(app: Any, date_from: dt.date, date_to: dt.date) -> byte
         for proc in uow.procedures.all(active_only=False):
             procedures[proc.code] = proc
     return bytes(
-        render_logbook(station.unit, dossiers, date_from, date_to, events=events, procedures=procedures,
-                       printed_at=station.now())
+        render_logbook(
+            station.unit,
+            dossiers,
+            date_from,
+            date_to,
+            events=events,
+            procedures=procedures,
+            printed_at=station.now(),
+        )
     )

@@ -166,13 +166,20 @@ class QueryService:
             day_start = dt.datetime.combine(now.date(), dt.time(0), tzinfo=now.tzinfo)
             conds = []
             if flt.due_today:
-                conds.append(and_(s.dossiers.c.due_at >= iso(now), s.dossiers.c.due_at < iso(day_start + dt.timedelta(days=1))))
+                conds.append(
+                    and_(
+                        s.dossiers.c.due_at >= iso(now),
+                        s.dossiers.c.due_at < iso(day_start + dt.timedelta(days=1)),
+                    )
+                )
             if flt.overdue:
                 conds.append(s.dossiers.c.due_at < iso(now))
             stmt = stmt.where(s.dossiers.c.status.in_(OPEN_STATUSES)).where(or_(*conds))
         return stmt
 
-    def page(self, flt: DossierFilter, limit: int = 100, after: tuple[str, int] | None = None) -> list[DossierRow]:
+    def page(
+        self, flt: DossierFilter, limit: int = 100, after: tuple[str, int] | None = None
+    ) -> list[DossierRow]:
         """Newest first; pass the last row's ``(received_at, rowid)`` as ``after`` for the next page."""
         now = self.station.now()
         stmt = self._filtered(flt, now)
@@ -189,7 +196,12 @@ class QueryService:
         if after is not None:
             recv, rowid = after
             stmt = stmt.where(
-                or_(s.dossiers.c.received_at < recv, and_(s.dossiers.c.received_at == recv, text("dossiers.rowid < :rid").bindparams(rid=rowid)))
+                or_(
+                    s.dossiers.c.received_at < recv,
+                    and_(
+                        s.dossiers.c.received_at == recv, text("dossiers.rowid < :rid").bindparams(rid=rowid)
+                    ),
+                )
             )
         stmt = stmt.order_by(s.dossiers.c.received_at.desc(), text("dossiers.rowid DESC")).limit(limit)
         with self.station.uow(write=False) as uow:
@@ -230,7 +242,9 @@ class QueryService:
 
             return {
                 "received_today": count(d.received_at >= iso(day_start), d.received_at < iso(day_end)),
-                "due_today": count(d.status.in_(OPEN_STATUSES), d.due_at >= iso(now), d.due_at < iso(day_end)),
+                "due_today": count(
+                    d.status.in_(OPEN_STATUSES), d.due_at >= iso(now), d.due_at < iso(day_end)
+                ),
                 "overdue": count(d.status.in_(OPEN_STATUSES), d.due_at < iso(now)),
                 "supplement": count(d.status == Status.SUPPLEMENT_REQUESTED.value),
                 "result_ready": count(d.status == Status.RESULT_READY.value),
@@ -238,7 +252,7 @@ class QueryService:
             }
 
     def apology_reminders(self, within_working_days: int = 1, limit: int = 50) -> list[DossierRow]:
-        """Open dossiers due within the next working day(s) with no result: issue Mẫu 04 before the deadline."""
+        """Open dossiers due within the next working day(s): Mẫu 04 must go out before the deadline."""
         now = self.station.now()
         horizon_day = self.station.calendar.add_working_days(now.date(), within_working_days)
         horizon = dt.datetime.combine(horizon_day, dt.time(23, 59), tzinfo=now.tzinfo)
@@ -254,7 +268,12 @@ class QueryService:
 
     def fields(self) -> list[str]:
         with self.station.uow(write=False) as uow:
-            return [r[0] for r in uow.conn.execute(select(s.procedures.c.field).distinct().order_by(s.procedures.c.field))]
+            return [
+                r[0]
+                for r in uow.conn.execute(
+                    select(s.procedures.c.field).distinct().order_by(s.procedures.c.field)
+                )
+            ]
 
     def logbook(self, date_from: dt.date, date_to: dt.date) -> list[str]:
         """Dossier ids received in the range, in logbook order."""

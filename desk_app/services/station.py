@@ -95,7 +95,9 @@ class Station:
             hours = self.unit.hours if self.is_initialised else None
             days_off = [d for d, kind, _ in rows if kind == "off"]
             workdays = [d for d, kind, _ in rows if kind == "work"]
-            self._calendar = WorkCalendar(days_off=days_off, workdays=workdays, **({"hours": hours} if hours else {}))
+            self._calendar = WorkCalendar(
+                days_off=days_off, workdays=workdays, **({"hours": hours} if hours else {})
+            )
         return self._calendar
 
     def invalidate_calendar(self) -> None:

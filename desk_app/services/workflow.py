@@ -61,7 +61,12 @@ class WorkflowService:
         return event
 
     def _payload(
-        self, uow: UnitOfWork, dossier: Dossier, state: DossierState, kind: EventKind, now: dt.datetime,
+        self,
+        uow: UnitOfWork,
+        dossier: Dossier,
+        state: DossierState,
+        kind: EventKind,
+        now: dt.datetime,
         data: dict[str, Any],
     ) -> dict[str, Any]:
         text = {k: normalize_text(str(v)) for k, v in data.items() if isinstance(v, str)}
@@ -78,7 +83,9 @@ class WorkflowService:
                 if normalize_text(m.get("name", ""))
             ]
             if not missing:
-                errors["missing"] = "Phiếu yêu cầu bổ sung phải liệt kê đầy đủ các giấy tờ cần bổ sung (một lần)."
+                errors["missing"] = (
+                    "Phiếu yêu cầu bổ sung phải liệt kê đầy đủ các giấy tờ cần bổ sung (một lần)."
+                )
             payload = {"missing": missing, "note": text.get("note", "")}
         elif kind in (EventKind.SUPPLEMENTED, EventKind.FEES_PAID):
             # The legal time runs again from the day the dossier is complete.
@@ -124,7 +131,7 @@ class WorkflowService:
                 "receiver": text.get("receiver", ""),
             }
         else:
-            payload = {k: v for k, v in data.items()}
+            payload = dict(data)
         if errors:
             raise InputErrors(errors)
         return payload

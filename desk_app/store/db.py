@@ -37,7 +37,10 @@ def describe_sqlite_error(exc: BaseException) -> str:
     """Vietnamese explanation of a SQLite failure for counter staff."""
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text:
-        return "Ổ đĩa đã đầy: không thể lưu dữ liệu. Hãy giải phóng dung lượng rồi thử lại; dữ liệu cũ không bị mất."
+        return (
+            "Ổ đĩa đã đầy: không thể lưu dữ liệu. Hãy giải phóng dung lượng rồi thử lại; "
+            "dữ liệu cũ không bị mất."
+        )
     if "readonly" in text or "read-only" in text:
         return "Tệp cơ sở dữ liệu chỉ cho phép đọc: kiểm tra quyền ghi của thư mục dữ liệu."
     if "locked" in text or "busy" in text:
@@ -120,7 +123,7 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return cfg
 
 
-_REVISION_RE = re.compile(r'^(revision|down_revision)\s*=\s*(.+)$', re.M)
+_REVISION_RE = re.compile(r"^(revision|down_revision)\s*=\s*(.+)$", re.M)
 
 
 def script_heads() -> set[str]:
@@ -150,7 +153,11 @@ def migrate_to_head(engine: Engine) -> None:
         has_table = conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
         ).first()
-        current = {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")} if has_table else set()
+        current = (
+            {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+            if has_table
+            else set()
+        )
     if current and current == script_heads():
         return
     from alembic import command

@@ -54,7 +54,10 @@ class MetaRepository:
 
     def set(self, key: str, value: str) -> None:
         self.conn.execute(
-            text("INSERT INTO meta(key, value) VALUES (:k, :v) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+            text(
+                "INSERT INTO meta(key, value) VALUES (:k, :v) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+            ),
             {"k": key, "v": value},
         )
 
@@ -129,9 +132,7 @@ def procedure_to_row(proc: Procedure, now: str) -> dict[str, Any]:
         "fee": fee,
         "result": proc.result,
         "lead_agency": proc.lead_agency,
-        "components": [
-            {**asdict(c), "alternatives": list(c.alternatives)} for c in proc.components
-        ],
+        "components": [{**asdict(c), "alternatives": list(c.alternatives)} for c in proc.components],
         "active": True,
         "updated_at": now,
     }
@@ -236,7 +237,10 @@ class ApplicantRepository:
         for column, value in ((s.applicants.c.id_number, id_number), (s.applicants.c.phone, phone)):
             if value:
                 row = self.conn.execute(
-                    select(s.applicants).where(column == value).order_by(s.applicants.c.updated_at.desc()).limit(1)
+                    select(s.applicants)
+                    .where(column == value)
+                    .order_by(s.applicants.c.updated_at.desc())
+                    .limit(1)
                 ).first()
                 if row is not None:
                     return applicant_from_row(row)
@@ -393,10 +397,15 @@ class DossierRepository:
             self.conn.execute(insert(s.dossier_events), list(rows))
 
     def event_exists(self, event_id: str) -> bool:
-        return self.conn.execute(select(s.dossier_events.c.id).where(s.dossier_events.c.id == event_id)).first() is not None
+        return (
+            self.conn.execute(select(s.dossier_events.c.id).where(s.dossier_events.c.id == event_id)).first()
+            is not None
+        )
 
     def set_event_conflict(self, event_id: str, message: str | None) -> None:
-        self.conn.execute(update(s.dossier_events).where(s.dossier_events.c.id == event_id).values(conflict=message))
+        self.conn.execute(
+            update(s.dossier_events).where(s.dossier_events.c.id == event_id).values(conflict=message)
+        )
 
 
 def summary_values(state: DossierState) -> dict[str, Any]:
@@ -446,8 +455,16 @@ class OutboxRepository:
         """Oldest first; event changes get their payload from the (immutable) event row."""
         e = s.dossier_events
         rows = self.conn.execute(
-            select(s.outbox, e.c.dossier_id, e.c.kind.label("event_kind"), e.c.at, e.c.actor, e.c.device_id,
-                   e.c.hlc, e.c.payload.label("event_payload"))
+            select(
+                s.outbox,
+                e.c.dossier_id,
+                e.c.kind.label("event_kind"),
+                e.c.at,
+                e.c.actor,
+                e.c.device_id,
+                e.c.hlc,
+                e.c.payload.label("event_payload"),
+            )
             .select_from(s.outbox.outerjoin(e, and_(s.outbox.c.kind == "event", e.c.id == s.outbox.c.id)))
             .where(s.outbox.c.rejected.is_(False))
             .order_by(s.outbox.c.seq)
@@ -457,10 +474,29 @@ class OutboxRepository:
         for r in rows:
             payload = r.payload
             if r.kind == "event" and r.event_kind is not None and not payload:
-                payload = {"id": r.id, "dossier_id": r.dossier_id, "kind": r.event_kind, "at": r.at,
-                           "actor": r.actor, "device_id": r.device_id, "hlc": r.hlc, "payload": r.event_payload}
-            out.append(OutboxRow(r.seq, r.id, r.kind, r.entity_id, payload, r.created_at, r.attempts,
-                                 r.last_error, bool(r.rejected)))
+                payload = {
+                    "id": r.id,
+                    "dossier_id": r.dossier_id,
+                    "kind": r.event_kind,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "device_id": r.device_id,
+                    "hlc": r.hlc,
+                    "payload": r.event_payload,
+                }
+            out.append(
+                OutboxRow(
+                    r.seq,
+                    r.id,
+                    r.kind,
+                    r.entity_id,
+                    payload,
+                    r.created_at,
+                    r.attempts,
+                    r.last_error,
+                    bool(r.rejected),
+                )
+            )
         return out
 
     def pending_count(self, cap: int | None = None) -> int:
@@ -471,7 +507,9 @@ class OutboxRepository:
         return int(self.conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
 
     def rejected(self) -> list[Any]:
-        return list(self.conn.execute(select(s.outbox).where(s.outbox.c.rejected.is_(True)).order_by(s.outbox.c.seq)))
+        return list(
+            self.conn.execute(select(s.outbox).where(s.outbox.c.rejected.is_(True)).order_by(s.outbox.c.seq))
+        )
 
     def acknowledge(self, ids: Sequence[str]) -> None:
         if ids:
@@ -498,7 +536,9 @@ class LeaseRepository:
 
     def for_day(self, unit_code: str, day: str) -> list[Lease]:
         rows = self.conn.execute(
-            select(s.code_leases).where(and_(s.code_leases.c.unit_code == unit_code, s.code_leases.c.day == day))
+            select(s.code_leases).where(
+                and_(s.code_leases.c.unit_code == unit_code, s.code_leases.c.day == day)
+            )
         )
         return [Lease(r.id, r.day, r.start, r.end, r.next, r.source) for r in rows]
 
@@ -506,12 +546,20 @@ class LeaseRepository:
         if is_new:
             self.conn.execute(
                 insert(s.code_leases).values(
-                    id=lease.id, unit_code=unit_code, day=lease.day, start=lease.start, end=lease.end,
-                    next=lease.next, source=lease.source, created_at=now,
+                    id=lease.id,
+                    unit_code=unit_code,
+                    day=lease.day,
+                    start=lease.start,
+                    end=lease.end,
+                    next=lease.next,
+                    source=lease.source,
+                    created_at=now,
                 )
             )
         else:
-            self.conn.execute(update(s.code_leases).where(s.code_leases.c.id == lease.id).values(next=lease.next))
+            self.conn.execute(
+                update(s.code_leases).where(s.code_leases.c.id == lease.id).values(next=lease.next)
+            )
 
     def local_grant_next_free(self, unit_code: str, day: str) -> int:
         value = self.conn.execute(
@@ -544,7 +592,8 @@ class CalendarRepository:
         self.conn.execute(
             text(
                 "INSERT INTO calendar_overrides(day, kind, note, source) VALUES (:d, :k, :n, :s) "
-                "ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, note = excluded.note, source = excluded.source"
+                "ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, note = excluded.note, "
+                "source = excluded.source"
             ),
             {"d": day.isoformat(), "k": kind, "n": note, "s": source},
         )
@@ -574,7 +623,17 @@ class AuditRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, entry_id: str, at: str, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None) -> None:
+    def add(
+        self,
+        entry_id: str,
+        at: str,
+        actor: str,
+        action: str,
+        target: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         self.conn.execute(
-            insert(s.audit_log).values(id=entry_id, at=at, actor=actor, action=action, target=target, detail=detail or {})
+            insert(s.audit_log).values(
+                id=entry_id, at=at, actor=actor, action=action, target=target, detail=detail or {}
+            )
         )

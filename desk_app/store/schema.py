@@ -230,12 +230,14 @@ FTS_DDL = [
     "CREATE VIRTUAL TABLE dossier_fts USING fts5(applicant_name_folded, content='dossiers', "
     "content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER dossiers_ai AFTER INSERT ON dossiers BEGIN "
-    "INSERT INTO dossier_fts(rowid, applicant_name_folded) VALUES (new.rowid, new.applicant_name_folded); END",
+    "INSERT INTO dossier_fts(rowid, applicant_name_folded) "
+    "VALUES (new.rowid, new.applicant_name_folded); END",
     "CREATE TRIGGER dossiers_ad AFTER DELETE ON dossiers BEGIN "
     "INSERT INTO dossier_fts(dossier_fts, rowid, applicant_name_folded) "
     "VALUES ('delete', old.rowid, old.applicant_name_folded); END",
     "CREATE TRIGGER dossiers_au AFTER UPDATE OF applicant_name_folded ON dossiers BEGIN "
     "INSERT INTO dossier_fts(dossier_fts, rowid, applicant_name_folded) "
     "VALUES ('delete', old.rowid, old.applicant_name_folded); "
-    "INSERT INTO dossier_fts(rowid, applicant_name_folded) VALUES (new.rowid, new.applicant_name_folded); END",
+    "INSERT INTO dossier_fts(rowid, applicant_name_folded) "
+    "VALUES (new.rowid, new.applicant_name_folded); END",
 ]

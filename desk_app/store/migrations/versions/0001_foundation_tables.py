@@ -1,14 +1,13 @@
 """foundation tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from desk_app.store.schema import FTS_DDL
-
 
 revision = '0001'
 down_revision = None

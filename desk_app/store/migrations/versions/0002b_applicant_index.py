@@ -7,6 +7,7 @@ Revision ID: 0002b
 Revises: 0002
 Create Date: 2026-11-25
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +20,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_dossiers_applicant", "dossiers", ["applicant_id"])
     # Few dossiers ever conflict: a partial index makes the dashboard count free.
-    op.create_index("ix_dossiers_conflict", "dossiers", ["has_conflict"], sqlite_where=sa.text("has_conflict = 1"))
+    op.create_index(
+        "ix_dossiers_conflict", "dossiers", ["has_conflict"], sqlite_where=sa.text("has_conflict = 1")
+    )
 
 
 def downgrade() -> None:

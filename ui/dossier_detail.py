@@ -148,6 +148,7 @@ class DetailPanel(QWidget):
             ("address", "Địa chỉ:"),
             ("procedure", "Thủ tục:"),
             ("field", "Lĩnh vực:"),
+            ("target_unit", "Chuyển đến đơn vị:"),
             ("received", "Tiếp nhận:"),
             ("due", "Hẹn trả:"),
             ("channel", "Hình thức nộp:"),
@@ -163,6 +164,7 @@ class DetailPanel(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.info_labels[key] = value
             self.info.addRow(label, value)
+        self.info.setRowVisible(self.info_labels["target_unit"], False)  # shown for phi địa giới only
         middle.addWidget(info, 3)
         comps = QGroupBox("Thành phần hồ sơ đã nhận")
         comp_layout = QVBoxLayout(comps)
@@ -233,6 +235,7 @@ class DetailPanel(QWidget):
             "address": str(a.address),
             "procedure": f"{dossier.procedure_name} ({dossier.procedure_code})",
             "field": dossier.field,
+            "target_unit": dossier.target_unit_code,
             "received": fmt_dt(dossier.received_at),
             "due": fmt_appointment(due)
             + due_note
@@ -247,6 +250,8 @@ class DetailPanel(QWidget):
         }
         for key, label in self.info_labels.items():
             label.setText(values[key] or "—")
+        # phi địa giới only: the competent unit the dossier is routed to
+        self.info.setRowVisible(self.info_labels["target_unit"], bool(dossier.target_unit_code))
         self.info_labels["due"].setTextFormat(Qt.TextFormat.RichText)
         self.components.setText(
             "<br>".join(

@@ -1,9 +1,10 @@
-"""The one place where the counter window asks for a printed form (Mẫu 01–06).
+"""The one place where the counter window asks for a printed form (Mẫu 01–06) or the logbook (Mẫu 07).
 
 Rendering is ``desk_app.services.printouts.render_dossier_form(app, form, code)``
-(the lead's module) and previewing / printing is ``ui.print_bridge.PrintBridge``
-(the printing engineer's). Both are imported lazily: while either is missing the
-officer gets a clear Vietnamese message instead of a crash.
+and ``render_logbook_range(app, date_from, date_to)`` (the lead's module);
+previewing / printing is ``ui.print_bridge.PrintBridge`` (the printing engineer's).
+Both are imported lazily: while either is missing the officer gets a clear
+Vietnamese message instead of a crash.
 
 Signals:
     message(str): a Vietnamese status line for the window (what was sent where).
@@ -12,6 +13,7 @@ Signals:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -28,6 +30,7 @@ FORM_TITLES = {
     "stop": "Thông báo dừng giải quyết hồ sơ (Mẫu 05)",
     "control": "Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)",
 }
+LOGBOOK_TITLE = "Sổ theo dõi hồ sơ (Mẫu 07)"
 
 
 class FormPrinter(QObject):
@@ -80,6 +83,25 @@ class FormPrinter(QObject):
         app = self.app
         self.message.emit(f"Đang chuẩn bị bản in “{title}”…")
         bridge.preview(lambda: render(app, form, code), self.window, f"{title} – {code}")
+
+    def preview_logbook(self, date_from: dt.date, date_to: dt.date) -> None:
+        """Render the logbook (dossiers received ``date_from``…``date_to``) in a worker, then preview."""
+        try:
+            from desk_app.services.printouts import render_logbook_range
+        except ImportError:
+            render_logbook_range = None  # type: ignore[assignment]
+        bridge = self.bridge()
+        span = f"{date_from:%d/%m/%Y} – {date_to:%d/%m/%Y}"
+        if render_logbook_range is None or bridge is None:
+            self.failed.emit(f"Chức năng in chưa sẵn sàng trên máy này: chưa thể in “{LOGBOOK_TITLE}”.")
+            return
+        app = self.app
+        self.message.emit(f"Đang chuẩn bị “{LOGBOOK_TITLE}” từ {span}…")
+        bridge.preview(
+            lambda: render_logbook_range(app, date_from, date_to),
+            self.window,
+            f"{LOGBOOK_TITLE} – {span}",
+        )
 
     def print_direct(self, form: str, code: str) -> None:
         self.last_request = (form, code)

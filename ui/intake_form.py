@@ -55,6 +55,7 @@ from desk_app.domain.model import (
     ReturnMethod,
     TimeKind,
     format_vnd,
+    validate_agency_id,
 )
 from desk_app.services.intake import ApplicantInput, IntakeRequest, compute_fee
 from desk_app.textfold import fold
@@ -70,6 +71,7 @@ ID_KINDS = [
     (IdKind.NONE, "Không có giấy tờ"),
 ]
 FULL_LENGTH = {"id_number": 12, "phone": 10}
+AGENCY_ID_LENGTH = len("000.21.31.H56")
 
 
 class ProcedureSearch(QLineEdit):
@@ -304,6 +306,20 @@ class IntakeForm(QWidget):
         self.err_return_address = ErrorLabel("return_address")
         self.note = QLineEdit()
         self.note.setObjectName("note")
+        # Phi địa giới: received here for another competent unit; the sync routes it there.
+        self.target_unit = QLineEdit()
+        self.target_unit.setObjectName("target_unit")
+        self.target_unit.setPlaceholderText("Để trống nếu thuộc đơn vị này; ví dụ 000.21.32.H56")
+        self.target_unit.setToolTip(
+            "Tiếp nhận không phụ thuộc địa giới hành chính: mã định danh của đơn vị có thẩm quyền "
+            "giải quyết; hồ sơ được chuyển đến đơn vị đó khi đồng bộ."
+        )
+        self.target_unit.textChanged.connect(lambda _t: self.validate_target_unit())
+        self.target_unit.editingFinished.connect(lambda: self.validate_target_unit(touched=True))
+        self.err_target_unit = ErrorLabel("target_unit")
+        target_label = QLabel("Đơn vị có thẩm quyền giải quyết:")
+        target_label.setWordWrap(True)  # two short lines beside the field, not a row of its own
+        target_label.setBuddy(self.target_unit)
         grid.addWidget(QLabel("Số bộ hồ sơ:"), 0, 0)
         grid.addWidget(self.sets, 0, 1)
         grid.addWidget(self.copies_label, 1, 0)
@@ -319,6 +335,9 @@ class IntakeForm(QWidget):
         grid.addWidget(self.err_return_address, 7, 0, 1, 2)
         grid.addWidget(QLabel("Ghi chú:"), 8, 0)
         grid.addWidget(self.note, 8, 1)
+        grid.addWidget(target_label, 9, 0)
+        grid.addWidget(self.target_unit, 9, 1)
+        grid.addWidget(self.err_target_unit, 10, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         right.addWidget(box)
 
@@ -405,6 +424,7 @@ class IntakeForm(QWidget):
             self.return_method,
             self.return_address,
             self.note,
+            self.target_unit,
             self.save_button,
             self.supplement_button,
             self.refuse_button,
@@ -550,6 +570,31 @@ class IntakeForm(QWidget):
     def _text(self, name: str) -> str:
         widget = self.inputs[name]
         return widget.text() if isinstance(widget, QLineEdit) else ""
+
+    def target_unit_code(self) -> str:
+        """The competent unit's code, '' when empty or this station's own unit."""
+        code = self.target_unit.text().strip().upper()
+        return "" if code == self.app.station.unit.code else code
+
+    def _target_unit_error(self) -> str:
+        code = self.target_unit_code()
+        if not code:
+            return ""
+        try:
+            validate_agency_id(code)
+        except ValidationError as exc:
+            return str(exc)
+        return ""
+
+    def validate_target_unit(self, touched: bool = False) -> str:
+        """Checked as it is typed; the message shows once the code is complete or the field is left."""
+        if touched:
+            self.touched.add("target_unit")
+        message = self._target_unit_error()
+        complete = len(self.target_unit.text().strip()) >= AGENCY_ID_LENGTH
+        visible = "target_unit" in self.touched or complete or not message
+        self.err_target_unit.show_error(message if visible else "")
+        return message
 
     def _birth_date_or_none(self) -> dt.date | None:
         try:
@@ -751,6 +796,7 @@ class IntakeForm(QWidget):
             return_address=self.return_address.text() if self.return_address.isEnabled() else "",
             copies=self.copies.value() if fee_kind in (FeeKind.PER_COPY, FeeKind.PER_PAGE) else 1,
             pages=self.pages.value() if fee_kind is FeeKind.PER_PAGE else 1,
+            target_unit_code=self.target_unit_code(),
             ticket_id=self.ticket_id,
             note=self.note.text(),
             **self._incomplete,
@@ -764,6 +810,9 @@ class IntakeForm(QWidget):
             message = self._field_error(name)
             if message:
                 errors[name] = message
+        message = self._target_unit_error()
+        if message:
+            errors["target_unit"] = message
         return errors
 
     def save(self) -> None:
@@ -773,7 +822,7 @@ class IntakeForm(QWidget):
         self._submit()
 
     def _submit(self) -> None:
-        self.touched.update(("full_name", "id_number", "birth_date", "phone", "email"))
+        self.touched.update(("full_name", "id_number", "birth_date", "phone", "email", "target_unit"))
         errors = self._local_errors()
         if errors:
             self.show_errors(errors)
@@ -820,7 +869,9 @@ class IntakeForm(QWidget):
         self.err_procedure.show_error(errors.get("procedure", ""))
         self.err_components.show_error(errors.get("components", ""))
         self.err_return_address.show_error(errors.get("return_address", ""))
-        known = set(self.err) | {"procedure", "components", "return_address"}
+        target = errors.get("target_unit", "") or errors.get("target_unit_code", "")
+        self.err_target_unit.show_error(target)
+        known = {*self.err, "procedure", "components", "return_address", "target_unit", "target_unit_code"}
         rest = [msg for key, msg in errors.items() if key not in known]
         self.general.show_error("\n".join(rest))
         focus_order = [
@@ -832,6 +883,8 @@ class IntakeForm(QWidget):
             "email",
             "components",
             "return_address",
+            "target_unit",
+            "target_unit_code",
         ]
         for name in focus_order:
             if name in errors:
@@ -839,6 +892,8 @@ class IntakeForm(QWidget):
                     "procedure": self.proc_search,
                     "components": self.components,
                     "return_address": self.return_address,
+                    "target_unit": self.target_unit,
+                    "target_unit_code": self.target_unit,
                 }.get(name) or self.inputs[name]
                 widget.setFocus()
                 break
@@ -895,6 +950,7 @@ class IntakeForm(QWidget):
             self.street,
             self.return_address,
             self.note,
+            self.target_unit,
         ):
             edit.clear()
         self.id_kind.setCurrentIndex(0)
@@ -906,6 +962,7 @@ class IntakeForm(QWidget):
             self.err_procedure,
             self.err_components,
             self.err_return_address,
+            self.err_target_unit,
             self.general,
         ):
             label.show_error("")

@@ -11,16 +11,19 @@ A barcode scanner acting as a keyboard works anywhere in the window
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDockWidget,
+    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +45,7 @@ try:  # imported here, on the GUI thread: imports inside workers race with PySid
     from serial.tools import list_ports
 except ImportError:  # pragma: no cover - pyserial is a dependency
     list_ports = None
+from ui.common import ErrorLabel
 from ui.dossier_detail import DetailPanel
 from ui.dossier_list import FindPanel
 from ui.form_printing import FormPrinter
@@ -68,6 +72,7 @@ SHORTCUTS = [
     ("Ctrl+D", "Đánh dấu đã nhận đủ thành phần hồ sơ"),
     ("Ctrl+N", "Xóa biểu mẫu, tiếp nhận hồ sơ mới"),
     ("Ctrl+P", "In lại biểu mẫu của hồ sơ đang mở"),
+    ("Ctrl+L", "In sổ theo dõi hồ sơ (Mẫu 07) theo khoảng ngày tiếp nhận"),
     ("↑ / ↓, Enter", "Chọn thủ tục trong danh sách gợi ý; mở hồ sơ trong danh sách"),
     ("Space", "Đánh dấu giấy tờ đã nhận / giấy tờ còn thiếu"),
     ("Enter", "Đồng ý trong hộp thoại"),
@@ -134,6 +139,66 @@ class HelpDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("Đóng (Esc)")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def _to_date(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class LogbookDialog(QDialog):
+    """Asks for the date range of the logbook (Mẫu 07): Enter prints, Esc cancels."""
+
+    def __init__(self, today: dt.date, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("logbook_dialog")
+        self.setWindowTitle("In sổ theo dõi hồ sơ (Mẫu 07)")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Sổ theo dõi gồm các hồ sơ tiếp nhận trong khoảng ngày dưới đây.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.error = ErrorLabel("logbook_range")
+        self.date_from = QDateEdit(QDate(today.year, today.month, 1))
+        self.date_from.setObjectName("logbook_from")
+        self.date_to = QDateEdit(QDate(today.year, today.month, today.day))
+        self.date_to.setObjectName("logbook_to")
+        for edit in (self.date_from, self.date_to):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setCalendarPopup(True)
+            edit.dateChanged.connect(lambda _d: self.error.show_error(""))
+        label_from = QLabel("&Từ ngày:")
+        label_from.setBuddy(self.date_from)
+        label_to = QLabel("Đến ngà&y:")
+        label_to.setBuddy(self.date_to)
+        form.addRow(label_from, self.date_from)
+        form.addRow(label_to, self.date_to)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
+        buttons = QDialogButtonBox(ok | cancel)
+        buttons.button(ok).setText("Xem và in (Enter)")
+        buttons.button(cancel).setText("Hủy (Esc)")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.date_from.setFocus()
+
+    def dates(self) -> tuple[dt.date, dt.date]:
+        return _to_date(self.date_from.date()), _to_date(self.date_to.date())
+
+    def accept(self) -> None:
+        date_from, date_to = self.dates()
+        if date_from > date_to:
+            self.error.show_error(
+                f"Khoảng ngày không hợp lệ: “Từ ngày” ({date_from:%d/%m/%Y}) phải trước hoặc trùng "
+                f"“Đến ngày” ({date_to:%d/%m/%Y})."
+            )
+            self.date_from.setFocus()
+            self.date_from.setSelectedSection(QDateEdit.Section.DaySection)  # type the day again
+            self.adjustSize()
+            return
+        super().accept()
 
 
 class CounterWindow(QMainWindow):
@@ -352,6 +417,9 @@ class CounterWindow(QMainWindow):
         action(dossier, "Tra cứu hồ sơ", "F3", self.show_find, "act_find")
         action(dossier, "Thao tác với hồ sơ", "F4", self.show_actions, "act_actions")
         action(dossier, "In biểu mẫu", "Ctrl+P", self.print_current, "act_print_current")
+        self.logbook_action = action(
+            dossier, "In sổ theo dõi hồ sơ (Mẫu 07)…", "Ctrl+L", self.print_logbook, "act_print_logbook"
+        )
         # The calling panel owns F5–F10 when it is there; otherwise F5 explains that it is missing.
         call = action(
             dossier,
@@ -612,6 +680,13 @@ class CounterWindow(QMainWindow):
             self.forms.preview("receipt", self.last_intake_code)
         else:
             self.show_status("Chưa có hồ sơ để in.")
+
+    def print_logbook(self) -> None:
+        """Ask for the date range, then preview the logbook (rendered in a worker)."""
+        dialog = LogbookDialog(self.app.station.now().date(), self)
+        dialog.accepted.connect(lambda: self.forms.preview_logbook(*dialog.dates()))
+        self.logbook_dialog = dialog
+        dialog.open()
 
     def open_settings(self) -> None:
         if not self.account.can("settings"):

@@ -41,12 +41,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy.exc import OperationalError
 
 from desk_app.devices.api import PrinterError, TicketPrinter, TicketPrintJob
 from desk_app.ids import uuid7
@@ -74,7 +76,7 @@ from desk_app.queue.models import (
     TicketNotFound,
     TicketState,
 )
-from desk_app.store.db import Database
+from desk_app.store.db import Database, StoreError, describe_sqlite_error
 from desk_app.store.uow import UnitOfWork
 from desk_app.workcalendar import VN_TZ, now_vn
 
@@ -195,6 +197,49 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
+_T = TypeVar("_T")
+
+#: The write actions ``QueueService.action`` / ``run_group`` accept (``_<name>_in`` methods).
+GROUP_ACTIONS = frozenset(
+    {
+        "reserve_ticket",
+        "confirm_printed",
+        "mark_print_failed",
+        "begin_reprint",
+        "call_next",
+        "recall",
+        "no_show",
+        "transfer",
+        "start",
+        "finish",
+        "walk_in",
+        "link_dossier",
+        "cancel",
+    }
+)
+
+
+def _store_error(exc: BaseException) -> BaseException:
+    """A database failure as the in-process path reports it (``StoreError``, Vietnamese)."""
+    if isinstance(exc, (OperationalError, sqlite3.OperationalError)):
+        orig = getattr(exc, "orig", None) or exc
+        err = StoreError(describe_sqlite_error(orig))
+        err.__cause__ = exc
+        return err
+    return exc
+
+
+def _copy_error(exc: BaseException) -> BaseException:
+    """One exception object per caller (a shared one collects every caller's traceback)."""
+    if isinstance(exc, StoreError):
+        err = StoreError(str(exc))
+        err.__cause__ = exc.__cause__ or exc
+        return err
+    err2 = StoreError(describe_sqlite_error(exc))
+    err2.__cause__ = exc
+    return err2
+
+
 class QueueService:
     """The queue on this station's database. Thread-safe; returns plain data."""
 
@@ -207,6 +252,54 @@ class QueueService:
     def _now(self) -> tuple[dt.datetime, str, str]:
         now = self.clock().astimezone(VN_TZ)
         return now, iso(now), now.date().isoformat()
+
+    # ------------------------------------------------------------- transactions
+    def _write(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """One action, one write transaction (the in-process path)."""
+        with UnitOfWork(self.db) as uow:
+            result = fn(uow, *args)
+            uow.commit()
+            return result
+
+    def action(self, name: str, *args: Any) -> Callable[[UnitOfWork], Any]:
+        """The write action ``name`` (e.g. ``"call_next"``) with its arguments, to run inside
+        someone else's transaction: ``run_group([svc.action("call_next", 1, "an"), ...])``."""
+        if name not in GROUP_ACTIONS:
+            raise ValueError(f"not a queue write action: {name}")
+        fn = getattr(self, f"_{name}_in")
+        return lambda uow: fn(uow, *args)
+
+    def run_group(self, calls: Sequence[Callable[[UnitOfWork], Any]]) -> list[Any]:
+        """Group commit: run ``calls`` one after another in ONE write transaction (one fsync).
+
+        Each call runs in its own SAVEPOINT: one that raises is rolled back alone and its
+        slot in the result list holds the exception; the others keep their work. Results
+        mean "committed": if the transaction cannot begin, is lost half-way (SQLite rolls
+        the whole transaction back on e.g. a full disk) or the COMMIT fails, EVERY slot
+        holds a ``StoreError`` and nothing of the group was written.
+        """
+        results: list[Any] = [None] * len(calls)
+        try:
+            with UnitOfWork(self.db) as uow:
+                raw = self._raw(uow.conn)
+                for i, call in enumerate(calls):
+                    savepoint = uow.conn.begin_nested()
+                    try:
+                        results[i] = call(uow)
+                    except Exception as exc:
+                        if not raw.in_transaction:  # SQLite already rolled everything back
+                            raise
+                        savepoint.rollback()
+                        results[i] = _store_error(exc)
+                    else:
+                        savepoint.commit()
+                if not raw.in_transaction:
+                    raise StoreError("Giao dịch ghi đã bị hủy giữa chừng; hãy thử lại.")
+                uow.commit()
+        except Exception as exc:
+            failed = _store_error(exc)
+            return [_copy_error(failed) for _ in calls]
+        return results
 
     # The hot path (every counter action, above all "call next") uses the DB-API
     # cursor of the SAME connection, inside the same IMMEDIATE transaction: building
@@ -413,122 +506,128 @@ class QueueService:
     # ------------------------------------------------------------- issuing
     def reserve_ticket(self, service_id: str, priority_reason: str | None = None) -> Ticket:
         """Phase 1: take the next number of the day; the ticket is ``printing``, not queued."""
+        return self._write(self._reserve_ticket_in, service_id, priority_reason)
+
+    def _reserve_ticket_in(
+        self, uow: UnitOfWork, service_id: str, priority_reason: str | None = None
+    ) -> Ticket:
         if priority_reason is not None and priority_reason not in {p.value for p in PriorityReason}:
             raise QueueError(f"Lý do ưu tiên không hợp lệ: {priority_reason}.")
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            c = uow.conn
-            svc = c.execute(
-                select(q.queue_services).where(
-                    q.queue_services.c.id == service_id, q.queue_services.c.active.is_(True)
-                )
-            ).first()
-            if svc is None:
-                raise QueueError("Dịch vụ đã chọn không còn được cung cấp; hãy chọn dịch vụ khác.")
-            series = q.queue_series.c
-            last = c.execute(
-                select(series.last_number).where(series.queue_code == svc.queue_code, series.day == day)
-            ).scalar()
-            if last is None:
-                number = 1
-                c.execute(
-                    insert(q.queue_series).values(
-                        queue_code=svc.queue_code, day=day, last_number=1, normal_streak=0
-                    )
-                )
-            else:
-                number = int(last) + 1
-                c.execute(
-                    update(q.queue_series)
-                    .where(series.queue_code == svc.queue_code, series.day == day)
-                    .values(last_number=number)
-                )
-            ticket_id = uuid7()
+        c = uow.conn
+        svc = c.execute(
+            select(q.queue_services).where(
+                q.queue_services.c.id == service_id, q.queue_services.c.active.is_(True)
+            )
+        ).first()
+        if svc is None:
+            raise QueueError("Dịch vụ đã chọn không còn được cung cấp; hãy chọn dịch vụ khác.")
+        series = q.queue_series.c
+        last = c.execute(
+            select(series.last_number).where(series.queue_code == svc.queue_code, series.day == day)
+        ).scalar()
+        if last is None:
+            number = 1
             c.execute(
-                insert(q.queue_tickets).values(
-                    id=ticket_id,
-                    day=day,
-                    kind="ticket",
-                    queue_code=svc.queue_code,
-                    series=svc.queue_code,
-                    number=number,
-                    label=format_label(svc.queue_code, number),
-                    service_id=svc.id,
-                    service_name=svc.name,
-                    priority_reason=priority_reason,
-                    priority=priority_reason is not None,
-                    state=TicketState.PRINTING,
-                    reserved_at=at,
-                    officer="",
-                    dossier_ids=[],
-                    print_attempts=1,
-                    last_error="",
+                insert(q.queue_series).values(
+                    queue_code=svc.queue_code, day=day, last_number=1, normal_streak=0
                 )
             )
-            t = self._get(c, ticket_id)
-            self._event(uow, EventKind.RESERVED, t, at, day, None, "", {"priority_reason": priority_reason})
-            uow.commit()
-            return t
+        else:
+            number = int(last) + 1
+            c.execute(
+                update(q.queue_series)
+                .where(series.queue_code == svc.queue_code, series.day == day)
+                .values(last_number=number)
+            )
+        ticket_id = uuid7()
+        c.execute(
+            insert(q.queue_tickets).values(
+                id=ticket_id,
+                day=day,
+                kind="ticket",
+                queue_code=svc.queue_code,
+                series=svc.queue_code,
+                number=number,
+                label=format_label(svc.queue_code, number),
+                service_id=svc.id,
+                service_name=svc.name,
+                priority_reason=priority_reason,
+                priority=priority_reason is not None,
+                state=TicketState.PRINTING,
+                reserved_at=at,
+                officer="",
+                dossier_ids=[],
+                print_attempts=1,
+                last_error="",
+            )
+        )
+        t = self._get(c, ticket_id)
+        self._event(uow, EventKind.RESERVED, t, at, day, None, "", {"priority_reason": priority_reason})
+        return t
 
     def confirm_printed(self, ticket_id: str) -> Ticket:
         """Phase 2 (success): the ticket printed, so it joins the queue now."""
+        return self._write(self._confirm_printed_in, ticket_id)
+
+    def _confirm_printed_in(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            if t.state == TicketState.WAITING:  # a retried confirmation
-                return t
-            self._require(t, [TicketState.PRINTING], "xác nhận đã in")
-            t = self._update(
-                uow.conn, t, [TicketState.PRINTING], state=TicketState.WAITING, issued_at=at, last_error=""
-            )
-            self._event(
-                uow,
-                EventKind.ISSUED,
-                t,
-                at,
-                day,
-                None,
-                "",
-                {
-                    "service_id": t.service_id,
-                    "priority_reason": t.priority_reason,
-                    "attempts": t.print_attempts,
-                },
-            )
-            uow.commit()
+        t = self._get(uow.conn, ticket_id)
+        if t.state == TicketState.WAITING:  # a retried confirmation
             return t
+        self._require(t, [TicketState.PRINTING], "xác nhận đã in")
+        t = self._update(
+            uow.conn, t, [TicketState.PRINTING], state=TicketState.WAITING, issued_at=at, last_error=""
+        )
+        self._event(
+            uow,
+            EventKind.ISSUED,
+            t,
+            at,
+            day,
+            None,
+            "",
+            {
+                "service_id": t.service_id,
+                "priority_reason": t.priority_reason,
+                "attempts": t.print_attempts,
+            },
+        )
+        return t
 
     def mark_print_failed(self, ticket_id: str, error: str) -> Ticket:
         """Phase 2 (failure): not queued, not counted; can be reprinted."""
+        return self._write(self._mark_print_failed_in, ticket_id, error)
+
+    def _mark_print_failed_in(self, uow: UnitOfWork, ticket_id: str, error: str) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(t, [TicketState.PRINTING], "ghi nhận lỗi in cho")
-            t = self._update(
-                uow.conn, t, [TicketState.PRINTING], state=TicketState.PRINT_FAILED, last_error=error
-            )
-            self._event(uow, EventKind.PRINT_FAILED, t, at, day, None, "", {"error": error})
-            uow.commit()
-            return t
+        t = self._get(uow.conn, ticket_id)
+        self._require(t, [TicketState.PRINTING], "ghi nhận lỗi in cho")
+        t = self._update(
+            uow.conn, t, [TicketState.PRINTING], state=TicketState.PRINT_FAILED, last_error=error
+        )
+        self._event(uow, EventKind.PRINT_FAILED, t, at, day, None, "", {"error": error})
+        return t
 
     def begin_reprint(self, ticket_id: str) -> Ticket:
         """Back to ``printing`` with the same number, for another print attempt."""
+        return self._write(self._begin_reprint_in, ticket_id)
+
+    def _begin_reprint_in(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(t, [TicketState.PRINT_FAILED, TicketState.PRINTING], "in lại")
-            t = self._update(
-                uow.conn,
-                t,
-                [TicketState.PRINT_FAILED, TicketState.PRINTING],
-                state=TicketState.PRINTING,
-                print_attempts=t.print_attempts + 1,
-            )
-            self._event(
-                uow, EventKind.RESERVED, t, at, day, None, "", {"reprint": True, "attempt": t.print_attempts}
-            )
-            uow.commit()
-            return t
+        t = self._get(uow.conn, ticket_id)
+        self._require(t, [TicketState.PRINT_FAILED, TicketState.PRINTING], "in lại")
+        t = self._update(
+            uow.conn,
+            t,
+            [TicketState.PRINT_FAILED, TicketState.PRINTING],
+            state=TicketState.PRINTING,
+            print_attempts=t.print_attempts + 1,
+        )
+        self._event(
+            uow, EventKind.RESERVED, t, at, day, None, "", {"reprint": True, "attempt": t.print_attempts}
+        )
+        return t
 
     def people_ahead(self, ticket_id: str) -> int:
         """Estimate of people called before this ticket (same queue, today)."""
@@ -589,103 +688,103 @@ class QueueService:
 
     def call_next(self, counter_no: int, officer: str) -> Ticket | None:
         """Atomically pick and mark the next ticket for this counter; None if nobody waits."""
+        return self._write(self._call_next_in, counter_no, officer)
+
+    def _call_next_in(self, uow: UnitOfWork, counter_no: int, officer: str) -> Ticket | None:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            c = uow.conn
-            counter = self._counter(c, counter_no)
-            s = self._settings(c)
-            candidates = self._heads(c, day, counter)
-            streaks = dict(
-                self._raw(c).execute(
-                    "SELECT queue_code, normal_streak FROM queue_series WHERE day = ?", (day,)
-                )
+        c = uow.conn
+        counter = self._counter(c, counter_no)
+        s = self._settings(c)
+        candidates = self._heads(c, day, counter)
+        streaks = dict(
+            self._raw(c).execute("SELECT queue_code, normal_streak FROM queue_series WHERE day = ?", (day,))
+        )
+        chosen = pick_next(candidates, str(s["priority_mode"]), int(s["interleave_every"]), streaks)
+        closed = self._close_active(uow, counter_no, officer, at, day)
+        if chosen is None:
+            return None  # the auto-closing still counts (committed by the caller)
+        t = self._update(
+            c,
+            chosen,
+            [TicketState.WAITING],
+            state=TicketState.CALLED,
+            counter_no=counter_no,
+            officer=officer,
+            called_at=at,
+            target_counter=None,
+            front_at=None,
+        )
+        if not chosen.front_at:
+            self._raw(c).execute(
+                "UPDATE queue_series SET normal_streak = CASE WHEN ? THEN 0 ELSE normal_streak + 1 END "
+                "WHERE queue_code = ? AND day = ?",
+                (chosen.priority, chosen.queue_code, day),
             )
-            chosen = pick_next(candidates, str(s["priority_mode"]), int(s["interleave_every"]), streaks)
-            closed = self._close_active(uow, counter_no, officer, at, day)
-            if chosen is None:
-                uow.commit()  # the auto-closing still counts
-                return None
-            t = self._update(
-                c,
-                chosen,
-                [TicketState.WAITING],
-                state=TicketState.CALLED,
-                counter_no=counter_no,
-                officer=officer,
-                called_at=at,
-                target_counter=None,
-                front_at=None,
-            )
-            if not chosen.front_at:
-                self._raw(c).execute(
-                    "UPDATE queue_series SET normal_streak = CASE WHEN ? THEN 0 ELSE normal_streak + 1 END "
-                    "WHERE queue_code = ? AND day = ?",
-                    (chosen.priority, chosen.queue_code, day),
-                )
-            self._event(
-                uow,
-                EventKind.CALLED,
-                t,
-                at,
-                day,
-                counter_no,
-                officer,
-                {
-                    "priority_reason": t.priority_reason,
-                    "closed": closed,
-                    "transferred": bool(chosen.front_at),
-                },
-            )
-            uow.commit()
-            return t
+        self._event(
+            uow,
+            EventKind.CALLED,
+            t,
+            at,
+            day,
+            counter_no,
+            officer,
+            {
+                "priority_reason": t.priority_reason,
+                "closed": closed,
+                "transferred": bool(chosen.front_at),
+            },
+        )
+        return t
 
     def recall(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         """Call again: a called ticket (repeat) or a no-show within the tolerance."""
+        return self._write(self._recall_in, ticket_id, counter_no, officer)
+
+    def _recall_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         now, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            c = uow.conn
-            self._counter(c, counter_no)
-            t = self._get(c, ticket_id)
-            late = False
-            if t.state == TicketState.NO_SHOW:
-                tol = int(self._settings(c)["no_show_tolerance_min"])
-                marked = dt.datetime.fromisoformat(t.no_show_at or at)
-                if now - marked > dt.timedelta(minutes=tol):
-                    raise InvalidTicketAction(
-                        f"Số {t.display_label} đã vắng mặt quá {tol} phút nên không thể gọi lại; "
-                        "công dân cần lấy số mới."
-                    )
-                late = True
-            else:
-                self._require(t, [TicketState.CALLED, TicketState.RECALLED], "gọi lại")
-            self._close_active(uow, counter_no, officer, at, day, except_id=t.id)
-            t = self._update(
-                c,
-                t,
-                [TicketState.NO_SHOW, TicketState.CALLED, TicketState.RECALLED],
-                state=TicketState.RECALLED,
-                counter_no=counter_no,
-                officer=officer,
-            )
-            self._event(uow, EventKind.RECALLED, t, at, day, counter_no, officer, {"late": late})
-            uow.commit()
-            return t
+        c = uow.conn
+        self._counter(c, counter_no)
+        t = self._get(c, ticket_id)
+        late = False
+        if t.state == TicketState.NO_SHOW:
+            tol = int(self._settings(c)["no_show_tolerance_min"])
+            marked = dt.datetime.fromisoformat(t.no_show_at or at)
+            if now - marked > dt.timedelta(minutes=tol):
+                raise InvalidTicketAction(
+                    f"Số {t.display_label} đã vắng mặt quá {tol} phút nên không thể gọi lại; "
+                    "công dân cần lấy số mới."
+                )
+            late = True
+        else:
+            self._require(t, [TicketState.CALLED, TicketState.RECALLED], "gọi lại")
+        self._close_active(uow, counter_no, officer, at, day, except_id=t.id)
+        t = self._update(
+            c,
+            t,
+            [TicketState.NO_SHOW, TicketState.CALLED, TicketState.RECALLED],
+            state=TicketState.RECALLED,
+            counter_no=counter_no,
+            officer=officer,
+        )
+        self._event(uow, EventKind.RECALLED, t, at, day, counter_no, officer, {"late": late})
+        return t
 
     def no_show(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
+        return self._write(self._no_show_in, ticket_id, counter_no, officer)
+
+    def _no_show_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(t, [TicketState.CALLED, TicketState.RECALLED], "đánh dấu vắng mặt")
-            t = self._update(
-                uow.conn,
-                t,
-                [TicketState.CALLED, TicketState.RECALLED],
-                state=TicketState.NO_SHOW,
-                no_show_at=at,
-            )
-            self._event(uow, EventKind.NO_SHOW, t, at, day, counter_no, officer)
-            uow.commit()
-            return t
+        t = self._get(uow.conn, ticket_id)
+        self._require(t, [TicketState.CALLED, TicketState.RECALLED], "đánh dấu vắng mặt")
+        t = self._update(
+            uow.conn,
+            t,
+            [TicketState.CALLED, TicketState.RECALLED],
+            state=TicketState.NO_SHOW,
+            no_show_at=at,
+        )
+        self._event(uow, EventKind.NO_SHOW, t, at, day, counter_no, officer)
+        return t
 
     def transfer(
         self,
@@ -696,80 +795,91 @@ class QueueService:
         to_counter: int | None = None,
     ) -> Ticket:
         """Send the ticket (same number) to another queue and/or counter, at the front."""
+        return self._write(self._transfer_in, ticket_id, counter_no, officer, to_queue, to_counter)
+
+    def _transfer_in(
+        self,
+        uow: UnitOfWork,
+        ticket_id: str,
+        counter_no: int,
+        officer: str,
+        to_queue: str | None = None,
+        to_counter: int | None = None,
+    ) -> Ticket:
         if to_queue is None and to_counter is None:
             raise QueueError("Hãy chọn hàng đợi hoặc quầy để chuyển số.")
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            c = uow.conn
-            t = self._get(c, ticket_id)
-            allowed = [TicketState.WAITING, *ACTIVE_AT_COUNTER]
-            self._require(t, allowed, "chuyển")
-            if to_queue is not None:
-                ok = c.execute(
-                    select(q.queue_queues.c.code).where(
-                        q.queue_queues.c.code == to_queue, q.queue_queues.c.active.is_(True)
-                    )
-                ).first()
-                if ok is None:
-                    raise QueueError(f"Hàng đợi {to_queue} không tồn tại.")
-            if to_counter is not None:
-                self._counter(c, to_counter)
-            from_queue, from_state = t.queue_code, t.state
-            t = self._update(
-                c,
-                t,
-                allowed,
-                state=TicketState.WAITING,
-                queue_code=to_queue or t.queue_code,
-                target_counter=to_counter,
-                front_at=at,
-                counter_no=None,
-            )
-            self._event(
-                uow,
-                EventKind.TRANSFERRED,
-                t,
-                at,
-                day,
-                counter_no,
-                officer,
-                {
-                    "from_queue": from_queue,
-                    "to_queue": t.queue_code,
-                    "to_counter": to_counter,
-                    "from_state": from_state,
-                },
-            )
-            uow.commit()
-            return t
+        c = uow.conn
+        t = self._get(c, ticket_id)
+        allowed = [TicketState.WAITING, *ACTIVE_AT_COUNTER]
+        self._require(t, allowed, "chuyển")
+        if to_queue is not None:
+            ok = c.execute(
+                select(q.queue_queues.c.code).where(
+                    q.queue_queues.c.code == to_queue, q.queue_queues.c.active.is_(True)
+                )
+            ).first()
+            if ok is None:
+                raise QueueError(f"Hàng đợi {to_queue} không tồn tại.")
+        if to_counter is not None:
+            self._counter(c, to_counter)
+        from_queue, from_state = t.queue_code, t.state
+        t = self._update(
+            c,
+            t,
+            allowed,
+            state=TicketState.WAITING,
+            queue_code=to_queue or t.queue_code,
+            target_counter=to_counter,
+            front_at=at,
+            counter_no=None,
+        )
+        self._event(
+            uow,
+            EventKind.TRANSFERRED,
+            t,
+            at,
+            day,
+            counter_no,
+            officer,
+            {
+                "from_queue": from_queue,
+                "to_queue": t.queue_code,
+                "to_counter": to_counter,
+                "from_state": from_state,
+            },
+        )
+        return t
 
     def start(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
+        return self._write(self._start_in, ticket_id, counter_no, officer)
+
+    def _start_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(t, [TicketState.CALLED, TicketState.RECALLED], "bắt đầu phục vụ")
-            t = self._update(
-                uow.conn,
-                t,
-                [TicketState.CALLED, TicketState.RECALLED],
-                state=TicketState.SERVING,
-                started_at=at,
-                counter_no=counter_no,
-                officer=officer,
-            )
-            self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer)
-            uow.commit()
-            return t
+        t = self._get(uow.conn, ticket_id)
+        self._require(t, [TicketState.CALLED, TicketState.RECALLED], "bắt đầu phục vụ")
+        t = self._update(
+            uow.conn,
+            t,
+            [TicketState.CALLED, TicketState.RECALLED],
+            state=TicketState.SERVING,
+            started_at=at,
+            counter_no=counter_no,
+            officer=officer,
+        )
+        self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer)
+        return t
 
     def finish(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
+        return self._write(self._finish_in, ticket_id, counter_no, officer)
+
+    def _finish_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(t, [TicketState.SERVING], "kết thúc phục vụ")
-            t = self._update(uow.conn, t, [TicketState.SERVING], state=TicketState.DONE, finished_at=at)
-            self._event(uow, EventKind.FINISHED, t, at, day, counter_no, officer)
-            uow.commit()
-            return t
+        t = self._get(uow.conn, ticket_id)
+        self._require(t, [TicketState.SERVING], "kết thúc phục vụ")
+        t = self._update(uow.conn, t, [TicketState.SERVING], state=TicketState.DONE, finished_at=at)
+        self._event(uow, EventKind.FINISHED, t, at, day, counter_no, officer)
+        return t
 
     def walk_in(
         self,
@@ -780,81 +890,96 @@ class QueueService:
         note: str = "",
     ) -> Ticket:
         """Serve someone without a ticket: a ticket-less service record, already serving."""
+        return self._write(self._walk_in_in, counter_no, officer, queue_code, service_id, note)
+
+    def _walk_in_in(
+        self,
+        uow: UnitOfWork,
+        counter_no: int,
+        officer: str,
+        queue_code: str | None = None,
+        service_id: str | None = None,
+        note: str = "",
+    ) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            c = uow.conn
-            counter = self._counter(c, counter_no)
-            service_name = ""
-            if service_id is not None:
-                svc = c.execute(select(q.queue_services).where(q.queue_services.c.id == service_id)).first()
-                if svc is None:
-                    raise QueueError("Dịch vụ đã chọn không tồn tại.")
-                queue_code, service_name = svc.queue_code, svc.name
-            queue_code = queue_code or (counter.queue_codes[0] if counter.queue_codes else "")
-            self._close_active(uow, counter_no, officer, at, day)
-            ticket_id = uuid7()
-            c.execute(
-                insert(q.queue_tickets).values(
-                    id=ticket_id,
-                    day=day,
-                    kind="walk_in",
-                    queue_code=queue_code,
-                    series=queue_code,
-                    number=None,
-                    label="",
-                    service_id=service_id or "",
-                    service_name=service_name,
-                    priority_reason=None,
-                    priority=False,
-                    state=TicketState.SERVING,
-                    reserved_at=at,
-                    counter_no=counter_no,
-                    officer=officer,
-                    called_at=at,
-                    started_at=at,
-                    dossier_ids=[],
-                    print_attempts=0,
-                    last_error="",
-                )
+        c = uow.conn
+        counter = self._counter(c, counter_no)
+        service_name = ""
+        if service_id is not None:
+            svc = c.execute(select(q.queue_services).where(q.queue_services.c.id == service_id)).first()
+            if svc is None:
+                raise QueueError("Dịch vụ đã chọn không tồn tại.")
+            queue_code, service_name = svc.queue_code, svc.name
+        queue_code = queue_code or (counter.queue_codes[0] if counter.queue_codes else "")
+        self._close_active(uow, counter_no, officer, at, day)
+        ticket_id = uuid7()
+        c.execute(
+            insert(q.queue_tickets).values(
+                id=ticket_id,
+                day=day,
+                kind="walk_in",
+                queue_code=queue_code,
+                series=queue_code,
+                number=None,
+                label="",
+                service_id=service_id or "",
+                service_name=service_name,
+                priority_reason=None,
+                priority=False,
+                state=TicketState.SERVING,
+                reserved_at=at,
+                counter_no=counter_no,
+                officer=officer,
+                called_at=at,
+                started_at=at,
+                dossier_ids=[],
+                print_attempts=0,
+                last_error="",
             )
-            t = self._get(c, ticket_id)
-            self._event(uow, EventKind.WALK_IN, t, at, day, counter_no, officer, {"note": note})
-            self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer, {"walk_in": True})
-            uow.commit()
-            return t
+        )
+        t = self._get(c, ticket_id)
+        self._event(uow, EventKind.WALK_IN, t, at, day, counter_no, officer, {"note": note})
+        self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer, {"walk_in": True})
+        return t
 
     def link_dossier(self, ticket_id: str, dossier_id: str, counter_no: int, officer: str) -> Ticket:
         """Record that this visit produced (or concerned) the dossier ``dossier_id``."""
+        return self._write(self._link_dossier_in, ticket_id, dossier_id, counter_no, officer)
+
+    def _link_dossier_in(
+        self, uow: UnitOfWork, ticket_id: str, dossier_id: str, counter_no: int, officer: str
+    ) -> Ticket:
         _, at, day = self._now()
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(
-                t,
-                [
-                    s
-                    for s in TicketState
-                    if s not in (TicketState.PRINTING, TicketState.PRINT_FAILED, TicketState.CANCELLED)
-                ],
-                "gắn hồ sơ với",
+        t = self._get(uow.conn, ticket_id)
+        self._require(
+            t,
+            [
+                s
+                for s in TicketState
+                if s not in (TicketState.PRINTING, TicketState.PRINT_FAILED, TicketState.CANCELLED)
+            ],
+            "gắn hồ sơ với",
+        )
+        if dossier_id not in t.dossier_ids:
+            t = self._update(uow.conn, t, [t.state], dossier_ids=[*t.dossier_ids, dossier_id])
+            self._event(
+                uow, EventKind.DOSSIER_LINKED, t, at, day, counter_no, officer, {"dossier_id": dossier_id}
             )
-            if dossier_id not in t.dossier_ids:
-                t = self._update(uow.conn, t, [t.state], dossier_ids=[*t.dossier_ids, dossier_id])
-                self._event(
-                    uow, EventKind.DOSSIER_LINKED, t, at, day, counter_no, officer, {"dossier_id": dossier_id}
-                )
-            uow.commit()
-            return t
+        return t
 
     def cancel(self, ticket_id: str, counter_no: int | None, officer: str, reason: str = "") -> Ticket:
+        return self._write(self._cancel_in, ticket_id, counter_no, officer, reason)
+
+    def _cancel_in(
+        self, uow: UnitOfWork, ticket_id: str, counter_no: int | None, officer: str, reason: str = ""
+    ) -> Ticket:
         _, at, day = self._now()
         allowed = [TicketState.WAITING, TicketState.PRINT_FAILED, TicketState.PRINTING]
-        with UnitOfWork(self.db) as uow:
-            t = self._get(uow.conn, ticket_id)
-            self._require(t, allowed, "hủy")
-            t = self._update(uow.conn, t, allowed, state=TicketState.CANCELLED)
-            self._event(uow, EventKind.CANCELLED, t, at, day, counter_no, officer, {"reason": reason})
-            uow.commit()
-            return t
+        t = self._get(uow.conn, ticket_id)
+        self._require(t, allowed, "hủy")
+        t = self._update(uow.conn, t, allowed, state=TicketState.CANCELLED)
+        self._event(uow, EventKind.CANCELLED, t, at, day, counter_no, officer, {"reason": reason})
+        return t
 
     # ------------------------------------------------------------- reading
     def status(self) -> QueueStatus:

@@ -191,16 +191,16 @@ def _serve(devices: Any) -> int:
         print(f"Lỗi: {problem or 'máy chủ xếp hàng không khởi động được.'}", file=sys.stderr)
         return EXIT_FAILURE
     s = devices.settings
-    print(
-        f"Máy chủ xếp hàng đang chạy tại http://{s.host_listen}:{devices.host.port} (Ctrl+C để dừng).",
-        file=sys.stderr,
-        flush=True,
-    )
-    if devices.demo and not s.queue_secret:
-        print(f"Chế độ thử: mã bí mật là {DEMO_SECRET}", file=sys.stderr, flush=True)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    try:  # announce only inside the try: Ctrl-C right after the message must stop cleanly too
+        print(
+            f"Máy chủ xếp hàng đang chạy tại http://{s.host_listen}:{devices.host.port} (Ctrl+C để dừng).",
+            file=sys.stderr,
+            flush=True,
+        )
+        if devices.demo and not s.queue_secret:
+            print(f"Chế độ thử: mã bí mật là {DEMO_SECRET}", file=sys.stderr, flush=True)
         while not stop.wait(0.2):
             pass
     except KeyboardInterrupt:

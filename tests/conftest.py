@@ -15,6 +15,17 @@ import pytest  # noqa: E402
 from tests.helpers.fakes import FakeClock, sample_procedures  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():  # type: ignore[no-untyped-def]
+    """As the program does (ui/gc_guard.py): no cyclic GC inside Qt worker threads."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     # Wednesday 25/11/2026 09:00, a normal working day (24/11 is the new holiday).

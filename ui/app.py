@@ -64,6 +64,9 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
     except OSError:
         log.warning("no log folder; logging to stderr only")
     qapp = qt_app()
+    from ui.gc_guard import MainThreadGarbageCollector
+
+    qapp.gc_guard = MainThreadGarbageCollector(qapp)  # no collection inside worker threads
     path = Path(db_path) if db_path else default_db_path()
     try:
         app = open_station(path)

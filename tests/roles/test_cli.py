@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,28 +84,30 @@ def test_run_role_queue_host_serves_until_ctrl_c(db: str) -> None:
         [sys.executable, "-m", "desk_app.roles_cli", "run-role", "queue-host", "--db", db],
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     try:
         deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).json()["ok"]:
-                    break
-            except httpx.TransportError:
-                pass
+        # Ready = serving HTTP *and* the main thread announced it (its Ctrl-C handling is set up).
+        while not any("đang chạy" in line for line in lines):
             assert proc.poll() is None and time.monotonic() < deadline, "host did not start"
-            time.sleep(0.1)
+            time.sleep(0.05)
         r = httpx.post(
             f"http://127.0.0.1:{port}/counters/1/call-next",
             json={"officer": "a"},
             headers={"X-Queue-Secret": SECRET},
+            timeout=5,
         )
         assert r.status_code == 200 and r.json() == {"ticket": None}
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=15)
+        proc.wait(timeout=15)
+        reader.join(5)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    err = "".join(lines)
     assert proc.returncode == 0, err
     assert "Máy chủ xếp hàng đang chạy" in err and "Đã dừng máy chủ xếp hàng" in err
 

@@ -1,0 +1,27 @@
+"""Cyclic garbage is collected on the GUI thread by the guard, never by worker threads."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from ui.gc_guard import MainThreadGarbageCollector
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_guard_disables_automatic_gc_and_collects_on_its_timer(qtbot: Any) -> None:
+    guard = MainThreadGarbageCollector(interval_ms=10)
+    try:
+        assert not gc.isenabled()
+        gc.collect()
+        for _ in range(guard.threshold[0] + 50):
+            Cycle()
+        assert gc.get_count()[0] > guard.threshold[0]
+        qtbot.waitUntil(lambda: gc.get_count()[0] < guard.threshold[0], timeout=2000)
+    finally:
+        guard.stop()
+    assert gc.isenabled()

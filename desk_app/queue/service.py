@@ -398,6 +398,14 @@ class QueueService:
                 f"Không thể {action} số {ticket.display_label} khi đang ở trạng thái “{state}”."
             )
 
+    def _move(
+        self, conn: Connection, ticket: Ticket, allowed: Iterable[TicketState], action: str, **values: Any
+    ) -> Ticket:
+        """Check that ``ticket`` may take ``action`` here, then update it guarded by the same states."""
+        allowed = tuple(allowed)
+        self._require(ticket, allowed, action)
+        return self._update(conn, ticket, allowed, **values)
+
     def _close_active(
         self, uow: UnitOfWork, counter_no: int, officer: str, at: str, day: str, except_id: str | None = None
     ) -> list[str]:
@@ -575,9 +583,14 @@ class QueueService:
         t = self._get(uow.conn, ticket_id)
         if t.state == TicketState.WAITING:  # a retried confirmation
             return t
-        self._require(t, [TicketState.PRINTING], "xác nhận đã in")
-        t = self._update(
-            uow.conn, t, [TicketState.PRINTING], state=TicketState.WAITING, issued_at=at, last_error=""
+        t = self._move(
+            uow.conn,
+            t,
+            [TicketState.PRINTING],
+            "xác nhận đã in",
+            state=TicketState.WAITING,
+            issued_at=at,
+            last_error="",
         )
         self._event(
             uow,
@@ -602,9 +615,13 @@ class QueueService:
     def _mark_print_failed_in(self, uow: UnitOfWork, ticket_id: str, error: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
-        self._require(t, [TicketState.PRINTING], "ghi nhận lỗi in cho")
-        t = self._update(
-            uow.conn, t, [TicketState.PRINTING], state=TicketState.PRINT_FAILED, last_error=error
+        t = self._move(
+            uow.conn,
+            t,
+            [TicketState.PRINTING],
+            "ghi nhận lỗi in cho",
+            state=TicketState.PRINT_FAILED,
+            last_error=error,
         )
         self._event(uow, EventKind.PRINT_FAILED, t, at, day, None, "", {"error": error})
         return t
@@ -616,11 +633,11 @@ class QueueService:
     def _begin_reprint_in(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
-        self._require(t, [TicketState.PRINT_FAILED, TicketState.PRINTING], "in lại")
-        t = self._update(
+        t = self._move(
             uow.conn,
             t,
             [TicketState.PRINT_FAILED, TicketState.PRINTING],
+            "in lại",
             state=TicketState.PRINTING,
             print_attempts=t.print_attempts + 1,
         )
@@ -775,11 +792,11 @@ class QueueService:
     def _no_show_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
-        self._require(t, [TicketState.CALLED, TicketState.RECALLED], "đánh dấu vắng mặt")
-        t = self._update(
+        t = self._move(
             uow.conn,
             t,
             [TicketState.CALLED, TicketState.RECALLED],
+            "đánh dấu vắng mặt",
             state=TicketState.NO_SHOW,
             no_show_at=at,
         )
@@ -857,11 +874,11 @@ class QueueService:
     def _start_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
-        self._require(t, [TicketState.CALLED, TicketState.RECALLED], "bắt đầu phục vụ")
-        t = self._update(
+        t = self._move(
             uow.conn,
             t,
             [TicketState.CALLED, TicketState.RECALLED],
+            "bắt đầu phục vụ",
             state=TicketState.SERVING,
             started_at=at,
             counter_no=counter_no,
@@ -876,8 +893,9 @@ class QueueService:
     def _finish_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
-        self._require(t, [TicketState.SERVING], "kết thúc phục vụ")
-        t = self._update(uow.conn, t, [TicketState.SERVING], state=TicketState.DONE, finished_at=at)
+        t = self._move(
+            uow.conn, t, [TicketState.SERVING], "kết thúc phục vụ", state=TicketState.DONE, finished_at=at
+        )
         self._event(uow, EventKind.FINISHED, t, at, day, counter_no, officer)
         return t
 
@@ -976,8 +994,7 @@ class QueueService:
         _, at, day = self._now()
         allowed = [TicketState.WAITING, TicketState.PRINT_FAILED, TicketState.PRINTING]
         t = self._get(uow.conn, ticket_id)
-        self._require(t, allowed, "hủy")
-        t = self._update(uow.conn, t, allowed, state=TicketState.CANCELLED)
+        t = self._move(uow.conn, t, allowed, "hủy", state=TicketState.CANCELLED)
         self._event(uow, EventKind.CANCELLED, t, at, day, counter_no, officer, {"reason": reason})
         return t
 

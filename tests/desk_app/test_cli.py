@@ -110,3 +110,13 @@ def test_catalog_export_import_and_bad_file(capsys, db, tmp_path) -> None:  # ty
     assert code == 1 and "Dòng 2" in err
     code, _, err = run(capsys, "catalog", "import", "--db", db, str(tmp_path / "missing.xlsx"))
     assert code == 1 and "Không tìm thấy" in err
+
+
+def test_no_command_opens_the_program(monkeypatch, db) -> None:  # type: ignore[no-untyped-def]
+    import ui.app
+
+    calls = []
+    monkeypatch.setattr(ui.app, "main", lambda db_path=None, demo=False: calls.append((str(db_path), demo)) or 0)
+    assert main([]) == 0
+    assert main(["--db", db]) == 0
+    assert calls == [("None", False), (db, False)]

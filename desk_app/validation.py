@@ -264,9 +264,7 @@ def validate_passport(number: str, vietnamese: bool = False) -> str:
             )
         return text
     if not 6 <= len(text) <= 9:
-        raise ValidationError(
-            "id_number", f"Số hộ chiếu phải có từ 6 đến 9 ký tự (đang có {len(text)})."
-        )
+        raise ValidationError("id_number", f"Số hộ chiếu phải có từ 6 đến 9 ký tự (đang có {len(text)}).")
     return text
 
 

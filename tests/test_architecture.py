@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QT_WIDGETS = re.compile(r"^\s*(from|import)\s+PySide6(\.(QtWidgets|QtGui|QtPrintSupport|QtMultimedia))?\b", re.M)
+QT_WIDGETS = re.compile(
+    r"^\s*(from|import)\s+PySide6(\.(QtWidgets|QtGui|QtPrintSupport|QtMultimedia))?\b", re.M
+)
 
 
 def test_no_qt_imports_outside_ui() -> None:

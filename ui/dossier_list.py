@@ -8,8 +8,8 @@ typing fast never shows stale rows. The total is counted separately with a
 cap ("hơn 10.000 hồ sơ"), also in a worker.
 
 The search box takes a code, a CCCD, a phone or a name without diacritics
-(``classify_search``), debounced 60 ms (name queries take ~20 ms at 1M dossiers); a complete code, CCCD or phone
-number is looked up at once (exact and indexed).
+(``classify_search``), debounced 60 ms (name queries take ~20 ms at 1M dossiers); a complete code,
+CCCD or phone number is looked up at once (exact and indexed).
 
 Signals (FindPanel):
     openRequested(str): dossier code to show in the detail panel.

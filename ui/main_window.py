@@ -558,7 +558,9 @@ class CounterWindow(QMainWindow):
         )
         if self.sync.worker is None:  # otherwise the sync worker's own status fills the label
             server = "Chưa kết nối máy chủ" if not st["server"] else "Ngoại tuyến (chưa đồng bộ)"
-            self.sync_label.setText(f"● {server} · {count} thay đổi chờ đồng bộ" if pending else f"● {server}")
+            self.sync_label.setText(
+                f"● {server} · {count} thay đổi chờ đồng bộ" if pending else f"● {server}"
+            )
             self.sync_label.setStyleSheet("color: #8a6d00;" if pending else "")
         # QPrinterInfo stays on the GUI thread (print plugins are not thread-safe to load).
         from PySide6.QtPrintSupport import QPrinterInfo
@@ -748,8 +750,11 @@ class CounterWindow(QMainWindow):
         if self.sync.sync_now():
             self.show_status("Đang đồng bộ với máy chủ trung tâm…")
         else:
-            self.notify("Trạm chưa đăng ký với máy chủ trung tâm: vào Cài đặt trạm (F12) hoặc chạy "
-                        "“motcua enrol --server URL --code MÃ”.", error=True)
+            self.notify(
+                "Trạm chưa đăng ký với máy chủ trung tâm: vào Cài đặt trạm (F12) hoặc chạy "
+                "“motcua enrol --server URL --code MÃ”.",
+                error=True,
+            )
 
     def shutdown(self) -> None:
         self.sync.stop()

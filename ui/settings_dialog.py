@@ -353,7 +353,9 @@ class SettingsDialog(QDialog):
 
         enrolled = server_url(self.app.station)
         self.enrol_state = QLabel(
-            f"Trạm đã đăng ký với máy chủ {enrolled}." if enrolled else "Trạm chưa đăng ký với máy chủ trung tâm."
+            f"Trạm đã đăng ký với máy chủ {enrolled}."
+            if enrolled
+            else "Trạm chưa đăng ký với máy chủ trung tâm."
         )
         self.enrol_state.setObjectName("enrol_state")
         self.enrol_state.setWordWrap(True)
@@ -371,7 +373,9 @@ class SettingsDialog(QDialog):
         url = self.server_url.text().strip()
         code = self.enrol_code.text().strip()
         if not re.match(r"^https?://[^\s/]+", url) or not code:
-            self.enrol_state.setText("Nhập địa chỉ máy chủ (http:// hoặc https://) và mã đăng ký do quản trị tỉnh cấp.")
+            self.enrol_state.setText(
+                "Nhập địa chỉ máy chủ (http:// hoặc https://) và mã đăng ký do quản trị tỉnh cấp."
+            )
             return
         self.enrol_button.setEnabled(False)
         self.enrol_state.setText("Đang đăng ký…")

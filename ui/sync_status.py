@@ -64,7 +64,9 @@ class SyncBridge(QObject):
                 return False
             from desk_app.sync.worker import SyncWorker
 
-            self.worker = SyncWorker(self.app.station, interval=self.interval, on_status=self.statusChanged.emit)
+            self.worker = SyncWorker(
+                self.app.station, interval=self.interval, on_status=self.statusChanged.emit
+            )
             self.worker.start()
             self.statusChanged.emit(self.worker.status)
             return True

@@ -102,8 +102,10 @@ def _nfc(value: Any) -> str:
 def procedure_from_dict(d: dict[str, Any]) -> Procedure:
     """Inverse of ``procedure_to_dict``; missing optional keys take model defaults."""
     t = d["time"]
-    time = ProcessingTime.same_day() if t["kind"] == TimeKind.SAME_DAY.value else ProcessingTime.working_days(
-        int(t["days"])
+    time = (
+        ProcessingTime.same_day()
+        if t["kind"] == TimeKind.SAME_DAY.value
+        else ProcessingTime.working_days(int(t["days"]))
     )
     f = d.get("fee") or {}
     fee = FeeRule(
@@ -244,7 +246,7 @@ def parse_fee(text: str) -> FeeRule:
         page = _PER_PAGE_RE.search(f)
         if page:
             amount = _amount(page.group(1))
-            rest = f[page.end():]
+            rest = f[page.end() :]
             later = _PER_PAGE_RE.search(rest)
             start = _LATER_FROM_RE.search(f)
             cap = _CAP_RE.search(f)
@@ -277,7 +279,9 @@ def _fee_cell(rule: FeeRule) -> str:
 
 
 # ---- components
-_KIND = r"(chinh|sao\s+(?:co\s+)?chung\s+thuc|sao\s+y(?:\s+ban\s+chinh)?|sao|photo(?:copy)?|pho\s*to|chup|copy)"
+_KIND = (
+    r"(chinh|sao\s+(?:co\s+)?chung\s+thuc|sao\s+y(?:\s+ban\s+chinh)?|sao|photo(?:copy)?|pho\s*to|chup|copy)"
+)
 _COUNT_RE = re.compile(r"(\d+)\s*ban\s*" + _KIND + r"(?:\s*(?:hoac|va|/)\s*(?:ban\s*)?" + _KIND + r")*")
 _BULLET_RE = re.compile(r"^\s*(?:[-+•*–·]|\d{1,2}[.)]|[a-zđ][.)])\s+", re.IGNORECASE)
 _OPTIONAL_RE = re.compile(r"\(?\s*nếu có\s*\)?", re.IGNORECASE)
@@ -408,7 +412,11 @@ def components_text(components: Sequence[Component]) -> str:
 # ---- level
 _LEVELS = (("xa", "xa"), ("phuong", "phuong"), ("dac khu", "dac_khu"), ("huyen", "huyen"), ("tinh", "tinh"))
 _LEVEL_TEXT = {
-    "xa": "Cấp xã", "phuong": "Phường", "dac_khu": "Đặc khu", "huyen": "Cấp huyện", "tinh": "Cấp tỉnh",
+    "xa": "Cấp xã",
+    "phuong": "Phường",
+    "dac_khu": "Đặc khu",
+    "huyen": "Cấp huyện",
+    "tinh": "Cấp tỉnh",
 }
 
 
@@ -448,8 +456,12 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "components": ("thanh phan ho so", "ho so", "thanh phan so luong ho so", "thanh phan ho so gom"),
     "result": ("ket qua", "ket qua giai quyet", "ket qua thuc hien", "ket qua giai quyet tthc"),
     "agency": (
-        "co quan thuc hien", "co quan chu tri", "co quan giai quyet", "co quan chu tri giai quyet",
-        "co quan thuc hien chu tri", "co quan co tham quyen",
+        "co quan thuc hien",
+        "co quan chu tri",
+        "co quan giai quyet",
+        "co quan chu tri giai quyet",
+        "co quan thuc hien chu tri",
+        "co quan co tham quyen",
     ),
     "keys": ("ma thanh phan ho so", "ma thanh phan"),
 }
@@ -527,8 +539,13 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogImportError(
-            [(0, "Tệp CSV không ở mã UTF-8: hãy mở bằng Excel và lưu lại dạng "
-                 "“CSV UTF-8 (Comma delimited)”.")],
+            [
+                (
+                    0,
+                    "Tệp CSV không ở mã UTF-8: hãy mở bằng Excel và lưu lại dạng "
+                    "“CSV UTF-8 (Comma delimited)”.",
+                )
+            ],
             path,
         ) from exc
     # One CSV record is one spreadsheet row (multi-line cells included). Excel in a
@@ -602,7 +619,7 @@ def parse_rows(rows: Sequence[tuple[int, list[str]]], path: str | Path | None = 
     procs: list[Procedure] = []
     seen: dict[str, int] = {}
     section_field = ""
-    for rowno, cells in rows[pos + 1:]:
+    for rowno, cells in rows[pos + 1 :]:
         if not any(cells):
             continue
         code, name = get(cells, "code"), get(cells, "name")

@@ -35,7 +35,6 @@ from desk_app.services.catalog import (
 from desk_app.store.db import Database
 from desk_app.store.uow import UnitOfWork
 
-
 PAGE_TEXT = "2.000đ/trang, từ trang thứ ba trở lên thu 1.000đ/trang nhưng tối đa không quá 200.000đ/bản"
 
 
@@ -214,14 +213,24 @@ def test_parse_fee_rejects_text_without_amount() -> None:
 
 
 _TIME_FORMATS = [
-    "%02d ngày làm việc", "%d ngày làm việc", "Không quá %02d ngày làm việc", "%d ngày",
-    "Trong thời hạn %02d ngày làm việc kể từ ngày nhận đủ hồ sơ", "%02d (ngày)", "%d Ngày làm việc",
+    "%02d ngày làm việc",
+    "%d ngày làm việc",
+    "Không quá %02d ngày làm việc",
+    "%d ngày",
+    "Trong thời hạn %02d ngày làm việc kể từ ngày nhận đủ hồ sơ",
+    "%02d (ngày)",
+    "%d Ngày làm việc",
 ]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 90), st.sampled_from(_TIME_FORMATS), st.sampled_from([str, str.upper, str.lower]),
-       st.sampled_from(["NFC", "NFD"]), st.sampled_from(["", " ", "  \n"]))
+@given(
+    st.integers(1, 90),
+    st.sampled_from(_TIME_FORMATS),
+    st.sampled_from([str, str.upper, str.lower]),
+    st.sampled_from(["NFC", "NFD"]),
+    st.sampled_from(["", " ", "  \n"]),
+)
 def test_parse_time_variants(days: int, fmt: str, case: Callable[[str], str], form: str, pad: str) -> None:
     text = pad + unicodedata.normalize(form, case(fmt % days)) + pad
     assert parse_time(text) == ProcessingTime.working_days(days)
@@ -247,8 +256,12 @@ def test_parse_fee_variants(amount: int, unit: str, currency: str, dots: bool, f
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 20).map(lambda k: k * 500), st.integers(1, 20).map(lambda k: k * 500),
-       st.integers(2, 6), st.integers(0, 400).map(lambda k: k * 1000))
+@given(
+    st.integers(1, 20).map(lambda k: k * 500),
+    st.integers(1, 20).map(lambda k: k * 500),
+    st.integers(2, 6),
+    st.integers(0, 400).map(lambda k: k * 1000),
+)
 def test_per_page_fee_text_round_trip(first: int, later: int, start: int, cap: int) -> None:
     rule = FeeRule(FeeKind.PER_PAGE, first, later, start if later != first else 3, cap)
     assert parse_fee(fee_text(rule)) == rule
@@ -290,16 +303,54 @@ def test_parse_components_province_cell() -> None:
     assert all(re.fullmatch(r"[a-z0-9_]+", c.key) for c in comps)
 
 
-_WORDS = ["giấy", "tờ", "khai", "chứng", "nhận", "quyền", "sử", "dụng", "đất", "đơn", "đề", "nghị", "văn", "bản",
-          "hộ", "tịch", "xác", "của", "người", "con", "sinh", "ủy", "Hội", "(theo mẫu)", "hợp", "đồng,"]
+_WORDS = [
+    "giấy",
+    "tờ",
+    "khai",
+    "chứng",
+    "nhận",
+    "quyền",
+    "sử",
+    "dụng",
+    "đất",
+    "đơn",
+    "đề",
+    "nghị",
+    "văn",
+    "bản",
+    "hộ",
+    "tịch",
+    "xác",
+    "của",
+    "người",
+    "con",
+    "sinh",
+    "ủy",
+    "Hội",
+    "(theo mẫu)",
+    "hợp",
+    "đồng,",
+]
 _NAMES = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8).map(
     lambda ws: (lambda t: t[:1].upper() + t[1:])(" ".join(ws).rstrip(","))
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(_NAMES, st.integers(0, 3), st.integers(0, 3), st.integers(0, 3),
-                          st.lists(_NAMES, max_size=2), st.booleans()), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            _NAMES,
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.lists(_NAMES, max_size=2),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_components_text_round_trip_generated(
     specs: list[tuple[str, int, int, int, list[str], bool]],
 ) -> None:
@@ -316,8 +367,17 @@ def test_components_text_round_trip(seed: list[Procedure]) -> None:
 
 
 # ---------------------------------------------------------------- spreadsheets
-HEADER = ["STT", "Mã TTHC", "Tên thủ tục hành chính", "Thời hạn giải quyết", "Phí, lệ phí",
-          "Thành phần hồ sơ", "Kết quả", "Cơ quan thực hiện", "Cấp thực hiện"]
+HEADER = [
+    "STT",
+    "Mã TTHC",
+    "Tên thủ tục hành chính",
+    "Thời hạn giải quyết",
+    "Phí, lệ phí",
+    "Thành phần hồ sơ",
+    "Kết quả",
+    "Cơ quan thực hiện",
+    "Cấp thực hiện",
+]
 BIRTH_COMPONENTS = (
     "- Tờ khai đăng ký khai sinh theo mẫu (01 bản chính)\n"
     "- Giấy chứng sinh hoặc văn bản của người làm chứng xác nhận về việc sinh (01 bản chính)\n"
@@ -336,20 +396,62 @@ def province_rows(bad: bool = False) -> list[list[object]]:
         HEADER,
         ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)"],
         ["I", "LĨNH VỰC HỘ TỊCH"],
-        [1, "1.001193.000.00.00.H12", "Đăng ký khai sinh", "Trong ngày", "Miễn lệ phí", BIRTH_COMPONENTS,
-         "Giấy khai sinh (bản chính)", "UBND cấp xã", "Cấp xã"],
-        [2, "2.000635", "Cấp bản sao trích lục hộ tịch", "Ngay trong ngày", "8.000 đồng/bản",
-         "- Tờ khai cấp bản sao trích lục hộ tịch (01 bản chính)", "Bản sao trích lục hộ tịch", "UBND cấp xã",
-         "Cấp tỉnh, cấp xã"],
-        [3, "1.004873", "Xác nhận tình trạng hôn nhân", "03 ngày làm việc", "Miễn phí",
-         "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân (01 bản chính)", "Giấy xác nhận tình trạng hôn nhân",
-         "UBND cấp xã", "Cấp xã"],
+        [
+            1,
+            "1.001193.000.00.00.H12",
+            "Đăng ký khai sinh",
+            "Trong ngày",
+            "Miễn lệ phí",
+            BIRTH_COMPONENTS,
+            "Giấy khai sinh (bản chính)",
+            "UBND cấp xã",
+            "Cấp xã",
+        ],
+        [
+            2,
+            "2.000635",
+            "Cấp bản sao trích lục hộ tịch",
+            "Ngay trong ngày",
+            "8.000 đồng/bản",
+            "- Tờ khai cấp bản sao trích lục hộ tịch (01 bản chính)",
+            "Bản sao trích lục hộ tịch",
+            "UBND cấp xã",
+            "Cấp tỉnh, cấp xã",
+        ],
+        [
+            3,
+            "1.004873",
+            "Xác nhận tình trạng hôn nhân",
+            "03 ngày làm việc",
+            "Miễn phí",
+            "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân (01 bản chính)",
+            "Giấy xác nhận tình trạng hôn nhân",
+            "UBND cấp xã",
+            "Cấp xã",
+        ],
         ["II", "LĨNH VỰC CHỨNG THỰC"],
-        [4, "2.000815", "Chứng thực bản sao từ bản chính", "Trong ngày",
-         "2.000 đồng/trang; từ trang thứ 3 trở lên 1.000 đồng/trang, tối đa 200.000 đồng/bản",
-         COPY_COMPONENTS, "Bản sao được chứng thực", "UBND cấp xã", "Cấp xã"],
-        [5, "2.001035", "Chứng thực hợp đồng, giao dịch", "02 ngày làm việc", "50.000 đồng/hợp đồng",
-         "- Dự thảo hợp đồng (01 bản chính)", "Hợp đồng đã được chứng thực", "UBND cấp xã", "Cấp xã"],
+        [
+            4,
+            "2.000815",
+            "Chứng thực bản sao từ bản chính",
+            "Trong ngày",
+            "2.000 đồng/trang; từ trang thứ 3 trở lên 1.000 đồng/trang, tối đa 200.000 đồng/bản",
+            COPY_COMPONENTS,
+            "Bản sao được chứng thực",
+            "UBND cấp xã",
+            "Cấp xã",
+        ],
+        [
+            5,
+            "2.001035",
+            "Chứng thực hợp đồng, giao dịch",
+            "02 ngày làm việc",
+            "50.000 đồng/hợp đồng",
+            "- Dự thảo hợp đồng (01 bản chính)",
+            "Hợp đồng đã được chứng thực",
+            "UBND cấp xã",
+            "Cấp xã",
+        ],
     ]
     if bad:
         rows += [
@@ -379,7 +481,11 @@ def write_csv(path: Path, rows: list[list[object]], bom: bool = True, delimiter:
 
 def check_province_import(procs: list[Procedure]) -> None:
     assert [p.code for p in procs] == [
-        "1.001193.000.00.00.H12", "2.000635", "1.004873", "2.000815", "2.001035",
+        "1.001193.000.00.00.H12",
+        "2.000635",
+        "1.004873",
+        "2.000815",
+        "2.001035",
     ]
     birth, extract, marital, copy, contract = procs
     assert birth.field == marital.field == "Hộ tịch"
@@ -391,8 +497,11 @@ def check_province_import(procs: list[Procedure]) -> None:
     assert extract.fee.compute(copies=2) == 16000 and extract.level == "xa"
     assert copy.fee.compute(pages=5) == 7000 and copy.fee.compute(pages=300) == 200000
     assert contract.fee.compute() == 50000 and contract.fee.note == "50.000 đồng/hợp đồng"
-    assert [c.name for c in birth.components] == ["Tờ khai đăng ký khai sinh theo mẫu", "Giấy chứng sinh",
-                                                  "Căn cước công dân"]
+    assert [c.name for c in birth.components] == [
+        "Tờ khai đăng ký khai sinh theo mẫu",
+        "Giấy chứng sinh",
+        "Căn cước công dân",
+    ]
     assert birth.components[1].alternatives == ("Văn bản của người làm chứng xác nhận về việc sinh",)
     assert birth.components[2].alternatives == ("Hộ chiếu", "Giấy tờ tùy thân khác có ảnh")
     assert birth.components[2].counts_label == "xuất trình"

@@ -24,8 +24,18 @@ def db(tmp_path: Path) -> str:
 
 
 def test_init_demo_list_show(capsys, db) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, "init", "--db", db, "--unit-code", "000.21.31.H56", "--unit-name",
-                       "UBND xã Vĩnh Lương", "--admin-password", "admin123")
+    code, out, _ = run(
+        capsys,
+        "init",
+        "--db",
+        db,
+        "--unit-code",
+        "000.21.31.H56",
+        "--unit-name",
+        "UBND xã Vĩnh Lương",
+        "--admin-password",
+        "admin123",
+    )
     assert code == 0 and "000.21.31.H56" in out and "thủ tục" in out
     code, out, _ = run(capsys, "demo", "--db", db, "--dossiers", "40")
     assert code == 0 and "Đã tạo 40 hồ sơ" in out and "UBND xã Vĩnh Lương" in out
@@ -74,25 +84,43 @@ def test_print_receipt_and_logbook(capsys, db, tmp_path) -> None:  # type: ignor
     code, out, _ = run(capsys, "dossier", "list", "--db", db, "--format", "json")
     first = json.loads(out)[0]
     pdf = tmp_path / "r.pdf"
-    code, out, err = run(capsys, "print", "receipt", "--db", db, "--dossier", first["code"], "--out", str(pdf))
+    code, out, err = run(
+        capsys, "print", "receipt", "--db", db, "--dossier", first["code"], "--out", str(pdf)
+    )
     assert code == 0, err
     from pypdf import PdfReader
 
     text = PdfReader(pdf).pages[0].extract_text()
     assert first["code"] in text and "GIẤY TIẾP NHẬN" in text.upper()
     book = tmp_path / "book.pdf"
-    code, _, err = run(capsys, "print", "logbook", "--db", db, "--from", "2020-01-01", "--to", "2030-01-01",
-                       "--out", str(book))
+    code, _, err = run(
+        capsys,
+        "print",
+        "logbook",
+        "--db",
+        db,
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2030-01-01",
+        "--out",
+        str(book),
+    )
     assert code == 0, err
     assert len(PdfReader(book).pages) >= 1
 
 
-@pytest.mark.skipif(shutil.which("motcua") is None and not Path(".venv/bin/motcua").exists(),
-                    reason="console script not installed")
+@pytest.mark.skipif(
+    shutil.which("motcua") is None and not Path(".venv/bin/motcua").exists(),
+    reason="console script not installed",
+)
 def test_installed_script_exit_status(tmp_path) -> None:  # type: ignore[no-untyped-def]
     script = shutil.which("motcua") or ".venv/bin/motcua"
-    proc = subprocess.run([script, "dossier", "list", "--db", str(tmp_path / "x.db"), "--status", "bad"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [script, "dossier", "list", "--db", str(tmp_path / "x.db"), "--status", "bad"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and "Lỗi" in proc.stderr
 
 
@@ -104,8 +132,10 @@ def test_catalog_export_import_and_bad_file(capsys, db, tmp_path) -> None:  # ty
     code, out, _ = run(capsys, "catalog", "import", "--db", str(tmp_path / "other.db"), str(out_file))
     assert code == 0 and "Đã nhập" in out
     bad = tmp_path / "bad.csv"
-    bad.write_text("Mã thủ tục,Tên thủ tục,Lĩnh vực,Thời hạn giải quyết\n,Đăng ký khai sinh,Hộ tịch,Trong ngày\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "Mã thủ tục,Tên thủ tục,Lĩnh vực,Thời hạn giải quyết\n,Đăng ký khai sinh,Hộ tịch,Trong ngày\n",
+        encoding="utf-8",
+    )
     code, out, err = run(capsys, "catalog", "import", "--db", db, str(bad))
     assert code == 1 and "Dòng 2" in err
     code, _, err = run(capsys, "catalog", "import", "--db", db, str(tmp_path / "missing.xlsx"))
@@ -116,7 +146,9 @@ def test_no_command_opens_the_program(monkeypatch, db) -> None:  # type: ignore[
     import ui.app
 
     calls = []
-    monkeypatch.setattr(ui.app, "main", lambda db_path=None, demo=False: calls.append((str(db_path), demo)) or 0)
+    monkeypatch.setattr(
+        ui.app, "main", lambda db_path=None, demo=False: calls.append((str(db_path), demo)) or 0
+    )
     assert main([]) == 0
     assert main(["--db", db]) == 0
     assert calls == [("None", False), (db, False)]

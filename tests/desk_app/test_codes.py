@@ -22,8 +22,18 @@ def test_format_and_parse_round_trip() -> None:
     assert (parsed.agency, parsed.day, parsed.seq) == ("000.21.31.H56", dt.date(2026, 11, 22), 7)
 
 
-@pytest.mark.parametrize("bad", ["", "ABC", "000.21.31.H56-261122-7", "000.21.31.H56-261322-0001",
-                                 "000.21.31.H56-261122-0000", "1.001193.000.00.00.H12", "8935236012345"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "ABC",
+        "000.21.31.H56-261122-7",
+        "000.21.31.H56-261322-0001",
+        "000.21.31.H56-261122-0000",
+        "1.001193.000.00.00.H12",
+        "8935236012345",
+    ],
+)
 def test_parse_rejects_with_vietnamese_message(bad: str) -> None:
     with pytest.raises(ValidationError) as info:
         codes.parse_code(bad)
@@ -86,10 +96,13 @@ class Device:
     devices=st.integers(min_value=2, max_value=6),
     steps=st.lists(
         st.tuples(st.integers(0, 5), st.sampled_from(["issue", "issue", "issue", "toggle", "day"])),
-        min_size=1, max_size=400,
+        min_size=1,
+        max_size=400,
     ),
 )
-def test_codes_unique_across_devices_with_random_offline_periods(devices: int, steps: list[tuple[int, str]]) -> None:
+def test_codes_unique_across_devices_with_random_offline_periods(
+    devices: int, steps: list[tuple[int, str]]
+) -> None:
     fleet = [Device(slot) for slot in range(devices)]
     authority: dict[str, int] = {}
     issued: dict[str, list[int]] = {}

@@ -25,16 +25,22 @@ def test_codes_follow_the_pattern_and_count_per_day(app, clock) -> None:  # type
 
 def test_same_day_procedure_with_the_15h_rule(app, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set(dt.datetime(2026, 11, 25, 14, 30))
-    assert app.intake.receive("canbo1", birth_request()).due_at == dt.datetime(2026, 11, 25, 17, 0, tzinfo=VN_TZ)
+    assert app.intake.receive("canbo1", birth_request()).due_at == dt.datetime(
+        2026, 11, 25, 17, 0, tzinfo=VN_TZ
+    )
     clock.set(dt.datetime(2026, 11, 25, 15, 20))
-    assert app.intake.receive("canbo1", birth_request()).due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=VN_TZ)
+    assert app.intake.receive("canbo1", birth_request()).due_at == dt.datetime(
+        2026, 11, 26, 17, 0, tzinfo=VN_TZ
+    )
 
 
 def test_working_days_skip_weekend(app, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set(dt.datetime(2026, 11, 26, 10, 0))  # Thursday
     req = birth_request(procedure_code=MARRIAGE_STATUS_CODE)
-    req.components = [ReceivedComponent("to_khai", "Tờ khai", originals=1),
-                      ReceivedComponent("giay_to_tuy_than", "Căn cước công dân", photocopies=1)]
+    req.components = [
+        ReceivedComponent("to_khai", "Tờ khai", originals=1),
+        ReceivedComponent("giay_to_tuy_than", "Căn cước công dân", photocopies=1),
+    ]
     dossier = app.intake.receive("canbo1", req)
     assert dossier.due_at == dt.datetime(2026, 12, 1, 10, 0, tzinfo=VN_TZ)  # Thu + 3 working days = Tue
 
@@ -46,8 +52,10 @@ def test_unit_day_off_moves_the_appointment(app, clock) -> None:  # type: ignore
     app.station.invalidate_calendar()
     clock.set(dt.datetime(2026, 11, 26, 10, 0))
     req = birth_request(procedure_code=MARRIAGE_STATUS_CODE)
-    req.components = [ReceivedComponent("to_khai", "Tờ khai", originals=1),
-                      ReceivedComponent("giay_to_tuy_than", "CCCD", photocopies=1)]
+    req.components = [
+        ReceivedComponent("to_khai", "Tờ khai", originals=1),
+        ReceivedComponent("giay_to_tuy_than", "CCCD", photocopies=1),
+    ]
     assert app.intake.receive("canbo1", req).due_at.date() == dt.date(2026, 12, 2)
 
 

@@ -27,8 +27,16 @@ T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=VN_TZ)
 
 
 def ev(kind: EventKind, n: int, payload: dict | None = None, device: str = "d1") -> DossierEvent:
-    return DossierEvent(f"e{n:03d}{device}", "dos", kind, T0 + dt.timedelta(minutes=n), "canbo1", device,
-                        f"{1_700_000_000_000 + n:013d}-00000-{device}", payload or {})
+    return DossierEvent(
+        f"e{n:03d}{device}",
+        "dos",
+        kind,
+        T0 + dt.timedelta(minutes=n),
+        "canbo1",
+        device,
+        f"{1_700_000_000_000 + n:013d}-00000-{device}",
+        payload or {},
+    )
 
 
 def received(due: dt.datetime = T0 + dt.timedelta(days=3)) -> DossierEvent:
@@ -54,12 +62,14 @@ def test_happy_path_folds_to_returned_with_milestones() -> None:
 def test_supplement_and_extension_move_the_due_date() -> None:
     new_due = T0 + dt.timedelta(days=7)
     later_due = T0 + dt.timedelta(days=9)
-    state = fold([
-        received(),
-        ev(EventKind.SUPPLEMENT_REQUESTED, 1, {"missing": [{"name": "Tờ khai"}]}),
-        ev(EventKind.SUPPLEMENTED, 2, {"due_at": new_due.isoformat()}),
-        ev(EventKind.EXTENDED, 3, {"due_at": later_due.isoformat(), "reason": "Chờ xác minh"}),
-    ])
+    state = fold(
+        [
+            received(),
+            ev(EventKind.SUPPLEMENT_REQUESTED, 1, {"missing": [{"name": "Tờ khai"}]}),
+            ev(EventKind.SUPPLEMENTED, 2, {"due_at": new_due.isoformat()}),
+            ev(EventKind.EXTENDED, 3, {"due_at": later_due.isoformat(), "reason": "Chờ xác minh"}),
+        ]
+    )
     assert state.status is Status.SUPPLEMENTED
     assert state.due_at == later_due
     assert state.extensions == 1
@@ -100,7 +110,10 @@ def test_every_non_final_status_has_a_way_forward() -> None:
             assert len(allowed_actions(status)) > 1, status
 
 
-@given(st.lists(st.sampled_from([k for k in EventKind if k is not EventKind.RECEIVED]), max_size=12), st.randoms())
+@given(
+    st.lists(st.sampled_from([k for k in EventKind if k is not EventKind.RECEIVED]), max_size=12),
+    st.randoms(),
+)
 def test_fold_is_order_independent_and_never_loses_events(kinds: list[EventKind], rnd) -> None:  # type: ignore[no-untyped-def]
     events = [received()] + [ev(kind, i + 1) for i, kind in enumerate(kinds)]
     shuffled = events[:]

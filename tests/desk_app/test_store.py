@@ -25,8 +25,16 @@ def test_pragmas_and_migrations(tmp_path: Path) -> None:
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
     assert version
-    for needed in ("dossiers", "dossier_events", "outbox", "dossier_fts", "ix_dossiers_status_due",
-                   "ix_dossiers_id_number", "ix_dossiers_phone", "ix_dossiers_due"):
+    for needed in (
+        "dossiers",
+        "dossier_events",
+        "outbox",
+        "dossier_fts",
+        "ix_dossiers_status_due",
+        "ix_dossiers_id_number",
+        "ix_dossiers_phone",
+        "ix_dossiers_due",
+    ):
         assert needed in names
     db.close()
     Database(tmp_path / "s.sqlite3").close()  # reopening at head is a no-op
@@ -143,8 +151,12 @@ def test_returning_applicant_update_keeps_the_key_and_uses_indexes(app) -> None:
     updates = [s for s in seen if s.startswith("UPDATE applicants")]
     assert updates and all("SET id=" not in s.replace(" ", "") for s in updates)
     with app.station.db.engine.connect() as conn:
-        plan = " ".join(str(r) for r in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT 1 FROM dossiers WHERE applicant_id = 'x'"))
+        plan = " ".join(
+            str(r)
+            for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT 1 FROM dossiers WHERE applicant_id = 'x'"
+            )
+        )
     assert "ix_dossiers_applicant" in plan
 
 

@@ -14,8 +14,7 @@ _TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # huyền sắc
 _VOWELS = "a ă â e ê i o ô ơ u ư y".split()
 _BASE = {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u"}
 VIETNAMESE_LETTERS = sorted(
-    {unicodedata.normalize("NFC", v + t) for v in _VOWELS for t in _TONES}
-    | set("bcdđghklmnpqrstvx")
+    {unicodedata.normalize("NFC", v + t) for v in _VOWELS for t in _TONES} | set("bcdđghklmnpqrstvx")
 )
 ALL_LETTERS = VIETNAMESE_LETTERS + [ch.upper() for ch in VIETNAMESE_LETTERS]
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.model import IdKind
-from desk_app.workcalendar import now_vn
 from desk_app.validation import (
     CCCD_PROVINCES,
     cccd_info,
@@ -25,6 +24,7 @@ from desk_app.validation import (
     validate_passport,
     validate_phone,
 )
+from desk_app.workcalendar import now_vn
 
 
 def error(fn, *args, **kwargs) -> ValidationError:  # type: ignore[no-untyped-def]

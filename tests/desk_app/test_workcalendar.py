@@ -174,8 +174,17 @@ def test_non_working_days_listing() -> None:
 
 @pytest.mark.parametrize(
     ("hh", "mm", "open_"),
-    [(7, 29, False), (7, 30, True), (11, 29, True), (11, 30, False), (12, 0, False), (13, 30, True),
-     (16, 59, True), (17, 0, False), (20, 0, False)],
+    [
+        (7, 29, False),
+        (7, 30, True),
+        (11, 29, True),
+        (11, 30, False),
+        (12, 0, False),
+        (13, 30, True),
+        (16, 59, True),
+        (17, 0, False),
+        (20, 0, False),
+    ],
 )
 def test_reception_hours_boundaries(hh: int, mm: int, open_: bool) -> None:
     assert CAL.is_reception_open(at(2026, 11, 25, hh, mm)) is open_
@@ -240,8 +249,16 @@ def test_saturday_morning_and_sunday_online_count_from_monday() -> None:
 
 @pytest.mark.parametrize(
     ("hh", "mm", "due_h", "due_m"),
-    [(10, 15, 10, 15), (6, 40, 7, 30), (11, 30, 13, 30), (12, 45, 13, 30), (13, 30, 13, 30),
-     (16, 10, 16, 10), (17, 0, 17, 0), (19, 5, 17, 0)],
+    [
+        (10, 15, 10, 15),
+        (6, 40, 7, 30),
+        (11, 30, 13, 30),
+        (12, 45, 13, 30),
+        (13, 30, 13, 30),
+        (16, 10, 16, 10),
+        (17, 0, 17, 0),
+        (19, 5, 17, 0),
+    ],
 )
 def test_working_days_keep_clamped_time(hh: int, mm: int, due_h: int, due_m: int) -> None:
     # Wed 18/11/2026 + 5 working days: Thu 19, Fri 20, Mon 23, Wed 25 (Tue 24 is a

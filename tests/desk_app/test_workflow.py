@@ -22,7 +22,9 @@ def test_full_lifecycle_records_events_with_actor_and_outbox(app, clock) -> None
     code = app.intake.receive("canbo1", birth_request()).code
     app.workflow.act("canbo1", code, EventKind.TRANSFERRED, to="Công chức Tư pháp - Hộ tịch")
     clock.advance(hours=1)
-    app.workflow.act("canbo1", code, EventKind.SUPPLEMENT_REQUESTED, missing=[{"name": "Giấy chứng sinh", "note": "mờ"}])
+    app.workflow.act(
+        "canbo1", code, EventKind.SUPPLEMENT_REQUESTED, missing=[{"name": "Giấy chứng sinh", "note": "mờ"}]
+    )
     clock.set(dt.datetime(2026, 11, 26, 9, 30))
     app.workflow.act("canbo1", code, EventKind.SUPPLEMENTED)
     dossier, _, _ = app.workflow.state(code)
@@ -33,8 +35,12 @@ def test_full_lifecycle_records_events_with_actor_and_outbox(app, clock) -> None
     assert status_of(app, code) is Status.RETURNED
     _, events, _ = app.workflow.state(code)
     assert [e.kind for e in events] == [
-        EventKind.RECEIVED, EventKind.TRANSFERRED, EventKind.SUPPLEMENT_REQUESTED, EventKind.SUPPLEMENTED,
-        EventKind.RESULT_READY, EventKind.RETURNED,
+        EventKind.RECEIVED,
+        EventKind.TRANSFERRED,
+        EventKind.SUPPLEMENT_REQUESTED,
+        EventKind.SUPPLEMENTED,
+        EventKind.RESULT_READY,
+        EventKind.RETURNED,
     ]
     assert {e.actor for e in events} == {"canbo1"}
     with app.station.uow(write=False) as uow:
@@ -68,7 +74,9 @@ def test_required_details_per_action(app) -> None:  # type: ignore[no-untyped-de
 def test_extension_sets_new_due_date_and_checks_it(app, clock) -> None:  # type: ignore[no-untyped-def]
     code = app.intake.receive("canbo1", birth_request()).code
     with pytest.raises(InputErrors) as info:
-        app.workflow.act("canbo1", code, EventKind.EXTENDED, due_at=dt.date(2026, 11, 28), reason="Chờ xác minh")
+        app.workflow.act(
+            "canbo1", code, EventKind.EXTENDED, due_at=dt.date(2026, 11, 28), reason="Chờ xác minh"
+        )
     assert "không phải ngày làm việc" in info.value.errors["due_at"]  # a Saturday
     with pytest.raises(InputErrors, match="sau ngày hẹn"):
         app.workflow.act("canbo1", code, EventKind.EXTENDED, due_at=dt.date(2026, 11, 25), reason="x")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from desk_app.domain.model import Component, FeeKind, FeeRule, IdKind, Procedure, ProcessingTime, ReceivedComponent
+from desk_app.domain.model import (
+    Component,
+    FeeKind,
+    FeeRule,
+    IdKind,
+    Procedure,
+    ProcessingTime,
+    ReceivedComponent,
+)
 from desk_app.services.intake import ApplicantInput, IntakeRequest
 from desk_app.workcalendar import VN_TZ
 
@@ -30,8 +38,9 @@ class FakeClock:
 
 
 def sample_procedures() -> list[Procedure]:
-    identity = Component("giay_to_tuy_than", "Căn cước công dân", originals=0, photocopies=1,
-                         alternatives=("Hộ chiếu",))
+    identity = Component(
+        "giay_to_tuy_than", "Căn cước công dân", originals=0, photocopies=1, alternatives=("Hộ chiếu",)
+    )
     return [
         Procedure(
             code=BIRTH_CODE,
@@ -41,8 +50,12 @@ def sample_procedures() -> list[Procedure]:
             result="Giấy khai sinh (bản chính)",
             components=(
                 Component("to_khai", "Tờ khai đăng ký khai sinh", originals=1),
-                Component("giay_chung_sinh", "Giấy chứng sinh", originals=1,
-                          alternatives=("Văn bản của người làm chứng xác nhận về việc sinh",)),
+                Component(
+                    "giay_chung_sinh",
+                    "Giấy chứng sinh",
+                    originals=1,
+                    alternatives=("Văn bản của người làm chứng xác nhận về việc sinh",),
+                ),
                 identity,
             ),
             lead_agency="UBND xã",
@@ -60,7 +73,10 @@ def sample_procedures() -> list[Procedure]:
             name="Xác nhận tình trạng hôn nhân",
             field="Hộ tịch",
             time=ProcessingTime.working_days(3),
-            components=(Component("to_khai", "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân", originals=1), identity),
+            components=(
+                Component("to_khai", "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân", originals=1),
+                identity,
+            ),
         ),
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import threading
 from collections import Counter
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from desk_app.queue.service import QueueService
 from desk_app.store.db import Database
+from tests.helpers.fakes import FakeClock
 
 
 def _fill(service: QueueService, n: int) -> None:
@@ -48,20 +50,29 @@ def test_call_next_from_8_threads(service: QueueService) -> None:
     # may drain them all on a busy machine), so only uniqueness and completeness are asserted.
 
 
-def _process_worker(db_path: str, counter: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    service = QueueService(Database(db_path, migrate=False))
+def _process_worker(
+    db_path: str,
+    counter: int,
+    now: dt.datetime,
+    queue: multiprocessing.Queue,  # type: ignore[type-arg]
+) -> None:
+    # The child gets the parent's fixed clock: "call next" only sees today's tickets,
+    # so a worker on the real clock would see none on any day but the one they were issued.
+    service = QueueService(Database(db_path, migrate=False), FakeClock(now))
     out: list[str] = []
     _drain(service, counter, out)
     queue.put(out)
 
 
-def test_call_next_from_several_processes(service: QueueService, db_path: Path) -> None:
+def test_call_next_from_several_processes(service: QueueService, db_path: Path, clock: FakeClock) -> None:
     _fill(service, 120)
     for no in range(5, 8):
         service.save_counter(no, f"Quầy {no}", ["A", "B"])
     ctx = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
-    procs = [ctx.Process(target=_process_worker, args=(str(db_path), no, results)) for no in (4, 5, 6, 7)]
+    procs = [
+        ctx.Process(target=_process_worker, args=(str(db_path), no, clock(), results)) for no in (4, 5, 6, 7)
+    ]
     for p in procs:
         p.start()
     parts = [results.get(timeout=60) for _ in procs]

@@ -13,8 +13,9 @@ from tests.printing.conftest import page_images
 from tests.printing.test_print_bridge import pdf_printer_factory
 
 
-def test_receipt_goes_from_the_database_through_the_bridge_to_the_printer(qtbot: Any, app: Any,
-                                                                            tmp_path: Path) -> None:
+def test_receipt_goes_from_the_database_through_the_bridge_to_the_printer(
+    qtbot: Any, app: Any, tmp_path: Path
+) -> None:
     from ui.form_printing import FormPrinter
     from ui.print_bridge import PrintBridge
 
@@ -39,7 +40,11 @@ def test_status_strip_follows_the_sync_worker(qtbot: Any, app: Any, monkeypatch:
     assert window.sync.start() is False  # not enrolled: no worker, the counter keeps working
     window.sync_now()
     assert "chưa đăng ký" in window.notice.text()
-    window.sync.statusChanged.emit(SyncStatus(online=False, pending=3, last_error="Không kết nối được máy chủ."))
+    window.sync.statusChanged.emit(
+        SyncStatus(online=False, pending=3, last_error="Không kết nối được máy chủ.")
+    )
     assert "Ngoại tuyến · 3 thay đổi chờ gửi" in window.sync_label.text()
-    window.sync.statusChanged.emit(SyncStatus(online=True, pending=0, last_success="2026-11-25T09:05:00+07:00"))
+    window.sync.statusChanged.emit(
+        SyncStatus(online=True, pending=0, last_success="2026-11-25T09:05:00+07:00")
+    )
     assert window.sync_label.text() == "● Trực tuyến · đồng bộ lúc 09:05"

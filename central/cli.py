@@ -109,7 +109,8 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 def cmd_calendar(args: argparse.Namespace) -> int:
     kind = {"add-day-off": "off", "add-workday": "work", "clear": "clear"}[args.calendar_command]
     day = _date(args.date)
-    svc.add_calendar_override(_store(args), day, kind, args.unit or "", args.note or "")
+    decision = (getattr(args, "decision", "") or "").strip()
+    svc.add_calendar_override(_store(args), day, kind, args.unit or "", args.note or "", decision=decision)
     scope = f"đơn vị {args.unit}" if args.unit else "mọi đơn vị"
     label = {"off": "ngày nghỉ", "work": "ngày làm việc bù", "clear": "bỏ điều chỉnh"}[kind]
     print(f"Đã thêm {label} {day:%d/%m/%Y} cho {scope}; các trạm nhận khi đồng bộ.")
@@ -235,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("date")
         p.add_argument("--unit", default=None, help="mã đơn vị (bỏ trống: mọi đơn vị)")
         p.add_argument("--note", default="")
+        p.add_argument(
+            "--decision",
+            default="",
+            help="văn bản của Chính phủ quyết định ngày này, ví dụ “Văn bản 12729/VPCP-KGVX ngày 25/12/2025”",
+        )
         p.set_defaults(func=cmd_calendar)
 
     cat = sub.add_parser("catalog", help="danh mục thủ tục").add_subparsers(

@@ -680,9 +680,16 @@ def grant_lease(store: Store, device: DeviceInfo, request_id: str, day: str, siz
 
 
 # ------------------------------------------------------------------ calendar and catalogue
-def add_calendar_override(store: Store, day: dt.date, kind: str, unit_code: str = "", note: str = "") -> None:
+def add_calendar_override(
+    store: Store, day: dt.date, kind: str, unit_code: str = "", note: str = "", *, decision: str = ""
+) -> None:
+    """Distribute a calendar change; ``decision`` names the government document when the
+    day comes from a decision (stations keep it in the decisions' layer, beneath the
+    unit's own overrides) rather than from the unit."""
     if kind not in ("off", "work", "clear"):
         raise AdminError("Loại ngày phải là off, work hoặc clear.")
+    if len(decision) > 200:
+        raise AdminError("Tên văn bản quyết định dài quá 200 ký tự.")
     with store.write() as conn:
         if unit_code and not conn.execute(select(m.units.c.code).where(m.units.c.code == unit_code)).first():
             raise AdminError(f"Chưa có đơn vị “{unit_code}”.")
@@ -697,7 +704,8 @@ def add_calendar_override(store: Store, day: dt.date, kind: str, unit_code: str 
                     "",
                     None,
                     "",
-                    {"day": day.isoformat(), "kind": kind, "note": note},
+                    {"day": day.isoformat(), "kind": kind, "note": note}
+                    | ({"decision": decision} if decision else {}),
                     now_iso(),
                 )
             ],

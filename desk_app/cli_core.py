@@ -248,10 +248,14 @@ def _weekday(d: dt.date) -> str:
 def cmd_calendar_show(args: argparse.Namespace) -> int:
     app = _app(args)
     cal = app.station.calendar
-    for day, name in cal.non_working_days(args.year):
-        print(f"{day.isoformat()}  {_weekday(day):<8}  {name}")
-    for day in cal.make_up_workdays(args.year):
-        print(f"{day.isoformat()}  {_weekday(day):<8}  Ngày làm bù (làm việc)")
+    # Each line says which layer set the day: [Luật] holidays package, [Quyết định]
+    # a government decision (shipped or from the central server), [Đơn vị] the unit.
+    for sd in cal.special_days(args.year):
+        state = "làm việc" if sd.working else "nghỉ"
+        print(
+            f"{sd.day.isoformat()}  {_weekday(sd.day):<8}  {state:<8}  {sd.name}"
+            f"  [{sd.source.label}: {sd.reference}]"
+        )
     return 0
 
 

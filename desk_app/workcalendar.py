@@ -3,44 +3,63 @@
 All datetimes are aware in ``VN_TZ`` (UTC+7, Vietnam has no DST). Naive datetimes
 passed in are taken as Vietnam local wall-clock time; aware ones are converted.
 
-Working days
-    Monday–Friday, minus public holidays from the ``holidays`` package (country
-    "VN": Tết dương lịch, Tết Nguyên đán, Giỗ Tổ Hùng Vương, 30/4, 1/5, Quốc khánh
-    with its adjoining day, 24/11 from 2026, compensatory days and the government's
-    swapped days), minus the unit's extra ``days_off``, plus make-up working days
-    (Saturdays worked in a swap: the package's ``weekend_workdays`` and the unit's
-    ``workdays``). Precedence, strongest first: unit ``workdays`` > unit
-    ``days_off`` > package holidays > package make-up days > Monday–Friday rule.
-    Saturday-morning reception (``WorkingHours.saturday_morning``) opens the desk but
-    does NOT make Saturday a working day for counting time limits.
+Working days, three layers (weakest first)
+    1. Law: Monday–Friday, minus the public holidays of the ``holidays`` package
+       (country "VN", Bộ luật Lao động 2019 Điều 112: Tết dương lịch, Tết Nguyên đán,
+       Giỗ Tổ Hùng Vương, 30/4, 1/5, Quốc khánh with its adjoining day, 24/11 from
+       2026, compensatory days), plus the few swapped days the package carries
+       (``weekend_workdays``).
+    2. Government decisions: the days off and make-up Saturdays decided for civil
+       servants each year (e.g. văn bản 12729/VPCP-KGVX: Friday 2/1/2026 off, Saturday
+       10/1/2026 worked). Shipped as data with their sources in
+       ``resources/calendar/decisions.json``; newer ones arrive from the central server.
+    3. The unit's own overrides: ``days_off`` and ``workdays`` (make-up days).
+    A stronger layer wins on the same date. Saturday-morning reception
+    (``WorkingHours.saturday_morning``) opens the desk but does NOT make Saturday a
+    working day for counting time limits.
 
 Due dates (``WorkCalendar.due_at``)
     1. Effective receipt: if the received date is a working day the receipt counts on
        that date at its own time of day; otherwise (Saturday-morning desk, online
        submission on a weekend or holiday, unit day off) it counts as received on the
        next working day at ``morning_start`` ("shifted").
-    2. SAME_DAY ("trong ngày"): the law says "received after 15:00 → result the next
-       working day". Time is compared at minute precision, as printed on the receipt:
-       14:59 and 15:00 (any second of that minute) are not "after 15:00" → due the
-       effective day at ``afternoon_end``; 15:01 or later (also after closing time)
-       → due the next working day at ``afternoon_end``. A shifted receipt counts at
-       ``morning_start``, hence is always before the cut-off.
+    2. SAME_DAY ("trong ngày"): due the effective day at ``afternoon_end``. The
+       15:00 cut-off is NOT a general law but a rule of some sectors, so each
+       procedure carries its own ``CutoffRule``:
+         - HARD, chứng thực: Nghị định 23/2015/NĐ-CP Điều 7 "ngay trong ngày … hoặc
+           trong ngày làm việc tiếp theo, nếu tiếp nhận yêu cầu sau 15 giờ" (and
+           Thông tư 01/2020/TT-BTP Điều 2: the next-day case gets a written appointment);
+         - CONDITIONAL, hộ tịch: "trường hợp nhận hồ sơ sau 15 giờ mà không giải quyết
+           được ngay thì trả kết quả trong ngày làm việc tiếp theo" (the procedure
+           texts published by Quyết định 1872/QĐ-BTP năm 2020; Luật Hộ tịch 2014
+           Điều 16 says "ngay sau khi nhận đủ giấy tờ"). The officer decides at intake
+           whether the result is returned today (``return_today``);
+         - NONE: due the same day whatever the hour.
+       Time is compared at minute precision, as printed on the receipt: 14:59 and
+       15:00 (any second of that minute) are not "after 15:00"; 15:01 or later (also
+       after closing time) is. A shifted receipt counts at ``morning_start``, hence is
+       always before the cut-off.
     3. WORKING_DAYS n: due on the n-th working day after the effective receipt day
        (the receipt day itself is not counted), at the receipt time of day clamped
        into working hours: before ``morning_start`` → ``morning_start``; during the
        lunch break → ``afternoon_start``; after ``afternoon_end`` → ``afternoon_end``.
-       A shifted receipt uses ``morning_start``. No special case for the 15:00
-       cut-off: the receipt day is never counted anyway.
+       A shifted receipt uses ``morning_start``. The cut-off plays no part: the
+       receipt day is never counted anyway.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
 from typing import Any
 
-from desk_app.domain.model import ProcessingTime, TimeKind, WorkingHours
+from desk_app.domain.model import CutoffRule, ProcessingTime, TimeKind, WorkingHours
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 
@@ -49,6 +68,13 @@ _ONE_DAY = dt.timedelta(days=1)
 # Guard for loops that look for the next working day: a calendar with no working day
 # for this long is misconfigured (e.g. a year of days off), better fail than spin.
 _MAX_SEARCH_DAYS = 3660
+
+
+@functools.cache
+def _holidays_version() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
 
 
 def now_vn() -> dt.datetime:
@@ -74,6 +100,85 @@ def _as_date(d: dt.date) -> dt.date:
     return d.date() if isinstance(d, dt.datetime) else d
 
 
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+# ---------------------------------------------------------------- government decisions
+DECISIONS_RESOURCE = ("resources", "calendar/decisions.json")
+DECISIONS_SCHEMA_VERSION = 1
+# Store ``calendar_overrides.source`` of a decision distributed by the central server:
+# "decision:<document>"; any other source is a unit override.
+DECISION_SOURCE_PREFIX = "decision:"
+
+
+class DaySource(StrEnum):
+    """Which layer of the calendar decided a day."""
+
+    LAW = "law"  # holidays package (Bộ luật Lao động 2019 Điều 112)
+    DECISION = "decision"  # a government decision (shipped file or central server)
+    UNIT = "unit"  # the unit's own override
+
+    @property
+    def label(self) -> str:
+        return {"law": "Luật", "decision": "Quyết định", "unit": "Đơn vị"}[self.value]
+
+
+@dataclass(frozen=True)
+class DecisionDay:
+    """One day changed by a government decision: ``kind`` 'off' or 'work' (make-up day)."""
+
+    day: dt.date
+    kind: str
+    name: str
+    document: str  # e.g. "Văn bản 12729/VPCP-KGVX ngày 25/12/2025"
+    verified: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("off", "work"):
+            raise ValueError(f"decision day kind must be 'off' or 'work', not {self.kind!r}")
+
+
+def parse_decisions(data: Mapping[str, Any]) -> tuple[DecisionDay, ...]:
+    """Decision days from the JSON document of ``resources/calendar/decisions.json``.
+
+    Raises ValueError on a malformed document or a date both off and worked.
+    """
+    if data.get("version") != DECISIONS_SCHEMA_VERSION:
+        raise ValueError(f"unsupported calendar decisions version {data.get('version')!r}")
+    out: dict[dt.date, DecisionDay] = {}
+    for entry in data["decisions"]:
+        document = str(entry["document"]).strip()
+        if entry.get("date") and len(str(entry["date"])) == 10:
+            issued = dt.date.fromisoformat(entry["date"])
+            document = f"{document} ngày {issued:%d/%m/%Y}"
+        for item in entry["days"]:
+            day = dt.date.fromisoformat(item["date"])
+            new = DecisionDay(day, item["kind"], str(item["name"]).strip(), document, bool(entry["verified"]))
+            old = out.get(day)
+            if old is not None and old.kind != new.kind:
+                raise ValueError(f"{day}: both day off and working day in the calendar decisions")
+            out[day] = new
+    return tuple(sorted(out.values(), key=lambda d: d.day))
+
+
+@functools.cache
+def shipped_decisions() -> tuple[DecisionDay, ...]:
+    """The government decisions bundled with the program (see the data file's sources)."""
+    package, name = DECISIONS_RESOURCE
+    raw = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return parse_decisions(json.loads(raw))
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """A day that differs from the plain Monday–Friday rule, or a named day off."""
+
+    day: dt.date
+    working: bool
+    name: str
+    source: DaySource
+    reference: str  # document or override note
+
+
 class WorkCalendar:
     """Working days and hours of one unit. Cheap to query; holiday years load lazily."""
 
@@ -84,7 +189,9 @@ class WorkCalendar:
         hours: WorkingHours | None = None,
         *,
         use_public_holidays: bool = True,
+        decisions: Iterable[DecisionDay] | None = None,
     ) -> None:
+        """``decisions`` None means the shipped ones (when public holidays are used)."""
         if isinstance(days_off, Mapping):
             self._days_off: dict[dt.date, str] = {
                 _as_date(d): (name or UNIT_DAY_OFF_NAME) for d, name in days_off.items()
@@ -97,6 +204,11 @@ class WorkCalendar:
             raise ValueError(f"dates both day off and working day: {clash}")
         self.hours = hours or WorkingHours()
         self._use_public = use_public_holidays
+        if decisions is None:
+            decisions = shipped_decisions() if use_public_holidays else ()
+        self._decisions: dict[dt.date, DecisionDay] = {}
+        for dec in decisions:  # later entries (newer, from the server) win
+            self._decisions[dec.day] = dec
         h = self.hours
         self.morning_start = parse_hhmm(h.morning_start)
         self.morning_end = parse_hhmm(h.morning_end)
@@ -115,14 +227,24 @@ class WorkCalendar:
     def from_overrides(
         cls, rows: Iterable[tuple[Any, ...]], hours: WorkingHours | None = None, **kwargs: Any
     ) -> WorkCalendar:
-        """Build from store rows ``(date, kind)`` or ``(date, kind, note)``.
+        """Build from store rows ``(date, kind)``, ``(date, kind, note)`` or ``(date, kind, note, source)``.
 
         ``kind`` is 'off' (extra day off) or 'work' (make-up working day); a date may
-        appear more than once, the last row wins (rows come in edit order).
+        appear more than once, the last row wins (rows come in edit order). A row whose
+        source starts with ``decision:`` is a government decision from the central
+        server: it joins the shipped decisions' layer, not the unit's.
         """
         off: dict[dt.date, str] = {}
         work: set[dt.date] = set()
+        extra: list[DecisionDay] = []
         for row in rows:
+            source = str(row[3]) if len(row) > 3 and row[3] else ""
+            if source.startswith(DECISION_SOURCE_PREFIX):
+                when = dt.date.fromisoformat(row[0]) if isinstance(row[0], str) else _as_date(row[0])
+                document = source[len(DECISION_SOURCE_PREFIX) :].strip()
+                name = str(row[2]).strip() if len(row) > 2 and row[2] else ""
+                extra.append(DecisionDay(when, str(row[1]).strip().lower(), name or document, document))
+                continue
             day = row[0]
             if isinstance(day, str):
                 day = dt.date.fromisoformat(day)
@@ -137,6 +259,11 @@ class WorkCalendar:
                 work.add(day)
             else:
                 raise ValueError(f"unknown override kind {row[1]!r} (expected 'off' or 'work')")
+        if extra:
+            base = kwargs.pop("decisions", None)
+            if base is None:
+                base = shipped_decisions() if kwargs.get("use_public_holidays", True) else ()
+            kwargs["decisions"] = (*base, *extra)
         return cls(days_off=off, workdays=work, hours=hours, **kwargs)
 
     # -- holiday data -------------------------------------------------------------
@@ -157,9 +284,15 @@ class WorkCalendar:
             off: set[dt.date] = set()
             day = dt.date(year, 1, 1)
             while day.year == year:
+                decision = self._decisions.get(day)
                 if day in self._workdays:
                     pass
-                elif day in self._days_off or day in public:
+                elif day in self._days_off:
+                    off.add(day)
+                elif decision is not None:
+                    if decision.kind == "off":
+                        off.add(day)
+                elif day in public:
                     off.add(day)
                 elif day.weekday() >= 5 and day not in pkg_workdays:
                     off.add(day)
@@ -190,6 +323,9 @@ class WorkCalendar:
             return None
         if d in self._days_off:
             return self._days_off[d]
+        decision = self._decisions.get(d)
+        if decision is not None:
+            return decision.name if decision.kind == "off" else None
         if d.year not in self._public:
             self._load_year(d.year)
         return self._public[d.year].get(d)
@@ -255,8 +391,41 @@ class WorkCalendar:
         """
         self._load_year(year)
         named = {d: n for d, n in self._public[year].items() if d not in self._workdays}
+        for d, dec in self._decisions.items():
+            if d.year != year or d in self._workdays:
+                continue
+            if dec.kind == "off":
+                named[d] = dec.name
+            else:
+                named.pop(d, None)
         named.update({d: n for d, n in self._days_off.items() if d.year == year})
         return sorted(named.items())
+
+    def day_source(self, d: dt.date) -> tuple[DaySource, str]:
+        """Which layer decided whether ``d`` is worked, and its reference.
+
+        The reference is the decision's document, the override's note, or for the
+        law layer "Bộ luật Lao động 2019 (gói holidays X.Y)" or "Thứ Hai–Thứ Sáu".
+        """
+        d = _as_date(d)
+        if d in self._workdays:
+            return DaySource.UNIT, "Ngày làm việc bù của đơn vị"
+        if d in self._days_off:
+            return DaySource.UNIT, self._days_off[d]
+        decision = self._decisions.get(d)
+        if decision is not None:
+            ref = decision.document + ("" if decision.verified else " (chưa xác minh đủ)")
+            return DaySource.DECISION, ref
+        return DaySource.LAW, f"Bộ luật Lao động 2019, Điều 112 (gói holidays {_holidays_version()})"
+
+    def special_days(self, year: int) -> list[SpecialDay]:
+        """Named days off and make-up working days of ``year`` with the layer that set them."""
+        out = [SpecialDay(d, False, name, *self.day_source(d)) for d, name in self.non_working_days(year)]
+        for d in self.make_up_workdays(year):
+            decision = self._decisions.get(d)
+            name = decision.name if decision is not None and decision.kind == "work" else "Ngày làm việc bù"
+            out.append(SpecialDay(d, True, name, *self.day_source(d)))
+        return sorted(out, key=lambda s: s.day)
 
     def make_up_workdays(self, year: int) -> list[dt.date]:
         """Weekend days of ``year`` that are working days (swapped Saturdays)."""
@@ -313,14 +482,36 @@ class WorkCalendar:
         hhmm = received_at.time().replace(second=0, microsecond=0, tzinfo=None)
         return hhmm > self.cutoff
 
-    def due_at(self, received_at: dt.datetime, time: ProcessingTime) -> dt.datetime:
-        """Deadline for returning the result; rules in the module docstring."""
+    def rolls_to_next_day(
+        self, received_at: dt.datetime, time: ProcessingTime, cutoff: CutoffRule, return_today: bool
+    ) -> bool:
+        """True when a same-day request received after the cut-off is due the next working day."""
+        if time.kind is not TimeKind.SAME_DAY or cutoff is CutoffRule.NONE:
+            return False
+        received_at = to_vn(received_at)
+        if not self.is_working_day(received_at.date()) or not self.is_after_cutoff(received_at):
+            return False  # a shifted receipt counts at morning start
+        return not (cutoff is CutoffRule.CONDITIONAL and return_today)
+
+    def due_at(
+        self,
+        received_at: dt.datetime,
+        time: ProcessingTime,
+        cutoff: CutoffRule = CutoffRule.HARD,
+        *,
+        return_today: bool = False,
+    ) -> dt.datetime:
+        """Deadline for returning the result; rules in the module docstring.
+
+        ``return_today`` is the officer's choice for a CONDITIONAL procedure received
+        after the cut-off ("trả ngay"); the other rules ignore it.
+        """
         received_at = to_vn(received_at)
         eff = self.effective_receipt(received_at)
         shifted = eff.date() != received_at.date()
         day = eff.date()
         if time.kind is TimeKind.SAME_DAY:
-            if not shifted and self.is_after_cutoff(received_at):
+            if self.rolls_to_next_day(received_at, time, cutoff, return_today):
                 day = self.next_working_day(day)
             return self._at(day, self.afternoon_end)
         if time.days < 1:
@@ -330,3 +521,36 @@ class WorkCalendar:
         own = received_at.time().replace(second=0, microsecond=0, tzinfo=None)
         t = self.morning_start if shifted else self._clamp(own)
         return self._at(self.add_working_days(day, time.days), t)
+
+    def explain_due(
+        self,
+        received_at: dt.datetime,
+        time: ProcessingTime,
+        cutoff: CutoffRule = CutoffRule.HARD,
+        *,
+        return_today: bool = False,
+    ) -> str:
+        """Vietnamese explanation of ``due_at`` for the counter: the time limit, the
+        cut-off, a non-working receipt day and each day off skipped before the due day."""
+        received_at = to_vn(received_at)
+        due = self.due_at(received_at, time, cutoff, return_today=return_today)
+        notes = [f"Thời hạn: {time.label}, tính từ {received_at:%H:%M %d/%m/%Y}."]
+        cut = f"{self.cutoff:%H:%M}"
+        working_today = self.is_working_day(received_at.date())
+        if time.kind is TimeKind.SAME_DAY and working_today and self.is_after_cutoff(received_at):
+            if self.rolls_to_next_day(received_at, time, cutoff, return_today):
+                notes.append(f"Tiếp nhận sau {cut}: hẹn trả vào ngày làm việc tiếp theo.")
+            elif cutoff is CutoffRule.CONDITIONAL:
+                notes.append(f"Tiếp nhận sau {cut} nhưng giải quyết được ngay: trả trong ngày.")
+        if not working_today:
+            notes.append("Hôm nay không phải ngày làm việc: thời hạn tính từ ngày làm việc tiếp theo.")
+        skipped = []
+        day = received_at.date() + _ONE_DAY
+        while day < due.date():
+            if not self.is_working_day(day):
+                name = self.holiday_name(day)
+                skipped.append(f"{WEEKDAYS_VI[day.weekday()]} {day:%d/%m}" + (f" ({name})" if name else ""))
+            day += _ONE_DAY
+        if skipped:
+            notes.append("Không tính ngày nghỉ: " + ", ".join(skipped) + ".")
+        return " ".join(notes)

@@ -14,6 +14,9 @@ from typing import Any
 
 from desk_app.domain.errors import ValidationError
 
+# Procedure and Dossier have an attribute named ``field`` that shadows the function.
+_field = field
+
 AGENCY_ID_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$")
 PROCEDURE_CODE_RE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2})?$")
 
@@ -129,8 +132,30 @@ def validate_agency_id(code: str) -> str:
 
 
 class TimeKind(StrEnum):
-    SAME_DAY = "same_day"  # "trong ngày", with the 15:00 cut-off
+    SAME_DAY = "same_day"  # "trong ngày"; what happens after 15:00 is the procedure's CutoffRule
     WORKING_DAYS = "working_days"
+
+
+class CutoffRule(StrEnum):
+    """What a same-day procedure does with a request received after the cut-off (15:00).
+
+    The cut-off is a sector rule, not one general law (see ``desk_app.workcalendar``):
+    chứng thực rolls to the next working day (HARD); hộ tịch rolls only when the request
+    "không giải quyết được ngay" (CONDITIONAL: the officer chooses at intake); a
+    procedure with no such rule is due the same day whatever the hour (NONE).
+    """
+
+    NONE = "none"
+    HARD = "hard"
+    CONDITIONAL = "conditional"
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "Không áp dụng mốc 15 giờ",
+            "hard": "Sau 15 giờ: trả ngày làm việc tiếp theo",
+            "conditional": "Sau 15 giờ: trả ngay nếu giải quyết được, nếu không thì ngày làm việc tiếp theo",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -244,11 +269,15 @@ class Procedure:
     name: str
     field: str  # lĩnh vực
     time: ProcessingTime
-    fee: FeeRule = field(default_factory=FeeRule)
+    fee: FeeRule = _field(default_factory=FeeRule)
     result: str = ""
     components: tuple[Component, ...] = ()
     level: str = "xa"
     lead_agency: str = ""  # cơ quan chủ trì giải quyết
+    # After-15:00 rule of a same-day procedure; HARD keeps older catalogues' behaviour.
+    cutoff: CutoffRule = CutoffRule.HARD
+    source: str = ""  # where the row's facts come from (document, catalogue, snapshot)
+    code_verified: bool = False  # national code checked against a public source
 
     def component(self, key: str) -> Component:
         for comp in self.components:
@@ -319,4 +348,4 @@ class Dossier:
     logbook_number: int = 0
     target_unit_code: str = ""  # phi địa giới: competent unit when not ours
     has_conflict: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = _field(default_factory=dict)

@@ -91,13 +91,10 @@ class Station:
     def calendar(self) -> WorkCalendar:
         if self._calendar is None:
             with self.uow(write=False) as uow:
-                rows = uow.calendar.overrides()
+                rows = uow.calendar.rows_with_source()
             hours = self.unit.hours if self.is_initialised else None
-            days_off = [d for d, kind, _ in rows if kind == "off"]
-            workdays = [d for d, kind, _ in rows if kind == "work"]
-            self._calendar = WorkCalendar(
-                days_off=days_off, workdays=workdays, **({"hours": hours} if hours else {})
-            )
+            # Layers: holidays package -> shipped + distributed decisions -> unit overrides.
+            self._calendar = WorkCalendar.from_overrides(rows, hours)
         return self._calendar
 
     def invalidate_calendar(self) -> None:

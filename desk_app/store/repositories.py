@@ -588,6 +588,11 @@ class CalendarRepository:
         rows = self.conn.execute(select(s.calendar_overrides).order_by(s.calendar_overrides.c.day))
         return [(dt.date.fromisoformat(r.day), r.kind, r.note) for r in rows]
 
+    def rows_with_source(self) -> list[tuple[dt.date, str, str, str]]:
+        """``(day, kind, note, source)``; source "decision:<document>" marks a government decision."""
+        rows = self.conn.execute(select(s.calendar_overrides).order_by(s.calendar_overrides.c.day))
+        return [(dt.date.fromisoformat(r.day), r.kind, r.note, r.source) for r in rows]
+
     def set(self, day: dt.date, kind: str, note: str = "", source: str = "local") -> None:
         self.conn.execute(
             text(

@@ -289,11 +289,19 @@ def refold(
 def _apply_calendar(uow: UnitOfWork, payload: dict[str, Any]) -> None:
     import datetime as dt
 
+    from desk_app.workcalendar import DECISION_SOURCE_PREFIX
+
     day = dt.date.fromisoformat(payload["day"])
+    decision = payload.get("decision", "")
+    if not isinstance(decision, str) or len(decision) > 200:
+        decision = ""  # malformed reference: keep the day, as a plain server override
     if payload["kind"] == "clear":
         uow.calendar.remove(day)
     else:  # server-authoritative: overwrites a local override of the same day
-        uow.calendar.set(day, payload["kind"], payload.get("note", ""), source="server")
+        # A government decision keeps its document in the source: the station's
+        # calendar puts it in the decisions' layer (see WorkCalendar.from_overrides).
+        source = DECISION_SOURCE_PREFIX + decision.strip() if decision.strip() else "server"
+        uow.calendar.set(day, payload["kind"], payload.get("note", ""), source=source)
 
 
 def _apply_procedure(uow: UnitOfWork, station: Station, payload: dict[str, Any]) -> None:

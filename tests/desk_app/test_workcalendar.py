@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from desk_app.domain.model import ProcessingTime, WorkingHours
+from desk_app.domain.model import CutoffRule, ProcessingTime, WorkingHours
 from desk_app.workcalendar import (
     UNIT_DAY_OFF_NAME,
     VN_TZ,
+    DaySource,
+    DecisionDay,
     WorkCalendar,
     now_vn,
+    parse_decisions,
+    shipped_decisions,
     to_vn,
 )
 
@@ -60,7 +65,7 @@ def test_tet_2026_is_off(day: dt.date) -> None:
 def test_around_tet_2026() -> None:
     assert CAL.is_working_day(D(2026, 2, 13))  # Friday before
     assert CAL.is_working_day(D(2026, 2, 23))  # Monday after
-    assert CAL.holiday_name(D(2026, 2, 17)) == "Tết Nguyên Đán"
+    assert CAL.holiday_name(D(2026, 2, 17)) == "Tết Nguyên đán (mùng 1)"
     # Friday 13/2 + 1 working day jumps the whole Tết week.
     assert CAL.add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 23)
     assert CAL.working_days_between(D(2026, 2, 13), D(2026, 2, 23)) == 1
@@ -90,7 +95,7 @@ def test_other_2026_holidays_and_compensatory_day() -> None:
     for day in (D(2026, 1, 1), D(2026, 4, 30), D(2026, 5, 1)):
         assert not CAL.is_working_day(day), day
     # Giỗ Tổ 10/3 lunar = Sunday 26/4/2026 -> compensatory Monday 27/4.
-    assert CAL.holiday_name(D(2026, 4, 26)) == "Ngày Giỗ Tổ Hùng Vương"
+    assert CAL.holiday_name(D(2026, 4, 26)) == "Giỗ Tổ Hùng Vương"
     assert not CAL.is_working_day(D(2026, 4, 27))
     assert "nghỉ bù" in (CAL.holiday_name(D(2026, 4, 27)) or "")
 
@@ -323,11 +328,24 @@ proc_times = st.one_of(st.just(SAME_DAY), st.integers(1, 30).map(ProcessingTime.
 
 
 @st.composite
+def decision_layers(draw: st.DrawFn) -> tuple[DecisionDay, ...]:
+    """The shipped decisions, maybe plus a few more as the central server would send."""
+    extra_off = draw(st.sets(weekdays, max_size=3))
+    extra_work = draw(st.sets(saturdays, max_size=2)) - extra_off
+    extra = [DecisionDay(d, "off", "Nghỉ theo quyết định", "QĐ thử") for d in extra_off]
+    extra += [DecisionDay(d, "work", "Làm bù theo quyết định", "QĐ thử") for d in extra_work]
+    return (*shipped_decisions(), *extra)
+
+
+@st.composite
 def calendars(draw: st.DrawFn) -> WorkCalendar:
     off = draw(st.sets(dates, max_size=8))
     work = draw(st.sets(saturdays, max_size=4)) - off
     sat = draw(st.booleans())
-    return WorkCalendar(days_off=off, workdays=work, hours=WorkingHours(saturday_morning=sat))
+    decisions = draw(decision_layers())
+    return WorkCalendar(
+        days_off=off, workdays=work, hours=WorkingHours(saturday_morning=sat), decisions=decisions
+    )
 
 
 def _received(d: dt.date, t: dt.time) -> dt.datetime:
@@ -427,3 +445,163 @@ def test_same_day_cutoff_boundary_property(day: dt.date, second: int) -> None:
     after = CAL.due_at(_received(day, dt.time(15, 1, second)), SAME_DAY)
     assert before.date() == at_cut.date() == day
     assert after.date() == CAL.next_working_day(day)
+
+
+# -- government decisions (resources/calendar/decisions.json) ----------------------------
+
+
+def test_new_year_2026_swap_from_decision_12729() -> None:
+    # Văn bản 12729/VPCP-KGVX: Friday 2/1/2026 off, made up on Saturday 10/1/2026.
+    assert not CAL.is_working_day(D(2026, 1, 2))
+    assert CAL.is_working_day(D(2026, 1, 10))
+    assert D(2026, 1, 10) in CAL.make_up_workdays(2026)
+    # Received on the day off: counts from Monday 5/1 07:30; + 3 working days = Thursday 8/1.
+    assert CAL.due_at(at(2026, 1, 2, 9, 0), ProcessingTime.working_days(3)) == at(2026, 1, 8, 7, 30)
+    src, ref = CAL.day_source(D(2026, 1, 2))
+    assert src is DaySource.DECISION and "12729/VPCP-KGVX" in ref
+
+
+def test_every_shipped_decision_day_is_honoured() -> None:
+    for dec in shipped_decisions():
+        assert CAL.is_working_day(dec.day) == (dec.kind == "work"), dec
+        assert CAL.day_source(dec.day)[0] is DaySource.DECISION
+
+
+def test_shipped_decisions_file_carries_sources() -> None:
+    from importlib import resources
+
+    data = json.loads(resources.files("resources").joinpath("calendar/decisions.json").read_text("utf-8"))
+    years = set()
+    topics = " ".join(e["title"] for e in data["decisions"])
+    for entry in data["decisions"]:
+        assert entry["document"].strip() and entry["days"], entry["id"]
+        assert isinstance(entry["verified"], bool)
+        if not entry["verified"]:  # say what is missing rather than guess
+            assert "chưa" in entry["note"].lower(), entry["id"]
+        years.update(day["date"][:4] for day in entry["days"])
+    assert {"2025", "2026"} <= years
+    for topic in ("Tết Dương lịch", "Tết Nguyên đán", "Giỗ Tổ", "30/4", "Quốc khánh", "Văn hóa Việt Nam"):
+        assert topic in topics
+
+
+def test_unit_override_beats_decision_and_decision_beats_package() -> None:
+    cal = WorkCalendar(workdays=[D(2026, 1, 2)], days_off=[D(2026, 1, 10)])
+    assert cal.is_working_day(D(2026, 1, 2)) and not cal.is_working_day(D(2026, 1, 10))
+    assert cal.day_source(D(2026, 1, 2))[0] is DaySource.UNIT
+    # A decision making a package holiday a working day wins over the package.
+    cal = WorkCalendar(decisions=[DecisionDay(D(2026, 11, 24), "work", "Làm việc", "QĐ thử")])
+    assert cal.is_working_day(D(2026, 11, 24)) and cal.holiday_name(D(2026, 11, 24)) is None
+    # Without decisions the package alone treats 2/1/2026 as a working day.
+    assert WorkCalendar(decisions=()).is_working_day(D(2026, 1, 2))
+
+
+def test_decisions_from_the_server_join_the_decision_layer() -> None:
+    rows = [
+        ("2027-01-04", "off", "Nghỉ hoán đổi", "decision:Văn bản 999/VPCP-KGVX"),
+        ("2027-01-09", "work", "Làm bù", "decision:Văn bản 999/VPCP-KGVX"),
+        ("2027-01-05", "off", "Nghỉ của đơn vị", "local"),
+    ]
+    cal = WorkCalendar.from_overrides(rows)
+    assert not cal.is_working_day(D(2027, 1, 4)) and cal.is_working_day(D(2027, 1, 9))
+    assert cal.day_source(D(2027, 1, 4)) == (DaySource.DECISION, "Văn bản 999/VPCP-KGVX")
+    assert cal.day_source(D(2027, 1, 5))[0] is DaySource.UNIT
+    assert not cal.is_working_day(D(2026, 1, 2))  # shipped decisions stay underneath
+
+
+def test_special_days_mark_their_source() -> None:
+    days = {s.day: s for s in WorkCalendar(days_off={D(2026, 12, 31): "Kiểm kê"}).special_days(2026)}
+    assert days[D(2026, 1, 10)].working and days[D(2026, 1, 10)].source is DaySource.DECISION
+    assert days[D(2026, 12, 31)].source is DaySource.UNIT
+    assert days[D(2026, 12, 31)].name == "Kiểm kê"
+    law_only = {s.day: s for s in WorkCalendar(decisions=()).special_days(2026)}
+    assert law_only[D(2026, 9, 2)].source is DaySource.LAW
+
+
+def test_malformed_decisions_rejected() -> None:
+    with pytest.raises(ValueError):
+        parse_decisions({"version": 99, "decisions": []})
+    clash = {
+        "version": 1,
+        "decisions": [
+            {"document": "A", "verified": True, "days": [{"date": "2027-01-04", "kind": "off", "name": "x"}]},
+            {
+                "document": "B",
+                "verified": True,
+                "days": [{"date": "2027-01-04", "kind": "work", "name": "y"}],
+            },
+        ],
+    }
+    with pytest.raises(ValueError):
+        parse_decisions(clash)
+
+
+# The days the shipped decisions and tests rely on: fails when the installed
+# ``holidays`` lacks one (the pin in pyproject.toml must then be raised).
+KNOWN_PACKAGE_DAYS = [
+    D(2025, 1, 1),
+    D(2025, 4, 7),
+    D(2025, 5, 2),
+    D(2025, 9, 1),
+    D(2026, 1, 1),
+    D(2026, 2, 17),
+    D(2026, 4, 27),
+    D(2026, 8, 31),
+    D(2026, 9, 1),
+    D(2026, 11, 24),
+]
+
+
+@pytest.mark.parametrize("day", KNOWN_PACKAGE_DAYS)
+def test_installed_holidays_package_knows_the_day(day: dt.date) -> None:
+    import holidays
+
+    assert day in holidays.country_holidays("VN", years=day.year), (day, holidays.__version__)
+
+
+def test_installed_holidays_package_knows_the_make_up_saturdays() -> None:
+    import holidays
+
+    assert D(2026, 8, 22) in holidays.country_holidays("VN", years=2026).weekend_workdays
+
+
+# -- the 15:00 cut-off belongs to the procedure -----------------------------------------
+
+
+def test_cutoff_rules() -> None:
+    late = at(2026, 11, 25, 15, 30)  # Wednesday
+    assert CAL.due_at(late, SAME_DAY, CutoffRule.HARD).date() == D(2026, 11, 26)
+    assert CAL.due_at(late, SAME_DAY, CutoffRule.HARD, return_today=True).date() == D(2026, 11, 26)
+    assert CAL.due_at(late, SAME_DAY, CutoffRule.NONE) == at(2026, 11, 25, 17, 0)
+    assert CAL.due_at(late, SAME_DAY, CutoffRule.CONDITIONAL).date() == D(2026, 11, 26)
+    assert CAL.due_at(late, SAME_DAY, CutoffRule.CONDITIONAL, return_today=True) == at(2026, 11, 25, 17, 0)
+    early = at(2026, 11, 25, 10, 0)
+    for rule in CutoffRule:
+        assert CAL.due_at(early, SAME_DAY, rule) == at(2026, 11, 25, 17, 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cal=calendars(), day=dates, t=times, rule=st.sampled_from(CutoffRule), today=st.booleans())
+def test_cutoff_rule_moves_due_by_at_most_one_working_day(
+    cal: WorkCalendar, day: dt.date, t: dt.time, rule: CutoffRule, today: bool
+) -> None:
+    received = _received(day, t)
+    due = cal.due_at(received, SAME_DAY, rule, return_today=today)
+    hard = cal.due_at(received, SAME_DAY, CutoffRule.HARD)
+    assert cal.is_working_day(due.date()) and due <= hard
+    assert cal.working_days_between(due.date(), hard.date()) in (0, 1)
+    if rule is CutoffRule.NONE or (rule is CutoffRule.CONDITIONAL and today):
+        assert due.date() == cal.effective_receipt(received).date()
+
+
+def test_explain_due_names_skipped_days_and_cutoff() -> None:
+    text = CAL.explain_due(at(2026, 1, 2, 9, 0), ProcessingTime.working_days(3))
+    assert "Hôm nay không phải ngày làm việc" in text
+    assert "Thứ Sáu 02/01 (Nghỉ hoán đổi (làm bù thứ Bảy 10/01/2026))" not in text  # receipt day itself
+    assert "Thứ Bảy 03/01" in text and "Chủ nhật 04/01" in text
+    text = CAL.explain_due(at(2026, 11, 20, 15, 30), SAME_DAY)  # Friday after 15:00
+    assert "Tiếp nhận sau 15:00: hẹn trả vào ngày làm việc tiếp theo." in text
+    assert "Thứ Bảy 21/11, Chủ nhật 22/11." in text
+    text = CAL.explain_due(at(2026, 11, 20, 15, 30), SAME_DAY, CutoffRule.CONDITIONAL, return_today=True)
+    assert "giải quyết được ngay: trả trong ngày" in text and "Không tính ngày nghỉ" not in text
+    text = CAL.explain_due(at(2026, 11, 23, 10, 0), ProcessingTime.working_days(2))
+    assert "Thứ Ba 24/11 (Ngày Văn hóa Việt Nam)" in text

@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -53,14 +54,13 @@ from desk_app.domain.model import (
     Procedure,
     ReceivedComponent,
     ReturnMethod,
-    TimeKind,
     format_vnd,
     validate_agency_id,
 )
 from desk_app.services.intake import ApplicantInput, IntakeRequest, compute_fee
 from desk_app.textfold import fold
 from desk_app.validation import validate_email, validate_id, validate_name, validate_phone
-from ui.common import OK_STYLE, WEEKDAYS, ErrorLabel, PickerCombo, fmt_appointment, fmt_date, parse_date
+from ui.common import OK_STYLE, ErrorLabel, PickerCombo, fmt_appointment, fmt_date, parse_date
 from ui.dossier_actions import ActionDialog
 from ui.workers import describe_error, run_op
 
@@ -354,7 +354,14 @@ class IntakeForm(QWidget):
         self.appointment_why = QLabel("")
         self.appointment_why.setObjectName("appointment_why")
         self.appointment_why.setWordWrap(True)
+        # Conditional 15:00 rule (hộ tịch): shown only when it applies, the officer
+        # says whether the request is settled today ("trả ngay").
+        self.return_today = QCheckBox("Giải quyết được ngay: trả kết quả trong ngày")
+        self.return_today.setObjectName("return_today")
+        self.return_today.setVisible(False)
+        self.return_today.toggled.connect(lambda _on: self.update_appointment())
         lay.addWidget(self.appointment)
+        lay.addWidget(self.return_today)
         lay.addWidget(self.appointment_why)
         right.addWidget(box)
         right.addStretch(1)
@@ -722,33 +729,17 @@ class IntakeForm(QWidget):
 
     def update_appointment(self) -> None:
         if self.procedure is None:
+            self.return_today.setVisible(False)
             self.appointment.setText("—")
             self.appointment_why.setText("Chọn thủ tục để xem ngày hẹn trả kết quả.")
             return
         now = self.app.station.now()
-        cal = self.app.station.calendar
-        due = self.app.intake.preview_due(self.procedure, now)
+        offer = self.app.intake.offers_return_today(self.procedure, now)
+        self.return_today.setVisible(offer)
+        today = offer and self.return_today.isChecked()
+        due = self.app.intake.preview_due(self.procedure, now, return_today=today)
         self.appointment.setText(fmt_appointment(due))
-        notes = [f"Thời hạn: {self.procedure.time.label}, tính từ {now:%H:%M %d/%m/%Y}."]
-        cutoff = self.app.station.unit.hours.same_day_cutoff
-        if (
-            self.procedure.time.kind is TimeKind.SAME_DAY
-            and cal.is_after_cutoff(now)
-            and cal.is_working_day(now.date())
-        ):
-            notes.append(f"Tiếp nhận sau {cutoff}: hẹn trả vào ngày làm việc tiếp theo.")
-        if not cal.is_working_day(now.date()):
-            notes.append("Hôm nay không phải ngày làm việc: thời hạn tính từ ngày làm việc tiếp theo.")
-        skipped = []
-        day = now.date() + dt.timedelta(days=1)
-        while day < due.date():
-            if not cal.is_working_day(day):
-                name = cal.holiday_name(day)
-                skipped.append(f"{WEEKDAYS[day.weekday()]} {day:%d/%m}" + (f" ({name})" if name else ""))
-            day += dt.timedelta(days=1)
-        if skipped:
-            notes.append("Không tính ngày nghỉ: " + ", ".join(skipped) + ".")
-        self.appointment_why.setText(" ".join(notes))
+        self.appointment_why.setText(self.app.intake.explain_due(self.procedure, now, return_today=today))
 
     def _return_changed(self) -> None:
         post = self.return_method.currentData() == ReturnMethod.POST.value
@@ -799,6 +790,7 @@ class IntakeForm(QWidget):
             target_unit_code=self.target_unit_code(),
             ticket_id=self.ticket_id,
             note=self.note.text(),
+            return_today=self.return_today.isVisible() and self.return_today.isChecked(),
             **self._incomplete,
         )
 
@@ -980,6 +972,7 @@ class IntakeForm(QWidget):
         self.return_address.setEnabled(False)
         self._fee_visibility()
         self.update_fee()
+        self.return_today.setChecked(False)
         self.update_appointment()
         if not keep_message:
             self.last_saved.setText("")

@@ -25,6 +25,7 @@ from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.model import (
     PROCEDURE_CODE_RE,
     Component,
+    CutoffRule,
     FeeKind,
     FeeRule,
     Procedure,
@@ -92,6 +93,9 @@ def procedure_to_dict(p: Procedure) -> dict[str, Any]:
             }
             for c in p.components
         ],
+        "cutoff": p.cutoff.value,
+        "source": p.source,
+        "code_verified": p.code_verified,
     }
 
 
@@ -138,6 +142,9 @@ def procedure_from_dict(d: dict[str, Any]) -> Procedure:
         components=comps,
         level=str(d.get("level", "xa")),
         lead_agency=_nfc(d.get("lead_agency", "")),
+        cutoff=CutoffRule(d.get("cutoff", CutoffRule.HARD.value)),
+        source=_nfc(d.get("source", "")),
+        code_verified=bool(d.get("code_verified", False)),
     )
 
 

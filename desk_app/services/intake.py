@@ -17,11 +17,13 @@ from desk_app.domain.model import (
     Address,
     Applicant,
     Channel,
+    CutoffRule,
     Dossier,
     IdKind,
     Procedure,
     ReceivedComponent,
     ReturnMethod,
+    TimeKind,
 )
 from desk_app.ids import uuid7
 from desk_app.services.station import Station
@@ -62,6 +64,9 @@ class IntakeRequest:
     ticket_id: str = ""  # queue ticket this dossier was received from
     note: str = ""
     # An incomplete dossier may still be recorded, then immediately:
+    # A same-day procedure with a CONDITIONAL cut-off received after 15:00: the officer
+    # settles it today ("trả ngay") instead of the next working day.
+    return_today: bool = False
     incomplete_action: str = ""  # "" | "supplement" | "refuse"
     missing: list[dict[str, str]] = field(default_factory=list)  # [{"name":…, "note":…}]
     refusal_reason: str = ""
@@ -118,8 +123,31 @@ class IntakeService:
     def __init__(self, station: Station):
         self.station = station
 
-    def preview_due(self, procedure: Procedure, received_at: dt.datetime | None = None) -> dt.datetime:
-        return self.station.calendar.due_at(received_at or self.station.now(), procedure.time)
+    def preview_due(
+        self, procedure: Procedure, received_at: dt.datetime | None = None, *, return_today: bool = False
+    ) -> dt.datetime:
+        return self.station.calendar.due_at(
+            received_at or self.station.now(), procedure.time, procedure.cutoff, return_today=return_today
+        )
+
+    def explain_due(
+        self, procedure: Procedure, received_at: dt.datetime | None = None, *, return_today: bool = False
+    ) -> str:
+        """Why the appointment is what it is (Vietnamese, for the intake form)."""
+        return self.station.calendar.explain_due(
+            received_at or self.station.now(), procedure.time, procedure.cutoff, return_today=return_today
+        )
+
+    def offers_return_today(self, procedure: Procedure, received_at: dt.datetime | None = None) -> bool:
+        """True when the officer must choose "trả ngay" or the next day (conditional cut-off, after 15:00)."""
+        when = received_at or self.station.now()
+        cal = self.station.calendar
+        return (
+            procedure.cutoff is CutoffRule.CONDITIONAL
+            and procedure.time.kind is TimeKind.SAME_DAY
+            and cal.is_working_day(when.date())
+            and cal.is_after_cutoff(when)
+        )
 
     def receive(self, actor: str, req: IntakeRequest, received_at: dt.datetime | None = None) -> Dossier:
         """Record one dossier; raises ``InputErrors`` listing every bad field."""
@@ -153,7 +181,7 @@ class IntakeService:
     _pending: dict[str, list[dict[str, Any]]]
 
     def _procedure(self, uow: UnitOfWork, code: str) -> Procedure:
-        cache = getattr(self, "_procs_cache", None)
+        cache: dict[str, Procedure] | None = getattr(self, "_procs_cache", None)
         if cache is not None and code in cache:
             return cache[code]
         proc = uow.procedures.get(code)
@@ -222,7 +250,7 @@ class IntakeService:
         existing = uow.applicants.find(applicant.id_number, "") if applicant.id_number else None
         applicant = replace(applicant, id=existing.id if existing else uuid7())
         code = self._next_code(uow, received_at.date())
-        due = station.calendar.due_at(received_at, proc.time)
+        due = station.calendar.due_at(received_at, proc.time, proc.cutoff, return_today=req.return_today)
         fee = req.fee_override if req.fee_override is not None else compute_fee(proc, req.copies, req.pages)
         volume = str(received_at.year)
         number = uow.logbook.next_number(volume)
@@ -247,7 +275,16 @@ class IntakeService:
             logbook_volume=volume,
             logbook_number=number,
             target_unit_code=req.target_unit_code,
-            extra={k: v for k, v in (("ticket_id", req.ticket_id), ("note", req.note)) if v},
+            extra={
+                k: v
+                for k, v in (
+                    ("ticket_id", req.ticket_id),
+                    ("note", req.note),
+                    # kept so that an after-15:00 same-day appointment can be explained later
+                    ("return_today", req.return_today and proc.cutoff is CutoffRule.CONDITIONAL),
+                )
+                if v
+            },
         )
         dossier_row = dossier_to_row(dossier)
         applicant_row = applicant_to_row(applicant, now_s)

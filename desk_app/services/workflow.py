@@ -90,7 +90,7 @@ class WorkflowService:
         elif kind in (EventKind.SUPPLEMENTED, EventKind.FEES_PAID):
             # The legal time runs again from the day the dossier is complete.
             proc = uow.procedures.get(dossier.procedure_code)
-            due = self.station.calendar.due_at(now, proc.time) if proc else state.due_at
+            due = self.station.calendar.due_at(now, proc.time, proc.cutoff) if proc else state.due_at
             payload = {"due_at": iso(due), "note": text.get("note", "")}
         elif kind is EventKind.EXTENDED:
             new_due = data.get("due_at")

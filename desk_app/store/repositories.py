@@ -17,6 +17,7 @@ from desk_app.domain.model import (
     Applicant,
     Channel,
     Component,
+    CutoffRule,
     Dossier,
     FeeKind,
     FeeRule,
@@ -135,6 +136,9 @@ def procedure_to_row(proc: Procedure, now: str) -> dict[str, Any]:
         "components": [{**asdict(c), "alternatives": list(c.alternatives)} for c in proc.components],
         "active": True,
         "updated_at": now,
+        "cutoff": proc.cutoff.value,
+        "source": proc.source,
+        "code_verified": proc.code_verified,
     }
 
 
@@ -153,6 +157,9 @@ def procedure_from_row(row: Any) -> Procedure:
         ),
         level=row.level,
         lead_agency=row.lead_agency,
+        cutoff=CutoffRule(row.cutoff),
+        source=row.source,
+        code_verified=bool(row.code_verified),
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -73,6 +74,9 @@ procedures = Table(
     Column("components", JSON, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", String, nullable=False),
+    Column("cutoff", String, nullable=False, default="hard", server_default="hard"),  # CutoffRule
+    Column("source", Text, nullable=False, default="", server_default=""),
+    Column("code_verified", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 applicants = Table(

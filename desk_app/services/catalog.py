@@ -239,6 +239,9 @@ def fee_text(rule: FeeRule) -> str:
     return text
 
 
+_PROVINCE_FEE_RE = re.compile(r"(?:hdnd|hoi dong nhan dan)\b.*\bquy dinh")
+
+
 def parse_fee(text: str) -> FeeRule:
     """'Miễn phí', '8.000 đồng/bản', '2.000 đồng/trang; từ trang thứ 3 …' -> FeeRule.
 
@@ -247,7 +250,8 @@ def parse_fee(text: str) -> FeeRule:
     """
     raw = _nfc(text)
     f = fold(raw)
-    if not f or _FREE_RE.match(f):
+    if not f or _FREE_RE.match(f) or (_PROVINCE_FEE_RE.search(f) and not _AMOUNT_RE.search(f)):
+        # "do HĐND tỉnh quy định" without an amount: the province's own catalogue brings it
         rule = FeeRule(FeeKind.FREE)
     else:
         page = _PER_PAGE_RE.search(f)
@@ -450,6 +454,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("result", "Kết quả"),
     ("agency", "Cơ quan thực hiện"),
     ("keys", "Mã thành phần hồ sơ"),  # ours: keeps component keys stable across export/import
+    # ours, optional on import: the legal metadata of a row (see resources/catalog/README.md)
+    ("cutoff", "Sau 15 giờ"),
+    ("source", "Nguồn"),
+    ("verified", "Mã đã xác minh"),
 )
 
 _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -471,6 +479,9 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "co quan co tham quyen",
     ),
     "keys": ("ma thanh phan ho so", "ma thanh phan"),
+    "cutoff": ("sau 15 gio", "moc 15 gio"),
+    "source": ("nguon", "nguon du lieu"),
+    "verified": ("ma da xac minh",),
 }
 _REQUIRED = ("code", "name", "time")
 _HEADER_SCAN_ROWS = 30
@@ -682,6 +693,7 @@ def parse_rows(rows: Sequence[tuple[int, list[str]]], path: str | Path | None = 
                 f"mã thành phần hồ sơ không hợp lệ: {', '.join(bad_keys)} (chỉ chữ thường, số, “_”)"
             )
         components = parse_components(get(cells, "components"), keys)
+        cutoff, source, verified = _legal_cells(get, cells, reasons)
         if code and code not in seen:
             seen[code] = rowno
         if reasons:
@@ -699,6 +711,9 @@ def parse_rows(rows: Sequence[tuple[int, list[str]]], path: str | Path | None = 
                 components=components,
                 level=level,
                 lead_agency=get(cells, "agency"),
+                cutoff=cutoff,
+                source=source,
+                code_verified=verified,
             )
         )
     if errors:
@@ -706,6 +721,30 @@ def parse_rows(rows: Sequence[tuple[int, list[str]]], path: str | Path | None = 
     if not procs:
         raise CatalogImportError([(header_row, "không có thủ tục nào dưới dòng tiêu đề")], path)
     return procs
+
+
+_CUTOFF_TEXT = {
+    CutoffRule.NONE: "Không áp dụng",
+    CutoffRule.HARD: "Trả ngày làm việc tiếp theo",
+    CutoffRule.CONDITIONAL: "Trả ngay nếu giải quyết được",
+}
+
+
+def _legal_cells(get: Any, cells: list[str], reasons: list[str]) -> tuple[CutoffRule, str, bool]:
+    """The optional cut-off / source / verified cells; a province's sheet has none of them."""
+    cutoff = CutoffRule.HARD
+    text = fold(get(cells, "cutoff"))
+    if text:
+        found = [rule for rule, label in _CUTOFF_TEXT.items() if fold(label) == text or rule.value == text]
+        if found:
+            cutoff = found[0]
+        else:
+            reasons.append(
+                f"cột “Sau 15 giờ” không hợp lệ: “{get(cells, 'cutoff')}” "
+                f"(ghi {', '.join(f'“{t}”' for t in _CUTOFF_TEXT.values())})"
+            )
+    verified = fold(get(cells, "verified")) in ("co", "x", "1", "true")
+    return cutoff, get(cells, "source"), verified
 
 
 def parse_catalog_file(path: str | Path) -> list[Procedure]:
@@ -753,6 +792,9 @@ def _export_rows(procedures: Sequence[Procedure]) -> Iterator[list[Any]]:
             p.result,
             p.lead_agency,
             "\n".join(c.key for c in p.components),
+            _CUTOFF_TEXT[p.cutoff],
+            p.source,
+            "Có" if p.code_verified else "Chưa",
         ]
 
 
@@ -785,7 +827,8 @@ def export_catalog(procedures: Iterable[Procedure], path: str | Path) -> int:
             ws.append(row)
             for cell in ws[ws.max_row]:
                 cell.alignment = wrap
-        for letter, width in zip("ABCDEFGHIJK", (5, 24, 40, 16, 10, 16, 24, 60, 28, 20, 20), strict=True):
+        widths = (5, 24, 40, 16, 10, 16, 24, 60, 28, 20, 20, 18, 40, 10)
+        for letter, width in zip("ABCDEFGHIJKLMN", widths, strict=True):
             ws.column_dimensions[letter].width = width
         wb.save(p)
     else:

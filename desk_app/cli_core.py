@@ -54,6 +54,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         form_set=FormSet(args.form_set),
         parent_name=args.parent_name or "",
         place=args.place or "",
+        body_name=args.body_name or "",
     )
     app = _app(args)
     app.station.set_unit(unit)
@@ -355,7 +356,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_db(p)
     p.add_argument("--unit-code", required=True, help="mã định danh điện tử, ví dụ 000.21.31.H56")
     p.add_argument("--unit-name", required=True)
-    p.add_argument("--level", default="xa", choices=[lv.value for lv in UnitLevel])
+    # No "huyen": districts ended on 1/7/2025; the level stays readable for old dossiers only.
+    p.add_argument("--level", default="xa", choices=[lv.value for lv in UnitLevel.for_new_units()])
+    p.add_argument(
+        "--body-name",
+        default="",
+        help="tên bộ phận một cửa in trên biểu mẫu (bỏ trống: “Trung tâm Phục vụ hành chính công …”)",
+    )
     p.add_argument("--form-set", default="2025", choices=[f.value for f in FormSet])
     p.add_argument("--parent-name", default="")
     p.add_argument("--place", default="")

@@ -46,7 +46,8 @@ A4_LANDSCAPE = landscape(A4)
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
-RECEPTION_DESK = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
+# Forms name the unit's own one-stop body (``Unit.one_stop_body``, NĐ 118/2025 Điều 1),
+# never a generic "Bộ phận tiếp nhận và trả kết quả" line.
 
 LEGAL_BASIS = {
     FormSet.TT03_2025: "Thông tư số 03/2025/TT-VPCP ngày 15 tháng 9 năm 2025 của Văn phòng Chính phủ",
@@ -65,17 +66,37 @@ FORM_NUMBERS: dict[str, dict[FormSet, str | None]] = {
 }
 
 
+# Phụ lục I of TT 03/2025/TT-VPCP sets the forms from 15/9/2025 (its date of issue).
+TT03_2025_FROM = dt.date(2025, 9, 15)
+
+
 def form_set_of(unit: Unit) -> FormSet:
     return FormSet(unit.form_set)
 
 
-def form_label(form: str, unit: Unit) -> str:
-    """'Mẫu số 01' etc., or '' when the unit's form set has no template for ``form``."""
+def _legacy_after_cutover(unit: Unit, when: dt.date | dt.datetime | None) -> bool:
+    if form_set_of(unit) is not FormSet.TT01_2018 or when is None:
+        return False
+    day = to_local(when).date() if isinstance(when, dt.datetime) else when
+    return day >= TT03_2025_FROM
+
+
+def form_label(form: str, unit: Unit, when: dt.date | dt.datetime | None = None) -> str:
+    """'Mẫu số 01' etc., or '' when the unit's form set has no template for ``form``.
+
+    A document dated ``when`` on or after 15/9/2025 printed in the legacy TT 01/2018
+    layout claims no model number: TT 03/2025 governs it, and the layout is not its model.
+    """
+    if _legacy_after_cutover(unit, when):
+        return ""
     number = FORM_NUMBERS[form][form_set_of(unit)]
     return f"Mẫu số {number}" if number else ""
 
 
-def legal_basis_line(form: str, unit: Unit) -> str:
+def legal_basis_line(form: str, unit: Unit, when: dt.date | dt.datetime | None = None) -> str:
+    """The footer naming the form's model; '' for a legacy-layout document after 15/9/2025."""
+    if _legacy_after_cutover(unit, when):
+        return ""
     fs = form_set_of(unit)
     label = form_label(form, unit)
     if not label:
@@ -240,18 +261,21 @@ def header_block(
 ) -> Table:
     """The administrative header.
 
-    Left: parent authority (regular caps), unit name and reception desk (bold caps),
-    a short rule, optionally "Số: …". Right: Quốc hiệu (bold caps), tiêu ngữ (bold,
-    underlined by a rule as long as the text), then the place and date in italics.
+    Left: parent authority (regular caps), the unit's name when it differs from its
+    one-stop body, the body's name (bold caps, e.g. "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG
+    XÃ …"), a short rule, optionally "Số: …". Right: Quốc hiệu (bold caps), tiêu ngữ
+    (bold, underlined by a rule as long as the text), then the place and date in italics.
     """
     left_w = width * 0.43
     right_w = width - left_w
     left: list[Flowable] = []
+    body = unit.one_stop_body
     if unit.parent_name:
         left.append(fitted(unit.parent_name.upper(), st.head_left, left_w - 2))
-    left.append(fitted(unit.name.upper(), st.head_left_b, left_w - 2))
+    if not desk_line or nfc(unit.name).casefold() != nfc(body).casefold():
+        left.append(fitted(unit.name.upper(), st.head_left if desk_line else st.head_left_b, left_w - 2))
     if desk_line:
-        left.append(fitted(RECEPTION_DESK, st.head_left_b, left_w - 2))
+        left.append(fitted(body.upper(), st.head_left_b, left_w - 2))
     left.append(CentredRule(min(left_w * 0.4, 30 * mm)))
     if number_line:
         left.append(para(esc(number_line), st.head_left))

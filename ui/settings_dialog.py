@@ -126,7 +126,9 @@ class SettingsDialog(QDialog):
         self.address = QLineEdit(unit.address)
         self.unit_phone = QLineEdit(unit.phone)
         self.level = QComboBox()
-        for lv in UnitLevel:
+        # "Huyện (cũ)" only for a unit already set up so (its old dossiers still print).
+        levels = UnitLevel.for_new_units() + ([UnitLevel.HUYEN] if unit.level is UnitLevel.HUYEN else [])
+        for lv in levels:
             self.level.addItem(lv.label, lv.value)
         self.level.setCurrentIndex(self.level.findData(unit.level.value))
         self.form_set = QComboBox()
@@ -134,6 +136,9 @@ class SettingsDialog(QDialog):
         self.form_set.addItem("Thông tư 01/2018/TT-VPCP (cũ)", FormSet.TT01_2018.value)
         self.form_set.setCurrentIndex(self.form_set.findData(unit.form_set.value))
         self.lookup_url = QLineEdit(unit.lookup_base_url)
+        self.body_name = QLineEdit(unit.body_name)
+        self.body_name.setObjectName("body_name")
+        self.body_name.setPlaceholderText(unit.one_stop_body)
         form.addRow("Mã định danh cơ quan:", self.unit_code)
         form.addRow("Tên đơn vị:", self.unit_name)
         form.addRow("Cơ quan chủ quản (in trên mẫu):", self.parent_name)
@@ -141,6 +146,7 @@ class SettingsDialog(QDialog):
         form.addRow("Địa chỉ:", self.address)
         form.addRow("Điện thoại:", self.unit_phone)
         form.addRow("Cấp:", self.level)
+        form.addRow("Tên bộ phận một cửa (in trên mẫu):", self.body_name)
         form.addRow("Bộ biểu mẫu:", self.form_set)
         form.addRow("Trang tra cứu hồ sơ (QR):", self.lookup_url)
         self.tabs.addTab(page, "Đơn vị")
@@ -447,6 +453,7 @@ class SettingsDialog(QDialog):
                 level=UnitLevel(self.level.currentData()),
                 form_set=FormSet(self.form_set.currentData()),
                 lookup_base_url=self.lookup_url.text().strip(),
+                body_name=" ".join(self.body_name.text().split()),
                 hours=values.pop("hours"),
             )
             if not unit.name:

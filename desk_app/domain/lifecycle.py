@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from desk_app.domain.errors import InvalidTransition
+from desk_app.domain.errors import DomainError, InvalidTransition
 
 
 class Status(StrEnum):
@@ -183,6 +183,32 @@ def decide(state: DossierState, kind: EventKind) -> Status | None:
     if state.status not in sources:
         raise InvalidTransition(state.status.value, kind.value, state.status.label, kind.label)
     return target
+
+
+def decide_extension(
+    state: DossierState,
+    now: dt.datetime,
+    new_due: dt.datetime | None,
+    at_risk_until: dt.datetime,
+) -> None:
+    """The apology and extension letter (Mẫu 04) is for a dossier that is late or about
+    to be: refuse it otherwise, and require a new appointment after the current one.
+
+    ``at_risk_until``: the dossier is "at risk" when its appointment is not after this
+    moment (the service puts it at the end of the next working day, computed with the
+    working calendar, so this rule stays calendar-free). Raises ``DomainError``.
+    """
+    decide(state, EventKind.EXTENDED)
+    due = state.due_at
+    if due is not None and now <= due and due > at_risk_until:
+        raise DomainError(
+            "Chỉ lập văn bản xin lỗi và đề nghị gia hạn khi hồ sơ đã quá hạn hoặc sắp đến hạn "
+            f"mà chưa giải quyết xong (hạn hiện tại: {due:%H:%M %d/%m/%Y})."
+        )
+    if new_due is None:
+        raise DomainError("Văn bản xin lỗi phải ghi thời gian trả kết quả mới.")
+    if due is not None and new_due <= due:
+        raise DomainError("Thời gian trả kết quả mới phải sau thời hạn hiện tại.")
 
 
 def _parse_time(value: Any) -> dt.datetime | None:

@@ -38,6 +38,41 @@ class UnitLevel(StrEnum):
             "huyen": "Huyện (cũ)",
         }[self.value]
 
+    @classmethod
+    def for_new_units(cls) -> list[UnitLevel]:
+        """Levels a unit can be set up with since 1/7/2025 (two-tier local government).
+
+        HUYEN stays in the enum only so that old dossiers of district desks still print.
+        """
+        return [lv for lv in cls if lv is not cls.HUYEN]
+
+
+# NĐ 118/2025/NĐ-CP Điều 1 names the one-stop bodies: "Bộ phận Tiếp nhận và Trả kết quả
+# cấp bộ, Trung tâm Phục vụ hành chính công cấp tỉnh, Trung tâm Phục vụ hành chính công
+# cấp xã"; district desks (before 1/7/2025, NĐ 61/2018) were "Bộ phận Tiếp nhận và Trả
+# kết quả".
+ONE_STOP_CENTRE = "Trung tâm Phục vụ hành chính công"
+LEGACY_DESK = "Bộ phận Tiếp nhận và Trả kết quả"
+_LEVEL_WORD = {"tinh": "tỉnh", "xa": "xã", "phuong": "phường", "dac_khu": "đặc khu", "huyen": "huyện"}
+_AUTHORITY_PREFIX = re.compile(r"^(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+", re.IGNORECASE)
+
+
+def default_body_name(level: UnitLevel, unit_name: str) -> str:
+    """The one-stop body's name for a unit that did not set its own.
+
+    "UBND xã Vĩnh Lương" at commune level -> "Trung tâm Phục vụ hành chính công xã Vĩnh
+    Lương"; a unit already named after its centre keeps that name.
+    """
+    name = " ".join(unit_name.split())
+    body = LEGACY_DESK if level is UnitLevel.HUYEN else ONE_STOP_CENTRE
+    if name.lower().startswith((ONE_STOP_CENTRE.lower(), LEGACY_DESK.lower())):
+        return name
+    place = _AUTHORITY_PREFIX.sub("", name)
+    word = _LEVEL_WORD[level.value]
+    if place and not place.lower().startswith(word):
+        place = f"{word} {place}"
+    return f"{body} {place}".strip()
+
 
 class FormSet(StrEnum):
     TT03_2025 = "2025"  # Thông tư 03/2025/TT-VPCP
@@ -117,9 +152,15 @@ class Unit:
     phone: str = ""
     hours: WorkingHours = field(default_factory=WorkingHours)
     lookup_base_url: str = "https://dichvucong.example.gov.vn/tra-cuu?ma="
+    body_name: str = ""  # the one-stop body printed on every form; "" = default for the level
 
     def __post_init__(self) -> None:
         validate_agency_id(self.code)
+
+    @property
+    def one_stop_body(self) -> str:
+        """Name of the reception body (NĐ 118/2025 Điều 1) as forms print it."""
+        return " ".join(self.body_name.split()) or default_body_name(UnitLevel(self.level), self.name)
 
 
 def validate_agency_id(code: str) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 from desk_app.services.intake import ensure_dossier
 
 META_RECEIPT_COPIES = "settings.receipt_copies"
+# The receipt model (Mẫu 01) is issued in two copies: Liên 1 kept, Liên 2 to the submitter.
+DEFAULT_RECEIPT_COPIES = 2
 
 
 def form_context(app: Any, form: str, code: str, **overrides: Any) -> Any:
@@ -22,7 +24,11 @@ def form_context(app: Any, form: str, code: str, **overrides: Any) -> Any:
         dossier = ensure_dossier(uow, code)
         events = uow.dossiers.events(dossier.id)
         procedure = uow.procedures.get(dossier.procedure_code)
-        copies = int(uow.meta.get_json(META_RECEIPT_COPIES, 1) or 1) if form == "receipt" else 1
+        copies = (
+            int(uow.meta.get_json(META_RECEIPT_COPIES, DEFAULT_RECEIPT_COPIES) or DEFAULT_RECEIPT_COPIES)
+            if form == "receipt"
+            else 1
+        )
     return FormContext(
         unit=station.unit,
         dossier=dossier,

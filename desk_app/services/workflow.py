@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from desk_app.domain.errors import InputErrors
-from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind, decide, fold
+from desk_app.domain.errors import DomainError, InputErrors
+from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind, decide, decide_extension, fold
 from desk_app.domain.model import Dossier, ReturnMethod
 from desk_app.ids import uuid7
 from desk_app.services.intake import _outbox_row, ensure_dossier
@@ -100,11 +100,22 @@ class WorkflowService:
                 hours = self.station.unit.hours
                 hh, mm = (int(x) for x in hours.afternoon_end.split(":"))
                 new_due = dt.datetime.combine(new_due, dt.time(hh, mm), tzinfo=now.tzinfo)
-            if not isinstance(new_due, dt.datetime):
-                errors["due_at"] = "Phải nhập ngày hẹn trả kết quả mới."
-            elif state.due_at and new_due <= state.due_at:
-                errors["due_at"] = "Ngày hẹn mới phải sau ngày hẹn hiện tại."
-            elif not self.station.calendar.is_working_day(new_due.date()):
+            # Domain rule (lifecycle.decide_extension): only for a late or at-risk dossier,
+            # at risk = due before the end of the next working day.
+            cal = self.station.calendar
+            risk_day = cal.next_working_day(now.date())
+            at_risk_until = dt.datetime.combine(risk_day, dt.time(23, 59, 59), tzinfo=now.tzinfo)
+            try:
+                decide_extension(
+                    state, now, new_due if isinstance(new_due, dt.datetime) else None, at_risk_until
+                )
+            except DomainError as exc:
+                errors["due_at"] = str(exc)
+            if (
+                "due_at" not in errors
+                and isinstance(new_due, dt.datetime)
+                and not cal.is_working_day(new_due.date())
+            ):
                 errors["due_at"] = f"Ngày hẹn mới {new_due:%d/%m/%Y} không phải ngày làm việc."
             if not text.get("reason"):
                 errors["reason"] = "Phải nêu lý do chậm trễ trong văn bản xin lỗi."

@@ -83,6 +83,7 @@ def unit_to_row(unit: Unit) -> dict[str, Any]:
         "phone": unit.phone,
         "hours": asdict(unit.hours),
         "lookup_base_url": unit.lookup_base_url,
+        "body_name": unit.body_name,
     }
 
 
@@ -98,6 +99,7 @@ def unit_from_row(row: Any) -> Unit:
         phone=row.phone,
         hours=WorkingHours(**row.hours),
         lookup_base_url=row.lookup_base_url,
+        body_name=row.body_name,
     )
 
 

@@ -44,6 +44,7 @@ units = Table(
     Column("phone", Text, nullable=False, default=""),
     Column("hours", JSON, nullable=False),
     Column("lookup_base_url", Text, nullable=False, default=""),
+    Column("body_name", Text, nullable=False, default="", server_default=""),  # "" = default per level
 )
 
 users = Table(

@@ -31,7 +31,9 @@ def build_letter(
     body: Body,
     signatures: list[tuple[str, str, str]],
     number_suffix: str = "",
+    recipients: list[str] | None | bool = True,
 ) -> bytes:
+    """``recipients`` True: the "Nơi nhận" list of a one-signature letter; None: none."""
     st = styles(10.0)
     width = frame_width(A5_PORTRAIT)
     number = f"Số: {ctx.document_number or '……'}{number_suffix}" if number_suffix else ""
@@ -41,12 +43,18 @@ def build_letter(
         Spacer(1, 2 * mm),
     ]
     story += body(ctx, st, width)
-    recipients = ["Như trên;", "Lưu: VT."] if len(signatures) == 1 else None
-    story.append(signature_blocks(signatures, width, st, space=15 * mm, recipients=recipients))
+    places = ["Như trên;", "Lưu: VT."] if recipients is True and len(signatures) == 1 else None
+    if isinstance(recipients, list):
+        places = recipients
+    if places is None and len(signatures) == 1:
+        # a lone signer sits on the right half, as on the models
+        story.append(signature_blocks([("", "", ""), *signatures], width, st, space=15 * mm))
+    else:
+        story.append(signature_blocks(signatures, width, st, space=15 * mm, recipients=places))
     return build_pdf(
         story,
         pagesize=A5_PORTRAIT,
-        form_label_text=form_label(form, ctx.unit),
-        footer=legal_basis_line(form, ctx.unit),
+        form_label_text=form_label(form, ctx.unit, ctx.print_time),
+        footer=legal_basis_line(form, ctx.unit, ctx.print_time),
         title_meta=f"{title_text} – {ctx.dossier.code}",
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable
 
+from desk_app.domain.errors import DomainError
+from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import FormSet
 from printing.context import FormContext
 from printing.forms._letter import build_letter
@@ -17,7 +19,8 @@ from printing.layout import Styles, clock_date, date_words, esc, para
 
 FORM = "apology"
 TITLES = {
-    FormSet.TT03_2025: "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết hồ sơ",
+    # The title as Phụ lục I of TT 03/2025 lists it (no trailing "hồ sơ").
+    FormSet.TT03_2025: "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
     FormSet.TT01_2018: "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
 }
 
@@ -68,6 +71,17 @@ def body(ctx: FormContext, st: Styles, width: float) -> list[Flowable]:
 
 
 def build(ctx: FormContext) -> bytes:
+    """Raises DomainError without an extension (the event, or a new date to preview one):
+    a letter that says "chưa trả kết quả đúng hạn" and repeats the old deadline as the
+    new one must not exist (the rule itself: ``lifecycle.decide_extension``)."""
+    new_due, previous, _reason = ctx.extension()
+    if ctx.last_event(EventKind.EXTENDED) is None and ctx.new_due_at is None:
+        raise DomainError(
+            "Chưa có đề nghị gia hạn cho hồ sơ này: văn bản xin lỗi (Mẫu 04) chỉ lập cho hồ sơ "
+            "quá hạn hoặc sắp đến hạn, kèm thời gian trả kết quả mới."
+        )
+    if previous is not None and new_due <= previous:
+        raise DomainError("Thời gian trả kết quả mới phải sau thời hạn cũ.")
     fs = FormSet(ctx.unit.form_set)
     return build_letter(
         ctx,

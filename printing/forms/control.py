@@ -14,13 +14,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from desk_app.domain.lifecycle import EventKind, timeliness
 from printing.context import FormContext, parse_time
 from printing.forms.common import code_row
 from printing.layout import (
     A5_PORTRAIT,
+    Styles,
     build_pdf,
     clock_date,
     esc,
@@ -37,7 +38,6 @@ from printing.layout import (
 
 FORM = "control"
 TITLE = "Phiếu kiểm soát quá trình giải quyết hồ sơ"
-DESK = "Bộ phận tiếp nhận và trả kết quả"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ def hand_overs(ctx: FormContext) -> list[HandOver]:
     d = ctx.dossier
     rows: list[HandOver] = []
     due: dt.datetime | None = d.due_at
-    holder_office, holder = DESK, ctx.officer_name(d.officer)
+    desk = ctx.unit.one_stop_body  # the unit's reception body, as NĐ 118/2025 names it
+    holder_office, holder = desk, ctx.officer_name(d.officer)
     received_seen = False
     for e in ctx.sorted_events:
         actor = ctx.officer_name(e.actor)
@@ -64,8 +65,8 @@ def hand_overs(ctx: FormContext) -> list[HandOver]:
         if e.kind is EventKind.RECEIVED:
             received_seen = True
             due = parse_time(p.get("due_at")) or d.due_at
-            rows.append(HandOver("Người nộp hồ sơ", d.applicant.full_name, DESK, actor, e.at, ""))
-            holder_office, holder = DESK, actor
+            rows.append(HandOver("Người nộp hồ sơ", d.applicant.full_name, desk, actor, e.at, ""))
+            holder_office, holder = desk, actor
         elif e.kind is EventKind.EXTENDED:
             due = parse_time(p.get("due_at")) or due
         elif e.kind is EventKind.TRANSFERRED:
@@ -79,15 +80,15 @@ def hand_overs(ctx: FormContext) -> list[HandOver]:
                 EventKind.REFUSED: "Từ chối giải quyết",
                 EventKind.STOPPED: "Dừng giải quyết",
             }[e.kind]
-            rows.append(HandOver(holder_office, actor or holder, DESK, "", e.at, timeliness(due, e.at), note))
-            holder_office, holder = DESK, ""
+            rows.append(HandOver(holder_office, actor or holder, desk, "", e.at, timeliness(due, e.at), note))
+            holder_office, holder = desk, ""
         elif e.kind is EventKind.RETURNED:
             by_post = p.get("method") == "buu_chinh"
             office = "Dịch vụ bưu chính công ích" if by_post else "Người nộp hồ sơ"
             receiver = str(p.get("receiver", "") or (d.applicant.full_name if not by_post else ""))
             tracking = str(p.get("tracking_number", "") or "")
             note = f"Số hiệu bưu gửi: {tracking}" if tracking else "Trả kết quả"
-            rows.append(HandOver(DESK, actor, office, receiver, e.at, timeliness(due, e.at), note))
+            rows.append(HandOver(desk, actor, office, receiver, e.at, timeliness(due, e.at), note))
         elif e.kind is EventKind.WITHDRAWN:
             rows.append(
                 HandOver(
@@ -104,13 +105,52 @@ def hand_overs(ctx: FormContext) -> list[HandOver]:
         rows.insert(
             0,
             HandOver(
-                "Người nộp hồ sơ", d.applicant.full_name, DESK, ctx.officer_name(d.officer), d.received_at, ""
+                "Người nộp hồ sơ", d.applicant.full_name, desk, ctx.officer_name(d.officer), d.received_at, ""
             ),
         )
     return rows
 
 
+def _signatures(h: HandOver | None, st: Styles, width: float) -> Table:
+    """The time of the hand-over above two signature cells, "Người giao" and "Người nhận"."""
+    c = st.cell_c
+    when = esc(clock_date(h.at)) if h else "…… giờ …… phút, ngày ……/……/……"
+    table = Table(
+        [
+            [para(when, c), ""],
+            [para("<b>Người giao</b>", c), para("<b>Người nhận</b>", c)],
+            [Spacer(1, 7 * mm), ""],
+            [para(esc(h.giver if h else ""), c), para(esc(h.receiver if h else ""), c)],
+        ],
+        colWidths=[width / 2, width / 2],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (1, 0)),
+                ("LINEBELOW", (0, 0), (1, 0), 0.4, (0, 0, 0)),
+                ("LINEAFTER", (0, 1), (0, 3), 0.4, (0, 0, 0)),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 1),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+def _offices(h: HandOver | None, st: Styles) -> list[Flowable]:
+    giver = esc(h.giver_office) if h else "……………………"
+    receiver = esc(h.receiver_office) if h else "……………………"
+    return [para(f"1. Giao: {giver}", st.cell), Spacer(1, 2 * mm), para(f"2. Nhận: {receiver}", st.cell)]
+
+
 def build(ctx: FormContext) -> bytes:
+    """Laid out as the model reproduced by provincial systems: columns TÊN CƠ QUAN |
+    THỜI GIAN GIAO, NHẬN HỒ SƠ | KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/đúng hạn/quá hạn) |
+    GHI CHÚ; each row "1. Giao: … 2. Nhận: …" with the time and the two signature cells."""
     st = styles(10.0)
     width = frame_width(A5_PORTRAIT)
     d = ctx.dossier
@@ -124,43 +164,41 @@ def build(ctx: FormContext) -> bytes:
         field_line("Người nộp hồ sơ", d.applicant.full_name, st),
         field_line("Nội dung yêu cầu giải quyết", d.procedure_name, st),
         field_line("Cơ quan (bộ phận) giải quyết hồ sơ", lead, st),
+        field_line("Cơ quan phối hợp giải quyết hồ sơ", "", st),
         field_line("Thời hạn trả kết quả", clock_date(d.due_at), st),
         Spacer(1, 1.5 * mm),
     ]
-    c = st.cell
+    widths = [36 * mm, 42 * mm, 22 * mm, width - 100 * mm]
     head = [
         para(h, st.cell_head)
         for h in (
-            "STT",
-            "Bên giao",
-            "Bên nhận",
-            "Thời gian giao, nhận",
-            "Kết quả (Trước hạn/ Đúng hạn/ Quá hạn)",
-            "Ghi chú",
+            "TÊN CƠ QUAN",
+            "THỜI GIAN GIAO, NHẬN HỒ SƠ",
+            "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/ đúng hạn/ quá hạn)",
+            "GHI CHÚ",
         )
     ]
     rows: list[list[object]] = [head]
     items = hand_overs(ctx)
-    for i, h in enumerate(items, 1):
+    for h in items:
         rows.append(
             [
-                para(str(i), st.cell_c),
-                [para(esc(h.giver_office), c), para(f"<b>{esc(h.giver)}</b>", c), Spacer(1, 4 * mm)],
-                [para(esc(h.receiver_office), c), para(f"<b>{esc(h.receiver)}</b>", c), Spacer(1, 4 * mm)],
-                para(esc(clock_date(h.at)), c),
+                _offices(h, st),
+                _signatures(h, st, widths[1] - 4),
                 para(f"<b>{esc(h.outcome)}</b>", st.cell_c),
-                para(esc(h.note), c),
+                para(esc(h.note), st.cell),
             ]
         )
-    for i in range(len(items) + 1, len(items) + 1 + max(0, 4 - len(items))):
-        rows.append([para(str(i), st.cell_c), Spacer(1, 10 * mm), "", "", "", ""])
-    story.append(grid_table(rows, [8 * mm, 27 * mm, 27 * mm, 24 * mm, 20 * mm, width - 106 * mm]))
-    story.append(para("<i>Ghi chú: Bên giao, bên nhận ký và ghi rõ họ tên tại ô tương ứng.</i>", st.small_i))
+    for _ in range(max(0, 4 - len(items))):  # hand-overs still to come, filled in by hand
+        rows.append([_offices(None, st), _signatures(None, st, widths[1] - 4), "", ""])
+    table = grid_table(rows, widths)
+    table.setStyle(TableStyle([("LEFTPADDING", (1, 1), (1, -1), 1), ("RIGHTPADDING", (1, 1), (1, -1), 1)]))
+    story.append(table)
     return build_pdf(
         story,
         pagesize=A5_PORTRAIT,
-        form_label_text=form_label(FORM, ctx.unit),
-        footer=legal_basis_line(FORM, ctx.unit),
+        form_label_text=form_label(FORM, ctx.unit, ctx.print_time),
+        footer=legal_basis_line(FORM, ctx.unit, ctx.print_time),
         title_meta=f"{TITLE} – {d.code}",
     )
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from desk_app.domain.model import format_vnd
+from desk_app.domain.model import ReturnMethod, format_vnd
 from printing.context import FormContext
 from printing.forms.common import (
     applicant_lines,
     code_row,
     procedure_time_label,
     received_counts,
-    return_method_label,
     with_copies,
 )
 from printing.layout import (
     A5_PORTRAIT,
-    RECEPTION_DESK,
     build_pdf,
     clock_date,
     esc,
@@ -36,6 +34,21 @@ FORM = "receipt"
 TITLE = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
 
 
+def result_place(ctx: FormContext) -> str:
+    """Where the citizen registered to receive the result ("Đăng ký nhận kết quả tại:")."""
+    d = ctx.dossier
+    try:
+        method: ReturnMethod | None = ReturnMethod(d.return_method)
+    except ValueError:
+        method = None
+    if method is ReturnMethod.POST:
+        where = "Qua dịch vụ bưu chính công ích"
+        return f"{where} – địa chỉ nhận: {d.return_address}" if d.return_address else where
+    if method is ReturnMethod.ONLINE:
+        return "Trực tuyến (Cổng Dịch vụ công)"
+    return ctx.unit.one_stop_body
+
+
 def story(ctx: FormContext, width: float) -> list[Flowable]:
     st = styles(10.0)
     d = ctx.dossier
@@ -49,9 +62,7 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
         if copy_label:
             out.append(para(f"({esc(copy_label)})", st.subtitle))
         out += [Spacer(1, 1.5 * mm), code_row(ctx, width, st), Spacer(1, 1.5 * mm)]
-        out.append(
-            para(f"{esc(RECEPTION_DESK.capitalize())} – {esc(unit.name)} tiếp nhận hồ sơ của:", st.body)
-        )
+        out.append(para(f"{esc(unit.one_stop_body)} tiếp nhận hồ sơ của:", st.body))
         out += applicant_lines(ctx, st)
         out.append(field_line("Nội dung yêu cầu giải quyết", d.procedure_name, st))
         out.append(para("1. Thành phần hồ sơ nộp gồm:", st.body))
@@ -72,7 +83,7 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
         out.append(
             para(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(clock_date(d.due_at))}</b>", st.body)
         )
-        out.append(para(f"6. Nhận kết quả: {esc(return_method_label(d))}", st.body))
+        out.append(para(f"6. Đăng ký nhận kết quả tại: {esc(result_place(ctx))}", st.body))
         fee = format_vnd(d.fee) if d.fee else "Không thu"
         fee_rule = f" <i>({esc(ctx.procedure.fee.label)})</i>" if ctx.procedure and d.fee else ""
         out.append(para(f"7. Phí, lệ phí: <b>{esc(fee)}</b>{fee_rule}", st.body))
@@ -101,7 +112,7 @@ def build(ctx: FormContext) -> bytes:
     return build_pdf(
         story(ctx, frame_width(A5_PORTRAIT)),
         pagesize=A5_PORTRAIT,
-        form_label_text=form_label(FORM, ctx.unit),
-        footer=legal_basis_line(FORM, ctx.unit),
+        form_label_text=form_label(FORM, ctx.unit, ctx.print_time),
+        footer=legal_basis_line(FORM, ctx.unit, ctx.print_time),
         title_meta=f"{TITLE} – {ctx.dossier.code}",
     )

@@ -8,7 +8,7 @@ from desk_app.domain.lifecycle import EventKind
 from printing.context import FormContext
 from printing.forms._letter import build_letter
 from printing.forms.common import applicant_lines, code_row
-from printing.layout import RECEPTION_DESK, Styles, esc, field_line, para
+from printing.layout import Styles, esc, field_line, para
 
 FORM = "refusal"
 TITLE = "Phiếu từ chối tiếp nhận giải quyết hồ sơ"
@@ -17,9 +17,7 @@ TITLE = "Phiếu từ chối tiếp nhận giải quyết hồ sơ"
 def body(ctx: FormContext, st: Styles, width: float) -> list[Flowable]:
     d = ctx.dossier
     out: list[Flowable] = [code_row(ctx, width, st, with_qr=False)]
-    out.append(
-        para(f"{esc(RECEPTION_DESK.capitalize())} – {esc(ctx.unit.name)} tiếp nhận hồ sơ của:", st.body)
-    )
+    out.append(para(f"{esc(ctx.unit.one_stop_body)} tiếp nhận hồ sơ của:", st.body))
     out += applicant_lines(ctx, st)
     out.append(field_line("Nội dung yêu cầu giải quyết", d.procedure_name, st))
     out.append(

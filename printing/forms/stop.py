@@ -34,7 +34,7 @@ def body(ctx: FormContext, st: Styles, width: float) -> list[Flowable]:
         para(f"{unit} thông báo dừng giải quyết hồ sơ nêu trên.", st.body_j),
         para(f"Lý do: <b>{esc(reason)}</b>" if reason else "Lý do: ……………………………………………………", st.body_j),
         para(
-            "Ông/bà liên hệ Bộ phận tiếp nhận và trả kết quả để nhận lại hồ sơ và được hướng dẫn./.",
+            f"Ông/bà liên hệ {esc(ctx.unit.one_stop_body)} để nhận lại hồ sơ và được hướng dẫn./.",
             st.body_j,
         ),
     ]

@@ -78,7 +78,7 @@ def test_extension_sets_new_due_date_and_checks_it(app, clock) -> None:  # type:
             "canbo1", code, EventKind.EXTENDED, due_at=dt.date(2026, 11, 28), reason="Chờ xác minh"
         )
     assert "không phải ngày làm việc" in info.value.errors["due_at"]  # a Saturday
-    with pytest.raises(InputErrors, match="sau ngày hẹn"):
+    with pytest.raises(InputErrors, match="sau thời hạn"):
         app.workflow.act("canbo1", code, EventKind.EXTENDED, due_at=dt.date(2026, 11, 25), reason="x")
     app.workflow.act("canbo1", code, EventKind.EXTENDED, due_at=dt.date(2026, 11, 30), reason="Chờ xác minh")
     dossier, events, state = app.workflow.state(code)

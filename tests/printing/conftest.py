@@ -27,10 +27,16 @@ from desk_app.domain.model import (
     Unit,
     UnitLevel,
 )
+from desk_app.workcalendar import WorkCalendar
 from printing.context import FormContext
 
 VN = dt.timezone(dt.timedelta(hours=7))
-CODE = "000.21.31.H56-261122-0007"
+CODE = "000.21.31.H56-261120-0007"
+# The sample dossier goes through the real working calendar: received on Friday
+# 20/11/2026 08:15 (a working day), 2 working days -> Wednesday 25/11/2026 08:15
+# (the weekend and the 24/11 holiday are skipped).
+RECEIVED = dt.datetime(2026, 11, 20, 8, 15, tzinfo=VN)
+DUE = WorkCalendar().due_at(RECEIVED, ProcessingTime.working_days(2))
 
 
 def make_unit(form_set: FormSet = FormSet.TT03_2025) -> Unit:
@@ -83,8 +89,8 @@ def make_dossier(
     status: str = Status.RECEIVED.value,
     n: int = 7,
 ) -> Dossier:
-    received = received or dt.datetime(2026, 11, 22, 8, 15, tzinfo=VN)
-    due = due or dt.datetime(2026, 11, 24, 16, 0, tzinfo=VN)
+    received = received or RECEIVED
+    due = due or WorkCalendar().due_at(received, ProcessingTime.working_days(2))
     return Dossier(
         id=f"d-{code}",
         code=code,
@@ -127,9 +133,10 @@ def ev(
 
 
 def make_events() -> list[DossierEvent]:
-    t = dt.datetime(2026, 11, 22, 8, 15, tzinfo=VN)
+    t = RECEIVED
+    day = dt.timedelta(days=1)
     return [
-        ev(EventKind.RECEIVED, t, "tran.an", {"due_at": "2026-11-24T16:00:00+07:00"}, 1),
+        ev(EventKind.RECEIVED, t, "tran.an", {"due_at": DUE.isoformat()}, 1),
         ev(
             EventKind.TRANSFERRED,
             t + dt.timedelta(hours=2),
@@ -150,21 +157,21 @@ def make_events() -> list[DossierEvent]:
             },
             3,
         ),
-        ev(
+        ev(  # Monday 23/11 15:00: due on Wednesday, the next working day -> at risk
             EventKind.EXTENDED,
-            t + dt.timedelta(days=2),
+            t + 3 * day + dt.timedelta(hours=6, minutes=45),
             "le.binh",
             {
                 "due_at": "2026-11-27T16:00:00+07:00",
-                "previous_due_at": "2026-11-24T16:00:00+07:00",
+                "previous_due_at": DUE.isoformat(),
                 "reason": "Cần xác minh thông tin với cơ quan cấp giấy tờ",
             },
             4,
         ),
-        ev(EventKind.RESULT_READY, t + dt.timedelta(days=4), "le.binh", {"result": "Bản sao chứng thực"}, 5),
+        ev(EventKind.RESULT_READY, t + 6 * day, "le.binh", {"result": "Bản sao chứng thực"}, 5),
         ev(
             EventKind.RETURNED,
-            t + dt.timedelta(days=5),
+            t + 7 * day,
             "tran.an",
             {"method": "tai_quay", "tracking_number": "", "receiver": "Nguyễn Thị Hồng Nhung"},
             6,
@@ -182,7 +189,7 @@ def make_ctx(form_set: FormSet = FormSet.TT03_2025, **kw: object) -> FormContext
         "procedure": make_procedure(),
         "events": make_events(),
         "officer_names": OFFICERS,
-        "printed_at": dt.datetime(2026, 11, 22, 8, 20, tzinfo=VN),
+        "printed_at": RECEIVED + dt.timedelta(minutes=5),
     }
     params.update(kw)
     return FormContext(**params)  # type: ignore[arg-type]

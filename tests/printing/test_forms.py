@@ -21,6 +21,7 @@ from printing.fonts import SANS, SERIF, SERIF_BOLD, missing_glyphs
 from printing.forms.control import hand_overs
 from tests.printing.conftest import (
     CODE,
+    RECEIVED,
     VN,
     ev,
     make_applicant,
@@ -75,7 +76,10 @@ def PdfReader_(pdf: bytes) -> PdfReader:  # noqa: N802 (small local helper)
 def test_every_form_renders_with_header_title_label_and_basis(
     form: str, form_set: FormSet, tmp_path: Path
 ) -> None:
-    ctx = make_ctx(form_set, reason="Hồ sơ không thuộc thẩm quyền giải quyết")
+    # The legacy set's own labels only on documents dated before TT 03/2025 (15/9/2025).
+    legacy = form_set is FormSet.TT01_2018
+    printed = dt.datetime(2025, 6, 20, 9, 0, tzinfo=VN) if legacy else RECEIVED
+    ctx = make_ctx(form_set, reason="Hồ sơ không thuộc thẩm quyền giải quyết", printed_at=printed)
     pdf = printing.render_form(form, ctx)
     assert pdf.startswith(b"%PDF")
     assert assert_a5(pdf) >= 1
@@ -84,8 +88,12 @@ def test_every_form_renders_with_header_title_label_and_basis(
     assert heading in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
-    assert "Nha Trang, ngày 22 tháng 11 năm 2026" in text
+    assert (
+        "Nha Trang, ngày 20 tháng 06 năm 2025" if legacy else "Nha Trang, ngày 20 tháng 11 năm 2026"
+    ) in text
     assert "ỦY BAN NHÂN DÂN PHƯỜNG NHA TRANG" in text
+    assert "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG PHƯỜNG NHA TRANG" in text  # NĐ 118/2025 Điều 1
+    assert "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ" not in text.upper()
     assert "Nguyễn Thị Hồng Nhung" in text
     assert CODE in text
     if label:
@@ -98,8 +106,8 @@ def test_every_form_renders_with_header_title_label_and_basis(
 def test_receipt_carries_every_field(tmp_path: Path) -> None:
     text = flat(pdf_text(printing.render_form("receipt", make_ctx()), tmp_path))
     for expected in (
-        "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ",
-        "Mã hồ sơ: 000.21.31.H56-261122-0007",
+        "Trung tâm Phục vụ hành chính công phường Nha Trang tiếp nhận hồ sơ của:",
+        "Mã hồ sơ: 000.21.31.H56-261120-0007",
         "Ông/bà: Nguyễn Thị Hồng Nhung",
         "Địa chỉ: 12 Lê Thánh Tôn, phường Nha Trang, tỉnh Khánh Hòa",
         "Số điện thoại: 0905123456",
@@ -110,9 +118,9 @@ def test_receipt_carries_every_field(tmp_path: Path) -> None:
         "3) Căn cước công dân của người yêu cầu chứng thực (1 bản sao chứng thực)",
         "2. Số lượng hồ sơ: 01 (bộ)",
         "3. Thời gian giải quyết hồ sơ theo quy định: 2 ngày làm việc",
-        "4. Thời gian nhận hồ sơ: 08 giờ 15 phút, ngày 22/11/2026",
-        "5. Thời gian trả kết quả giải quyết hồ sơ: 16 giờ 00 phút, ngày 24/11/2026",
-        "6. Nhận kết quả: Tại Bộ phận tiếp nhận và trả kết quả",
+        "4. Thời gian nhận hồ sơ: 08 giờ 15 phút, ngày 20/11/2026",
+        "5. Thời gian trả kết quả giải quyết hồ sơ: 08 giờ 15 phút, ngày 25/11/2026",
+        "6. Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công phường Nha Trang",
         "7. Phí, lệ phí: 6.000 đ",
         "Quyển số: 03/2026, Số thứ tự: 7",
         "NGƯỜI NỘP HỒ SƠ",
@@ -154,23 +162,29 @@ def test_receipt_by_post_and_free(tmp_path: Path) -> None:
         return_address="Thôn Xuân Lạc, xã Cam Lâm, tỉnh Khánh Hòa",
     )
     text = flat(pdf_text(printing.render_form("receipt", make_ctx(dossier=d)), tmp_path))
-    assert "Qua dịch vụ bưu chính công ích – địa chỉ nhận: Thôn Xuân Lạc, xã Cam Lâm, tỉnh Khánh Hòa" in text
+    assert (
+        "Đăng ký nhận kết quả tại: Qua dịch vụ bưu chính công ích – địa chỉ nhận: Thôn Xuân Lạc, "
+        "xã Cam Lâm, tỉnh Khánh Hòa"
+    ) in text
     assert "7. Phí, lệ phí: Không thu" in text
 
 
 def test_supplement_lists_missing_items_from_event_or_override(tmp_path: Path) -> None:
     text = flat(pdf_text(printing.render_form("supplement", make_ctx()), tmp_path))
-    assert "1. Bản chính Giấy khai sinh (để đối chiếu)" in text
-    assert "2. Tờ khai có chữ ký của người yêu cầu" in text
+    assert "1. Bản chính Giấy khai sinh. Lý do: để đối chiếu" in text
+    assert "2. Tờ khai có chữ ký của người yêu cầu. Lý do: …" in text  # no reason given: dots
+    assert "Lý do: hồ sơ chưa đầy đủ" not in text  # no fixed sentence for every paper
+    assert "liên hệ với Trần Văn An, số điện thoại 02583822000" in text
+    assert "NGƯỜI HƯỚNG DẪN" in text and "NGƯỜI NỘP HỒ SƠ" not in text  # one signature
     assert "Ghi chú: Bổ sung trong 05 ngày làm việc" in text
     ctx = make_ctx(events=[], missing=[MissingItem("Giấy ủy quyền có chứng thực", "bản chính")])
     text = flat(pdf_text(printing.render_form("supplement", ctx), tmp_path))
-    assert "1. Giấy ủy quyền có chứng thực (bản chính)" in text
+    assert "1. Giấy ủy quyền có chứng thực. Lý do: bản chính" in text
     assert "Bản chính Giấy khai sinh" not in text
 
 
 def test_refusal_and_stop_reasons(tmp_path: Path) -> None:
-    t = dt.datetime(2026, 11, 23, 9, 0, tzinfo=VN)
+    t = dt.datetime(2026, 11, 23, 9, 0, tzinfo=VN)  # Monday, a working day
     events = [ev(EventKind.REFUSED, t, "tran.an", {"reason": "Giấy tờ giả mạo"}, 9)]
     text = flat(pdf_text(printing.render_form("refusal", make_ctx(events=events)), tmp_path))
     assert "Giấy tờ giả mạo" in text
@@ -187,7 +201,7 @@ def test_refusal_and_stop_reasons(tmp_path: Path) -> None:
 def test_apology_shows_previous_and_new_appointment(tmp_path: Path) -> None:
     text = flat(pdf_text(printing.render_form("apology", make_ctx()), tmp_path))
     assert "Kính gửi: Ông/bà Nguyễn Thị Hồng Nhung" in text
-    assert "16 giờ 00 phút, ngày 24/11/2026" in text  # previous appointment
+    assert "08 giờ 15 phút, ngày 25/11/2026" in text  # previous appointment
     assert "16 giờ 00 phút, ngày 27/11/2026" in text  # new appointment
     assert "Lý do: Cần xác minh thông tin với cơ quan cấp giấy tờ" in text
     assert "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ" in text
@@ -199,7 +213,7 @@ def test_apology_shows_previous_and_new_appointment(tmp_path: Path) -> None:
             tmp_path,
         )
     )
-    assert "10 giờ 00 phút, ngày 30/11/2026" in text and "16 giờ 00 phút, ngày 24/11/2026" in text
+    assert "10 giờ 00 phút, ngày 30/11/2026" in text and "08 giờ 15 phút, ngày 25/11/2026" in text
 
 
 def test_control_sheet_rows_and_timeliness(tmp_path: Path) -> None:
@@ -214,14 +228,20 @@ def test_control_sheet_rows_and_timeliness(tmp_path: Path) -> None:
     assert hand_overs(make_ctx(events=late))[-1].outcome == "Quá hạn"
     text = flat(pdf_text(printing.render_form("control", make_ctx()), tmp_path))
     for expected in (
-        "Bên giao",
-        "Bên nhận",
-        "Thời gian giao, nhận",
+        "TÊN CƠ QUAN",
+        "THỜI GIAN GIAO, NHẬN HỒ SƠ",
+        "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/ đúng hạn/ quá hạn)",
+        "GHI CHÚ",
+        "1. Giao: Người nộp hồ sơ",
+        "2. Nhận: Phòng Văn hóa",
+        "Người giao",
+        "Người nhận",
+        "Cơ quan phối hợp giải quyết hồ sơ:",
         "Trước hạn",
         "Đúng hạn",
         "Lê Văn Bình",
         "10 giờ 15 phút,",
-        "ngày 22/11/2026",
+        "ngày 20/11/2026",
     ):
         assert expected in text, expected
 

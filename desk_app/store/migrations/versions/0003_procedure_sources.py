@@ -1,4 +1,5 @@
-"""procedures: after-15:00 cut-off rule, source of the row's facts, code verified
+"""procedures: after-15:00 cut-off rule, source of the row's facts, code verified;
+units: the one-stop body's name (NĐ 118/2025)
 
 Revision ID: 0003_procedure_sources
 Revises: 0002b
@@ -20,6 +21,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("cutoff", sa.String(), nullable=False, server_default="hard"))
         batch.add_column(sa.Column("source", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("code_verified", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("units") as batch:
+        batch.add_column(sa.Column("body_name", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:

@@ -37,3 +37,23 @@ def test_decision_from_the_server_reaches_every_station(server: Any, station_fac
         sources = {r.day: r.source for r in uow.conn.execute(select(s.calendar_overrides))}
     assert sources["2027-01-04"] == "decision:" + doc
     assert b.station.calendar.day_source(dt.date(2027, 1, 9))[0] is DaySource.UNIT
+
+
+def test_central_cli_records_a_decision(tmp_path: Any, capsys: Any) -> None:
+    from sqlalchemy import create_engine, text
+
+    from central.cli import main as central_main
+
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    doc = "Văn bản 999/VPCP-KGVX ngày 20/12/2026"
+    assert central_main(["--db", url, "calendar", "add-day-off", "04/01/2027", "--decision", doc]) == 0
+    assert "mọi đơn vị" in capsys.readouterr().out
+    assert central_main(["--db", url, "calendar", "add-workday", "16/01/2027", "--decision", "x" * 201]) == 1
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT payload FROM changes WHERE kind = 'calendar'")
+            payloads = [r[0] for r in conn.execute(query)]
+    finally:
+        engine.dispose()
+    assert len(payloads) == 1 and doc in str(payloads[0])

@@ -99,7 +99,8 @@ class ReturnMethod(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "tai_quay": "Tại Bộ phận tiếp nhận và trả kết quả",
+            # NĐ 118/2025 calls the reception bodies together "Bộ phận Một cửa"
+            "tai_quay": "Tại Bộ phận Một cửa",
             "buu_chinh": "Qua dịch vụ bưu chính công ích",
             "truc_tuyen": "Trực tuyến",
         }[self.value]

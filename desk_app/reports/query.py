@@ -1,0 +1,197 @@
+"""Read a station's dossiers and events for a period, and the report service.
+
+The only part of ``desk_app.reports`` that knows the store. It reads, in one
+read transaction, the dossiers that can matter for ``[start, end)``:
+
+* received in the period (index range on ``received_at``), or
+* received before it and not finished before it started: still open now, or
+  resolved / returned at or after ``start`` (summary columns), or refused /
+  stopped / withdrawn (those have no finish time in the summary, so all of
+  them are read and the pure rules drop the ones finished earlier),
+
+then their events through the ``(dossier_id, hlc)`` index. The candidate set
+is a superset; ``facts.dossier_facts`` decides exactly. Filters on field,
+procedure, officer, channel and competent unit are pushed into the SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+
+from desk_app.domain.lifecycle import DossierEvent, EventKind, Status
+from desk_app.reports.facts import DEFAULT_RULES, DossierFacts, DossierRecord, Rules, period_facts
+from desk_app.reports.indicators import (
+    Indicator,
+    PenaltyWarning,
+    ReportFilter,
+    Tally,
+    indicators_766,
+    monthly,
+    penalty_preview,
+    tally,
+    tally_by,
+)
+from desk_app.reports.periods import Period
+from desk_app.services.station import Station
+
+_NOT_DONE = tuple(
+    s.value for s in Status if s not in (Status.RETURNED,)
+)  # open, result ready, and the final states without a finish-time column
+
+_DOSSIER_SQL = """
+SELECT id, code, field, procedure_code, officer, channel, received_at, due_at, unit_code, target_unit_code
+FROM dossiers
+WHERE received_at < :end
+  AND (received_at >= :start
+       OR status IN ({not_done})
+       OR result_ready_at >= :start
+       OR returned_at >= :start)
+{filters}
+"""
+
+_EVENTS_SQL = """
+SELECT e.dossier_id, e.id, e.kind, e.at, e.hlc,
+       json_extract(e.payload, '$.due_at'), json_extract(e.payload, '$.method')
+FROM dossier_events AS e
+WHERE e.dossier_id IN (SELECT id FROM ({dossiers}))
+  AND e.kind != 'note'
+"""
+
+
+def _filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
+    clauses, params = [], {}
+    for column, value in (
+        ("field", flt.field),
+        ("procedure_code", flt.procedure_code),
+        ("officer", flt.officer),
+        ("channel", flt.channel),
+    ):
+        if value:
+            clauses.append(f"AND {column} = :f_{column}")
+            params[f"f_{column}"] = value
+    if flt.unit:
+        clauses.append(
+            "AND (CASE target_unit_code WHEN '' THEN unit_code ELSE target_unit_code END) = :f_unit"
+        )
+        params["f_unit"] = flt.unit
+    return "\n".join(clauses), params
+
+
+class ReportRepository:
+    """Reads ``DossierRecord``s through a unit of work's connection; never writes."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def records(
+        self, start: dt.datetime, end: dt.datetime, flt: ReportFilter | None = None
+    ) -> list[DossierRecord]:
+        where, params = _filters(flt or ReportFilter())
+        placeholders = ", ".join(f"'{s}'" for s in _NOT_DONE)  # enum values, not user input
+        dossier_sql = _DOSSIER_SQL.format(not_done=placeholders, filters=where)
+        params = {**params, "start": start.isoformat(), "end": end.isoformat()}
+        heads = self.conn.execute(text(dossier_sql), params).fetchall()
+        events: dict[str, list[DossierEvent]] = defaultdict(list)
+        event_rows = self.conn.execute(text(_EVENTS_SQL.format(dossiers=dossier_sql)), params)
+        parse = dt.datetime.fromisoformat
+        for dossier_id, event_id, kind, at, hlc, due_at, method in event_rows:
+            payload: dict[str, Any] = {}
+            if due_at is not None:
+                payload["due_at"] = due_at
+            if method is not None:
+                payload["method"] = method
+            events[dossier_id].append(
+                DossierEvent(event_id, dossier_id, EventKind(kind), parse(at), "", "", hlc, payload)
+            )
+        return [
+            DossierRecord(
+                id=r[0],
+                code=r[1],
+                field=r[2],
+                procedure_code=r[3],
+                officer=r[4],
+                channel=r[5],
+                received_at=parse(r[6]),
+                due_at=parse(r[7]) if r[7] else None,
+                unit_code=r[8],
+                target_unit_code=r[9],
+                events=events.get(r[0], ()),
+            )
+            for r in heads
+        ]
+
+
+@dataclass(frozen=True)
+class Summary:
+    period: Period
+    as_of: dt.datetime
+    total: Tally
+    by_field: dict[str, Tally]
+    indicators: list[Indicator]
+    by_month: list[tuple[str, Tally]]
+
+
+class ReportService:
+    """What the CLI, the Thống kê tab and the exports call."""
+
+    def __init__(self, station: Station, rules: Rules = DEFAULT_RULES):
+        self.station = station
+        self.rules = rules
+
+    def records(self, period: Period, flt: ReportFilter | None = None) -> list[DossierRecord]:
+        with self.station.uow(write=False) as uow:
+            return ReportRepository(uow.conn).records(period.start, period.end, flt)
+
+    def facts(self, period: Period, flt: ReportFilter | None = None) -> list[DossierFacts]:
+        return period_facts(
+            self.records(period, flt), period.start, period.end, self.station.now(), self.rules
+        )
+
+    def summary(
+        self, period: Period, flt: ReportFilter | None = None, *, with_months: bool = True
+    ) -> Summary:
+        now = self.station.now()
+        records = self.records(period, flt)
+        facts = period_facts(records, period.start, period.end, now, self.rules)
+        total = tally(facts, flt)
+        months = []
+        if with_months and len(period.months()) > 1:
+            months = monthly(
+                records, ((m.label, m.start, m.end) for m in period.months()), now, flt, self.rules
+            )
+        return Summary(
+            period=period,
+            as_of=period.as_of(now),
+            total=total,
+            by_field=tally_by(facts, lambda f: f.field, flt),
+            indicators=indicators_766(total),
+            by_month=months,
+        )
+
+    def preview(self, code_or_id: str) -> list[PenaltyWarning]:
+        """Penalty preview of one dossier now (its full events, files included)."""
+        from desk_app.services.intake import ensure_dossier
+
+        with self.station.uow(write=False) as uow:
+            dossier = ensure_dossier(uow, code_or_id)
+            events: Sequence[DossierEvent] = uow.dossiers.events(dossier.id)
+        record = DossierRecord(
+            id=dossier.id,
+            code=dossier.code,
+            field=dossier.field,
+            procedure_code=dossier.procedure_code,
+            officer=dossier.officer,
+            channel=dossier.channel.value,
+            received_at=dossier.received_at,
+            due_at=dossier.due_at,
+            unit_code=dossier.unit_code,
+            target_unit_code=dossier.target_unit_code,
+            events=tuple(events),
+        )
+        return penalty_preview(record, self.station.now(), self.rules)

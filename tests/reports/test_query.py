@@ -1,0 +1,63 @@
+"""The station's report reader: its pruned read gives the same numbers as reading everything."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from desk_app.reports.facts import period_facts
+from desk_app.reports.indicators import ReportFilter, tally
+from desk_app.reports.periods import custom, day_of, month_of, quarter_of, week_of, year_of
+from desk_app.reports.query import ReportService
+from tests.reports.conftest import all_records
+
+PERIODS = [
+    month_of(2026, 10),
+    month_of(2026, 11),
+    quarter_of(2026, 3),
+    quarter_of(2026, 4),
+    week_of(dt.date(2026, 11, 16)),
+    day_of(dt.date(2026, 11, 25)),
+    year_of(2026),
+    custom(dt.date(2026, 9, 15), dt.date(2026, 10, 14)),
+]
+
+
+FILTERS = [
+    ReportFilter(),
+    ReportFilter(field="Hộ tịch"),
+    ReportFilter(channel="buu_chinh"),
+    ReportFilter(officer="canbo1"),
+    ReportFilter(unit="000.21.31.H56", procedure_code="1.001193.000.00.00.H56"),
+]
+
+
+def test_pruned_read_equals_reading_every_dossier(history_app) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(history_app.station)
+    everything = all_records(history_app)
+    now = history_app.station.now()
+    for period in PERIODS:
+        for flt in FILTERS:
+            expected = tally(period_facts(everything, period.start, period.end, now), flt)
+            got = tally(service.facts(period, flt), flt)
+            assert got == expected, (period.label, flt)
+    nov = tally(service.facts(month_of(2026, 11)))
+    assert nov.received_new > 50 and nov.carried_over > 0 and nov.resolved > 0 and nov.refusals >= 1
+
+
+def test_hand_made_dossiers_are_counted_by_the_rules(history_app) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(history_app.station)
+    today = day_of(dt.date(2026, 11, 25))
+    online = tally(service.facts(today, ReportFilter(channel="truc_tuyen")))
+    assert online.received_online == 1 and online.overdue == 1  # two supplement requests: overdue
+    assert online.supplement_requests == 2
+    summary = service.summary(today)
+    assert summary.total.refusals >= 1 and summary.indicators[0].code == "2.1"
+
+
+def test_penalty_preview_reads_the_dossier(history_app) -> None:  # type: ignore[no-untyped-def]
+    from desk_app.services.queries import DossierFilter
+
+    service = ReportService(history_app.station)
+    row = history_app.queries.page(DossierFilter(search="Nguyễn Văn Dũng"), limit=2)[-1]
+    codes = [w.code for w in service.preview(row.code)]
+    assert "already_late" in codes  # the online dossier asked twice for a supplement

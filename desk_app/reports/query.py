@@ -37,6 +37,7 @@ from desk_app.reports.indicators import (
     tally,
     tally_by,
 )
+from desk_app.reports.periodic import PeriodicReport
 from desk_app.reports.periods import Period
 from desk_app.services.station import Station
 
@@ -172,6 +173,23 @@ class ReportService:
             by_field=tally_by(facts, lambda f: f.field, flt),
             indicators=indicators_766(total),
             by_month=months,
+        )
+
+    def periodic(self, period: Period, flt: ReportFilter | None = None) -> PeriodicReport:
+        """The periodic report (one row per field) for the station's unit."""
+        summary = self.summary(period, flt)
+        unit = self.station.unit
+        return PeriodicReport(
+            unit_name=unit.name,
+            parent_name=unit.parent_name,
+            period=period,
+            as_of=summary.as_of,
+            generated_at=self.station.now(),
+            rows=list(summary.by_field.items()),
+            total=summary.total,
+            indicators=summary.indicators,
+            by_month=summary.by_month,
+            filter=flt or ReportFilter(),
         )
 
     def preview(self, code_or_id: str) -> list[PenaltyWarning]:

@@ -47,7 +47,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
+from desk_app.domain.errors import InvalidTransition
+from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind, apply
 from desk_app.domain.model import Channel, ReturnMethod
 
 
@@ -148,6 +149,10 @@ def _time(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
+def _order(event: DossierEvent) -> tuple[str, str]:
+    return (event.hlc, event.id)  # the fold's order
+
+
 def classify_done(done_at: dt.datetime, deadline: dt.datetime | None) -> Outcome:
     """Early / on time / late of a finished dossier (no deadline known: on time)."""
     if deadline is None:
@@ -168,9 +173,9 @@ def dossier_facts(
 ) -> DossierFacts:
     """Facts of one dossier for the period ``[start, end)`` judged at ``min(end, now)``."""
     as_of = min(end, now)
-    events = [e for e in record.events if e.at < end and e.at <= as_of]
-    state = fold(events)
-    skipped = {c.event_id for c in state.conflicts}
+    events = sorted((e for e in record.events if e.at < end and e.at <= as_of), key=_order)
+    state = DossierState()
+    conflicts = 0
 
     deadline: dt.datetime | None = record.due_at
     appointment: dt.datetime | None = record.due_at
@@ -181,8 +186,13 @@ def dossier_facts(
     requests_at_resolution = 0
     dropped_at: dt.datetime | None = None
     received_at = record.received_at
-    for event in sorted(events, key=lambda e: (e.hlc, e.id)):
-        if event.id in skipped:
+    for event in events:
+        # The fold's own loop (same order, same ``apply``): an event invalid after a
+        # merge is skipped and counted, never dropped silently.
+        try:
+            apply(state, event)
+        except InvalidTransition:
+            conflicts += 1
             continue
         kind, at, payload = event.kind, event.at, event.payload
         in_period = start <= at
@@ -264,7 +274,7 @@ def dossier_facts(
         refused_in_period=refused_in_period,
         extensions_in_period=extensions_in_period,
         returned_by_post_in_period=returned_by_post,
-        conflicts=len(skipped),
+        conflicts=conflicts,
         flags=tuple(flags),
     )
 

@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status
 from desk_app.reports.facts import DEFAULT_RULES, DossierFacts, DossierRecord, Rules, period_facts
 from desk_app.reports.indicators import (
@@ -45,24 +43,23 @@ _NOT_DONE = tuple(
     s.value for s in Status if s not in (Status.RETURNED,)
 )  # open, result ready, and the final states without a finish-time column
 
-_DOSSIER_SQL = """
-SELECT id, code, field, procedure_code, officer, channel, received_at, due_at, unit_code, target_unit_code
-FROM dossiers
-WHERE received_at < :end
-  AND (received_at >= :start
-       OR status IN ({not_done})
-       OR result_ready_at >= :start
-       OR returned_at >= :start)
+_READ_SQL = """
+SELECT d.id, d.code, d.field, d.procedure_code, d.officer, d.channel, d.received_at, d.due_at,
+       d.unit_code, d.target_unit_code,
+       e.id, e.kind, e.at, e.hlc,
+       CASE WHEN e.kind IN ('received', 'supplemented', 'fees_paid', 'extended')
+            THEN json_extract(e.payload, '$.due_at') END,
+       CASE WHEN e.kind = 'returned' THEN json_extract(e.payload, '$.method') END
+FROM dossiers AS d
+JOIN dossier_events AS e ON e.dossier_id = d.id AND e.kind != 'note'
+WHERE d.received_at < :end
+  AND (d.received_at >= :start
+       OR d.status IN ({not_done})
+       OR d.result_ready_at >= :start
+       OR d.returned_at >= :start)
 {filters}
 """
-
-_EVENTS_SQL = """
-SELECT e.dossier_id, e.id, e.kind, e.at, e.hlc,
-       json_extract(e.payload, '$.due_at'), json_extract(e.payload, '$.method')
-FROM dossier_events AS e
-WHERE e.dossier_id IN (SELECT id FROM ({dossiers}))
-  AND e.kind != 'note'
-"""
+_KINDS = {k.value: k for k in EventKind}
 
 
 def _filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
@@ -74,11 +71,11 @@ def _filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
         ("channel", flt.channel),
     ):
         if value:
-            clauses.append(f"AND {column} = :f_{column}")
+            clauses.append(f"AND d.{column} = :f_{column}")
             params[f"f_{column}"] = value
     if flt.unit:
         clauses.append(
-            "AND (CASE target_unit_code WHEN '' THEN unit_code ELSE target_unit_code END) = :f_unit"
+            "AND (CASE d.target_unit_code WHEN '' THEN d.unit_code ELSE d.target_unit_code END) = :f_unit"
         )
         params["f_unit"] = flt.unit
     return "\n".join(clauses), params
@@ -95,20 +92,24 @@ class ReportRepository:
     ) -> list[DossierRecord]:
         where, params = _filters(flt or ReportFilter())
         placeholders = ", ".join(f"'{s}'" for s in _NOT_DONE)  # enum values, not user input
-        dossier_sql = _DOSSIER_SQL.format(not_done=placeholders, filters=where)
+        sql = _READ_SQL.format(not_done=placeholders, filters=where)
         params = {**params, "start": start.isoformat(), "end": end.isoformat()}
-        heads = self.conn.execute(text(dossier_sql), params).fetchall()
-        events: dict[str, list[DossierEvent]] = defaultdict(list)
-        event_rows = self.conn.execute(text(_EVENTS_SQL.format(dossiers=dossier_sql)), params)
+        # The driver's cursor directly: one pass over plain tuples, no Row objects.
+        cursor = self.conn.connection.driver_connection.execute(sql, params)
         parse = dt.datetime.fromisoformat
-        for dossier_id, event_id, kind, at, hlc, due_at, method in event_rows:
+        heads: dict[str, tuple[Any, ...]] = {}
+        events: dict[str, list[DossierEvent]] = defaultdict(list)
+        for row in cursor:
+            dossier_id = row[0]
+            if dossier_id not in heads:
+                heads[dossier_id] = row[:10]
             payload: dict[str, Any] = {}
-            if due_at is not None:
-                payload["due_at"] = due_at
-            if method is not None:
-                payload["method"] = method
+            if row[14] is not None:
+                payload["due_at"] = row[14]
+            if row[15] is not None:
+                payload["method"] = row[15]
             events[dossier_id].append(
-                DossierEvent(event_id, dossier_id, EventKind(kind), parse(at), "", "", hlc, payload)
+                DossierEvent(row[10], dossier_id, _KINDS[row[11]], parse(row[12]), "", "", row[13], payload)
             )
         return [
             DossierRecord(
@@ -122,9 +123,9 @@ class ReportRepository:
                 due_at=parse(r[7]) if r[7] else None,
                 unit_code=r[8],
                 target_unit_code=r[9],
-                events=events.get(r[0], ()),
+                events=events[r[0]],
             )
-            for r in heads
+            for r in heads.values()
         ]
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, allowed_actions
 from desk_app.reports.facts import DossierRecord, period_facts
-from desk_app.reports.indicators import CELLS, Tally, tally
+from desk_app.reports.indicators import CELLS, Tally, monthly, tally
 from desk_app.reports.periods import month_of, quarter_of
 from desk_app.workcalendar import VN_TZ
 
@@ -129,3 +129,11 @@ def test_each_number_lists_exactly_the_dossiers_it_counts(records) -> None:  # t
             assert len(selected) <= t[cell]
         else:
             assert len(selected) == t[cell], cell
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories)
+def test_monthly_tallies_skip_nothing_that_counts(records) -> None:  # type: ignore[no-untyped-def]
+    months = quarter_of(2026, 4).months()
+    fast = monthly(records, ((m.label, m.start, m.end) for m in months), NOW)
+    assert [t for _, t in fast] == [tally_for(records, m) for m in months]

@@ -158,6 +158,11 @@ class ReportService:
     def summary(
         self, period: Period, flt: ReportFilter | None = None, *, with_months: bool = True
     ) -> Summary:
+        return self._summary(period, flt, with_months)[0]
+
+    def _summary(
+        self, period: Period, flt: ReportFilter | None, with_months: bool
+    ) -> tuple[Summary, list[DossierFacts]]:
         now = self.station.now()
         records = self.records(period, flt)
         facts = period_facts(records, period.start, period.end, now, self.rules)
@@ -167,7 +172,7 @@ class ReportService:
             months = monthly(
                 records, ((m.label, m.start, m.end) for m in period.months()), now, flt, self.rules
             )
-        return Summary(
+        summary = Summary(
             period=period,
             as_of=period.as_of(now),
             total=total,
@@ -175,12 +180,19 @@ class ReportService:
             indicators=indicators_766(total),
             by_month=months,
         )
+        return summary, facts
 
     def periodic(self, period: Period, flt: ReportFilter | None = None) -> PeriodicReport:
         """The periodic report (one row per field) for the station's unit."""
-        summary = self.summary(period, flt)
+        return self.analyse(period, flt)[0]
+
+    def analyse(
+        self, period: Period, flt: ReportFilter | None = None
+    ) -> tuple[PeriodicReport, list[DossierFacts]]:
+        """The periodic report and the per-dossier facts behind it (for drill-down lists)."""
+        summary, facts = self._summary(period, flt, True)
         unit = self.station.unit
-        return PeriodicReport(
+        report = PeriodicReport(
             unit_name=unit.name,
             parent_name=unit.parent_name,
             period=period,
@@ -192,6 +204,7 @@ class ReportService:
             by_month=summary.by_month,
             filter=flt or ReportFilter(),
         )
+        return report, facts
 
     def preview(self, code_or_id: str) -> list[PenaltyWarning]:
         """Penalty preview of one dossier now (its full events, files included)."""

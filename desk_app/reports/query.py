@@ -9,6 +9,13 @@ read transaction, the dossiers that can matter for ``[start, end)``:
   stopped / withdrawn (those have no finish time in the summary, so all of
   them are read and the pure rules drop the ones finished earlier),
 
+Cost: the dossier part is a range scan of ``received_at < end`` (the whole
+history before the period's end, ~0.1 µs a row in SQLite), the events part one
+index lookup per candidate dossier; the Python part is linear in the events
+read. A summary row per dossier kept by the writer (resolved / dropped times,
+deadline, supplement count) would let a year's report be one indexed GROUP BY
+instead; see the benchmark in ``bench/bench_reports.py``.
+
 then their events through the ``(dossier_id, hlc)`` index. The candidate set
 is a superset; ``facts.dossier_facts`` decides exactly. Filters on field,
 procedure, officer, channel and competent unit are pushed into the SQL.
@@ -39,9 +46,11 @@ from desk_app.reports.periodic import PeriodicReport
 from desk_app.reports.periods import Period
 from desk_app.services.station import Station
 
-_NOT_DONE = tuple(
-    s.value for s in Status if s not in (Status.RETURNED,)
-)  # open, result ready, and the final states without a finish-time column
+# Statuses in which a dossier may still matter for any period although received
+# earlier: open ones, and the final ones without a finish-time column. A result
+# ready or returned dossier matters only when ``result_ready_at`` / ``returned_at``
+# is in or after the period (the other two conditions of the query).
+_NOT_DONE = tuple(s.value for s in Status if s not in (Status.RETURNED, Status.RESULT_READY))
 
 _READ_SQL = """
 SELECT d.id, d.code, d.field, d.procedure_code, d.officer, d.channel, d.received_at, d.due_at,

@@ -381,7 +381,6 @@ class PenaltyWarning:
     advice: str
 
 
-_OPEN_KINDS_BLOCKING = {EventKind.RESULT_READY, EventKind.REFUSED, EventKind.WITHDRAWN, EventKind.STOPPED}
 FILE_KEYS = ("files", "result_files", "file_sha256")
 
 
@@ -391,7 +390,11 @@ def penalty_preview(
     """Warnings before a dossier costs the unit points, each with what avoids it (Vietnamese)."""
     facts = dossier_facts(record, now - dt.timedelta(days=1), now + dt.timedelta(seconds=1), now, rules)
     events = sorted(record.events, key=lambda e: (e.hlc, e.id))
-    finished = any(e.kind in _OPEN_KINDS_BLOCKING for e in events if e.at <= now)
+    state = fold([e for e in events if e.at <= now])
+    skipped = {c.event_id for c in state.conflicts}  # actions invalid after a merge do not count
+    events = [e for e in events if e.at <= now and e.id not in skipped]
+    status = state.status
+    finished = status in _FINISHED
     out: list[PenaltyWarning] = []
     if not finished:
         if facts.supplement_requests > rules.max_supplement_requests:
@@ -417,7 +420,7 @@ def penalty_preview(
             )
         deadline = facts.deadline
         # Waiting for the citizen: the clock is stopped, nothing is due.
-        waiting = fold([e for e in events if e.at <= now]).status in (
+        waiting = status in (
             Status.SUPPLEMENT_REQUESTED,
             Status.AWAITING_FEES,
         )
@@ -442,7 +445,7 @@ def penalty_preview(
                         "và hẹn lại ngày trả kết quả (Mẫu 04) ngay trong hôm nay, trước thời hạn.",
                     )
                 )
-    result = next((e for e in reversed(events) if e.kind is EventKind.RESULT_READY and e.at <= now), None)
+    result = next((e for e in reversed(events) if e.kind is EventKind.RESULT_READY), None)
     if result is not None and not _has_file(result):
         out.append(
             PenaltyWarning(

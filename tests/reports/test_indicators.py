@@ -125,3 +125,14 @@ def test_periods_and_labels() -> None:
     assert parse_period("2026-h1") == half_of(2026, 1) and parse_period("2026-11-25").kind.value == "day"
     with pytest.raises(ValueError, match="không hợp lệ"):
         parse_period("tháng 11")
+
+
+def test_preview_ignores_an_action_invalid_after_a_merge() -> None:
+    # Offline, a second counter recorded a result while the first asked for a supplement:
+    # after the merge the result is a conflict and the dossier still waits for the citizen.
+    rec = record(
+        received(t(24), t(25, 17)),
+        ev(K.SUPPLEMENT_REQUESTED, t(24, 10), missing=[{"name": "CCCD"}]),
+        ev(K.RESULT_READY, t(24, 11), device="dev2"),
+    )
+    assert codes(rec) == ["second_supplement"]

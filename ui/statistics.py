@@ -276,6 +276,12 @@ class StatisticsTab(QWidget):
         box = QGroupBox("Chỉ số theo Quyết định 766/QĐ-TTg")
         QVBoxLayout(box).addWidget(self.indicators)
         left.addWidget(box)
+        self.queue = QLabel()
+        self.queue.setObjectName("stats_queue")
+        self.queue.setWordWrap(True)
+        queue_box = QGroupBox("Xếp hàng, lấy số")
+        QVBoxLayout(queue_box).addWidget(self.queue)
+        left.addWidget(queue_box)
         left.addStretch(1)
         body.addLayout(left, 5)
         charts = QVBoxLayout()
@@ -379,6 +385,7 @@ class StatisticsTab(QWidget):
                 f"<td align='right' style='color:{colour}'><b>{ind.display}</b></td></tr>"
             )
         self.indicators.setText("<table cellspacing='4'>" + "".join(rows) + "</table>")
+        self.queue.setText("\n".join(report.queue_lines))
         self._draw_charts(report)
         self.status.emit(f"Đã tính số liệu {report.period.label}.")
 

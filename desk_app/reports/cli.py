@@ -94,6 +94,9 @@ def _table(kind: str, report: PeriodicReport) -> str:
         lines.append("Chỉ số theo Quyết định 766/QĐ-TTg:")
         for ind in report.indicators:
             lines.append(f"  {ind.code:<4} {ind.name:<72} {ind.display:>16}")
+    if kind == "summary":
+        lines.append("Xếp hàng, lấy số:")
+        lines.extend(f"  {line}" for line in report.queue_lines)
     if kind == "summary" and report.by_month:
         lines.append("Tỷ lệ giải quyết đúng hạn theo tháng:")
         for label, t in report.by_month:
@@ -118,6 +121,7 @@ def _json(kind: str, report: PeriodicReport) -> str:
     if kind in ("summary", "indicators"):
         out["indicators"] = [i.as_dict() for i in report.indicators]
     if kind == "summary":
+        out["queue"] = dict(report.queue) if report.queue else None
         out["by_month"] = [{"month": label, **t.as_dict()} for label, t in report.by_month]
     return json.dumps(out, ensure_ascii=False, indent=2)
 

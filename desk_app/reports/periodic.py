@@ -13,8 +13,9 @@ render this object, so they cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from desk_app.reports.indicators import Indicator, ReportFilter, Tally
 from desk_app.reports.periods import Period
@@ -57,6 +58,31 @@ class PeriodicReport:
     indicators: Sequence[Indicator] = ()
     by_month: Sequence[tuple[str, Tally]] = ()
     filter: ReportFilter = ReportFilter()
+    queue: Mapping[str, Any] | None = None  # queue figures of the period, when the station runs a queue
+
+    @property
+    def queue_lines(self) -> list[str]:
+        """The queue figures in Vietnamese, or "chưa có dữ liệu"."""
+        q = self.queue
+        if not q:
+            return ["Xếp hàng, lấy số: chưa có dữ liệu"]
+
+        def minutes(seconds: object) -> str:
+            return (
+                "—"
+                if not isinstance(seconds, int | float)
+                else f"{seconds / 60:.1f}".replace(".", ",") + " phút"
+            )
+
+        level = q.get("service_level")
+        level_text = "—" if level is None else f"{100 * level:.1f}".replace(".", ",") + "%"
+        return [
+            f"Số lượt lấy số: {q['issued']}; được gọi: {q['called']}; đã phục vụ: {q['served']}; "
+            f"vắng mặt: {q['no_show']}",
+            f"Thời gian chờ trung bình: {minutes(q.get('avg_wait_s'))}; "
+            f"thời gian phục vụ trung bình: {minutes(q.get('avg_service_s'))}",
+            f"Tỷ lệ được gọi trong {q['threshold_min']} phút: {level_text}",
+        ]
 
     @property
     def period_line(self) -> str:

@@ -146,6 +146,7 @@ class Summary:
     by_field: dict[str, Tally]
     indicators: list[Indicator]
     by_month: list[tuple[str, Tally]]
+    queue: dict[str, Any] | None = None  # desk_app.queue.stats GroupStats.to_dict() of the period
 
 
 class ReportService:
@@ -188,8 +189,20 @@ class ReportService:
             by_field=tally_by(facts, lambda f: f.field, flt),
             indicators=indicators_766(total),
             by_month=months,
+            queue=self.queue_figures(period),
         )
         return summary, facts
+
+    def queue_figures(self, period: Period) -> dict[str, Any] | None:
+        """The station's queue statistics for the period (waiting, service time, service level)."""
+        from desk_app.queue.service import QueueService
+        from desk_app.queue.stats import stats_for_days
+
+        service = QueueService(self.station.db, self.station.clock, self.station.device_id)
+        stats = stats_for_days(service, period.first.isoformat(), period.last.isoformat())
+        if not stats.total.issued and not stats.total.walk_in:
+            return None  # no queue on this station (or no ticket in the period)
+        return {"threshold_min": stats.threshold_min, **stats.total.to_dict()}
 
     def periodic(self, period: Period, flt: ReportFilter | None = None) -> PeriodicReport:
         """The periodic report (one row per field) for the station's unit."""
@@ -212,6 +225,7 @@ class ReportService:
             indicators=summary.indicators,
             by_month=summary.by_month,
             filter=flt or ReportFilter(),
+            queue=summary.queue,
         )
         return report, facts
 

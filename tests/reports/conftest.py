@@ -43,6 +43,20 @@ def history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         app.workflow.act("canbo1", online, EventKind.SUPPLEMENT_REQUESTED, missing=[{"name": "CCCD"}])
         refused = app.intake.receive("canbo1", birth_request()).code
         app.workflow.act("canbo1", refused, EventKind.REFUSED, reason="Không thuộc thẩm quyền")
+        # The queue: two tickets; the first waits 5 min and is served for 6, the second waits 30.
+        from desk_app.queue.service import QueueService
+
+        queue = QueueService(app.db, clock, app.station.device_id)
+        first = queue.confirm_printed(queue.reserve_ticket("ho_tich").id)
+        queue.confirm_printed(queue.reserve_ticket("ho_tich").id)
+        clock.advance(minutes=5)
+        called = queue.call_next(1, "canbo1")
+        assert called is not None and called.id == first.id
+        queue.start(called.id, 1, "canbo1")
+        clock.advance(minutes=6)
+        queue.finish(called.id, 1, "canbo1")
+        clock.advance(minutes=19)
+        queue.call_next(1, "canbo1")
     finally:
         app.close()  # checkpoints the WAL into the file
     return path

@@ -76,6 +76,7 @@ def test_report_commands(capsys, history_app, monkeypatch, tmp_path) -> None:  #
         "report", "summary", "--db", db, "--from", "2026-10-01", "--to", "2026-11-25", "--format", "json"
     )
     summary = json.loads(out)
+    assert summary["queue"]["issued"] == 2
     assert code == 0 and summary["period"]["from"] == "2026-10-01" and len(summary["by_month"]) == 2
     total = summary["total"]
     assert total["received_total"] == total["resolved"] + total["in_progress"] + total["dropped"]

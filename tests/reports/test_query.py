@@ -61,3 +61,17 @@ def test_penalty_preview_reads_the_dossier(history_app) -> None:  # type: ignore
     row = history_app.queries.page(DossierFilter(search="Nguyễn Văn Dũng"), limit=2)[-1]
     codes = [w.code for w in service.preview(row.code)]
     assert "already_late" in codes  # the online dossier asked twice for a supplement
+
+
+def test_queue_figures_come_from_the_queue_statistics(history_app) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(history_app.station)
+    report = service.periodic(day_of(dt.date(2026, 11, 25)))
+    q = report.queue
+    assert q is not None and (q["issued"], q["called"], q["served"], q["called_within"]) == (2, 2, 1, 1)
+    assert q["avg_service_s"] == 360 and q["service_level"] == 0.5
+    assert (
+        report.queue_lines[1] == "Thời gian chờ trung bình: 17,5 phút; thời gian phục vụ trung bình: 6,0 phút"
+    )
+    assert report.queue_lines[2] == "Tỷ lệ được gọi trong 15 phút: 50,0%"
+    empty = service.periodic(day_of(dt.date(2026, 11, 24)))
+    assert empty.queue is None and empty.queue_lines == ["Xếp hàng, lấy số: chưa có dữ liệu"]

@@ -41,6 +41,7 @@ def test_numbers_match_the_service_and_drill_down_opens_a_dossier(qtbot, tab, hi
     assert tab.cells["received_total"].text() == f"Tổng số hồ sơ nhận giải quyết\n{expected.received_total}"
     assert tab.cells["overdue"].text().endswith(f"\n{expected.overdue}")
     assert "2.1" in tab.indicators.text() and "chưa có dữ liệu" in tab.indicators.text()
+    assert "Số lượt lấy số: 2" in tab.queue.text()
     tab.cells["overdue"].click()
     dialog = tab._dialogs[-1]
     assert dialog.table.rowCount() == expected.overdue > 0

@@ -96,6 +96,8 @@ def test_report_commands(capsys, history_app, monkeypatch, tmp_path) -> None:  #
         == 0
     )
     assert "Tháng 11/2026" in pdf_text(pdf.read_bytes())
+    code, _, err = run("report")
+    assert code == 2 and "summary" in err and "periodic" in err  # the help, on stderr
     code, _, err = run("report", "summary", "--db", db, "--period", "tháng 11")
     assert code == 1 and "Kỳ báo cáo “tháng 11” không hợp lệ" in err and "Traceback" not in err
     code, _, err = run("report", "summary", "--db", db, "--from", "2026-11-01")

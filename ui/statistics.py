@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.model import Channel
 from desk_app.reports.facts import DossierFacts, Outcome
-from desk_app.reports.indicators import CELLS, ReportFilter, cell_dossiers
+from desk_app.reports.indicators import CELLS, PenaltyWarning, ReportFilter, cell_dossiers
 from desk_app.reports.periodic import PeriodicReport
 from desk_app.reports.periods import (
     Period,
@@ -87,6 +87,13 @@ SHOWN = (
     "refusals",
     "extensions",
     "returned_by_post",
+)
+WARNINGS = (
+    ("overdue", "Quá hạn, chưa có kết quả"),
+    ("due_today", "Đến hạn hôm nay, chưa có kết quả"),
+    ("second_supplement", "Bổ sung lần 2 sẽ bị tính quá hạn"),
+    ("already_late", "Đã bị tính quá hạn (bổ sung quá 1 lần)"),
+    ("no_result_file", "Kết quả chưa có bản điện tử"),
 )
 OUTCOME_LABELS = {
     Outcome.EARLY: "Trước hạn",
@@ -177,6 +184,49 @@ class DossierListDialog(QDialog):
             self.accept()
 
 
+class WarningListDialog(QDialog):
+    """Dossiers that would cost points, with what avoids it; double-click opens one."""
+
+    def __init__(
+        self,
+        title: str,
+        rows: Sequence[tuple[str, PenaltyWarning]],
+        open_dossier: Callable[[str], None] | None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setObjectName("stats_warning_list")
+        self.setWindowTitle(f"Cảnh báo — {title}")
+        self.resize(1000, 520)
+        self.open_dossier = open_dossier
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{title}</b>: {_number(len(rows))} hồ sơ"))
+        self.table = QTableWidget(len(rows), 3)
+        self.table.setObjectName("stats_warning_table")
+        self.table.setHorizontalHeaderLabels(["Mã hồ sơ", "Cảnh báo", "Cách tránh bị trừ điểm"])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(True)
+        for row, (code, warning) in enumerate(rows):
+            for col, value in enumerate((code, warning.message, warning.advice)):
+                self.table.setItem(row, col, QTableWidgetItem(value))
+        self.table.setColumnWidth(0, 200)
+        self.table.setColumnWidth(1, 360)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.resizeRowsToContents()
+        self.table.cellDoubleClicked.connect(self._open)
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _open(self, row: int, _col: int = 0) -> None:
+        item = self.table.item(row, 0)
+        if item is not None and self.open_dossier is not None:
+            self.open_dossier(item.text())
+            self.accept()
+
+
 class StatisticsTab(QWidget):
     status = Signal(str)
 
@@ -197,6 +247,7 @@ class StatisticsTab(QWidget):
         self.report: PeriodicReport | None = None
         self.facts: list[DossierFacts] = []
         self.flt = ReportFilter()
+        self.risks: list[tuple[str, PenaltyWarning]] = []
         self.busy = False
         self._dialogs: list[QDialog] = []
         today = app.station.now().date()
@@ -282,6 +333,18 @@ class StatisticsTab(QWidget):
         queue_box = QGroupBox("Xếp hàng, lấy số")
         QVBoxLayout(queue_box).addWidget(self.queue)
         left.addWidget(queue_box)
+        risk_box = QGroupBox("Cảnh báo trước khi bị trừ điểm (tính đến lúc này)")
+        risk_grid = QGridLayout(risk_box)
+        risk_grid.setSpacing(4)
+        self.warning_buttons: dict[str, QPushButton] = {}
+        for index, (code, label) in enumerate(WARNINGS):
+            button = QPushButton(label)
+            button.setObjectName(f"warning_{code}")
+            button.setMinimumHeight(44)
+            button.clicked.connect(lambda _checked=False, c=code: self.show_warnings(c))
+            risk_grid.addWidget(button, index // 3, index % 3)
+            self.warning_buttons[code] = button
+        left.addWidget(risk_box)
         left.addStretch(1)
         body.addLayout(left, 5)
         charts = QVBoxLayout()
@@ -355,8 +418,13 @@ class StatisticsTab(QWidget):
         self.show_button.setEnabled(False)
         self.heading.setText(f"Đang tính số liệu {period.label}…")
         service = ReportService(self.app.station)
+
+        def compute() -> tuple[Any, ReportFilter, list[tuple[str, PenaltyWarning]]]:
+            risks = [(r.code, w) for r, warnings in service.at_risk() for w in warnings]
+            return service.analyse(period, flt), flt, risks
+
         run_op(
-            lambda: (service.analyse(period, flt), flt),
+            compute,
             on_done=self._show,
             on_error=self._failed,
             owner=self,
@@ -368,9 +436,21 @@ class StatisticsTab(QWidget):
         self.heading.setText(describe_error(exc))
         self.status.emit(describe_error(exc))
 
-    def _show(self, result: tuple[tuple[PeriodicReport, list[DossierFacts]], ReportFilter]) -> None:
-        (report, facts), flt = result
-        self.report, self.facts, self.flt = report, facts, flt
+    def _show(
+        self,
+        result: tuple[
+            tuple[PeriodicReport, list[DossierFacts]], ReportFilter, list[tuple[str, PenaltyWarning]]
+        ],
+    ) -> None:
+        (report, facts), flt, risks = result
+        self.report, self.facts, self.flt, self.risks = report, facts, flt, risks
+        counts = {code: 0 for code, _ in WARNINGS}
+        for _, warning in risks:
+            counts[warning.code] = counts.get(warning.code, 0) + 1
+        for code, label in WARNINGS:
+            button = self.warning_buttons[code]
+            button.setText(f"{label}\n{_number(counts[code])}")
+            button.setStyleSheet("color: #c62828; font-weight: bold;" if counts[code] else "")
         self.busy = False
         self.show_button.setEnabled(True)
         self.heading.setText(f"<b>{report.period_line}</b>  {report.filter_line}")
@@ -452,6 +532,13 @@ class StatisticsTab(QWidget):
         if self.report is None:
             return
         dialog = DossierListDialog(CELLS[key][0], self.cell_facts(key), self.open_dossier, self)
+        self._dialogs = [d for d in self._dialogs if d.isVisible()] + [dialog]
+        dialog.show()
+
+    def show_warnings(self, code: str) -> None:
+        rows = [(dossier, w) for dossier, w in self.risks if w.code == code]
+        label = dict(WARNINGS)[code]
+        dialog = WarningListDialog(label, rows, self.open_dossier, self)
         self._dialogs = [d for d in self._dialogs if d.isVisible()] + [dialog]
         dialog.show()
 

@@ -172,13 +172,23 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     app = open_station(args.db)
     try:
-        warnings = ReportService(app.station).preview(args.dossier.strip())
+        service = ReportService(app.station)
+        if args.dossier:
+            found = [(args.dossier.strip(), service.preview(args.dossier.strip()))]
+        else:
+            found = [(record.code, warnings) for record, warnings in service.at_risk()]
     finally:
         app.close()
-    if not warnings:
-        print("Hồ sơ chưa có nguy cơ bị trừ điểm.")
-    for w in warnings:
-        print(f"[{w.indicator}] {w.message}\n      → {w.advice}")
+    if not any(warnings for _, warnings in found):
+        print(
+            "Không có hồ sơ nào có nguy cơ bị trừ điểm."
+            if not args.dossier
+            else "Hồ sơ chưa có nguy cơ bị trừ điểm."
+        )
+    for code, warnings in found:
+        for w in warnings:
+            prefix = "" if args.dossier else f"{code} "
+            print(f"{prefix}[{w.indicator}] {w.message}\n      → {w.advice}")
     return 0
 
 
@@ -211,8 +221,8 @@ def register(sub: Any) -> None:
         q.add_argument("--format", choices=("table", "json", "xlsx", "pdf"), default="table")
         q.add_argument("--out", help="tệp kết quả cho xlsx / pdf")
         q.set_defaults(func=cmd_report)
-    q = rsub.add_parser("preview", help="cảnh báo trước khi hồ sơ bị trừ điểm")
+    q = rsub.add_parser("preview", help="cảnh báo trước khi hồ sơ bị trừ điểm (một hồ sơ hoặc tất cả)")
     _add_db(q)
-    q.add_argument("dossier", help="mã hồ sơ")
+    q.add_argument("dossier", nargs="?", default="", help="mã hồ sơ (bỏ trống: mọi hồ sơ đang có nguy cơ)")
     q.set_defaults(func=cmd_preview)
     p.set_defaults(func=lambda _args: (p.print_help(sys.stderr), 2)[1])

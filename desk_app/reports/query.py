@@ -52,15 +52,23 @@ from desk_app.services.station import Station
 # is in or after the period (the other two conditions of the query).
 _NOT_DONE = tuple(s.value for s in Status if s not in (Status.RETURNED, Status.RESULT_READY))
 
-_READ_SQL = """
+_SELECT = """
 SELECT d.id, d.code, d.field, d.procedure_code, d.officer, d.channel, d.received_at, d.due_at,
        d.unit_code, d.target_unit_code,
        e.id, e.kind, e.at, e.hlc,
        CASE WHEN e.kind IN ('received', 'supplemented', 'fees_paid', 'extended')
             THEN json_extract(e.payload, '$.due_at') END,
-       CASE WHEN e.kind = 'returned' THEN json_extract(e.payload, '$.method') END
+       CASE WHEN e.kind = 'returned' THEN json_extract(e.payload, '$.method') END,
+       CASE WHEN e.kind = 'result_ready' THEN coalesce(
+            nullif(nullif(json_extract(e.payload, '$.files'), '[]'), ''),
+            nullif(nullif(json_extract(e.payload, '$.result_files'), '[]'), ''),
+            nullif(json_extract(e.payload, '$.file_sha256'), '')) END
 FROM dossiers AS d
 JOIN dossier_events AS e ON e.dossier_id = d.id AND e.kind != 'note'
+"""
+_READ_SQL = (
+    _SELECT
+    + """
 WHERE d.received_at < :end
   AND (d.received_at >= :start
        OR d.status IN ({not_done})
@@ -68,6 +76,12 @@ WHERE d.received_at < :end
        OR d.returned_at >= :start)
 {filters}
 """
+)
+# Dossiers the penalty preview looks at: not finished, or with a result not yet handed over.
+_AT_RISK_STATUSES = tuple(
+    s.value for s in Status if s not in (Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN)
+)
+_AT_RISK_SQL = _SELECT + "WHERE d.status IN ({statuses})"
 _KINDS = {k.value: k for k in EventKind}
 
 
@@ -103,6 +117,14 @@ class ReportRepository:
         placeholders = ", ".join(f"'{s}'" for s in _NOT_DONE)  # enum values, not user input
         sql = _READ_SQL.format(not_done=placeholders, filters=where)
         params = {**params, "start": start.isoformat(), "end": end.isoformat()}
+        return self._read(sql, params)
+
+    def at_risk(self) -> list[DossierRecord]:
+        """Open dossiers and results not yet returned, with their events (penalty preview)."""
+        statuses = ", ".join(f"'{s}'" for s in _AT_RISK_STATUSES)
+        return self._read(_AT_RISK_SQL.format(statuses=statuses), {})
+
+    def _read(self, sql: str, params: dict[str, str]) -> list[DossierRecord]:
         # The driver's cursor directly: one pass over plain tuples, no Row objects.
         cursor = self.conn.connection.driver_connection.execute(sql, params)
         parse = dt.datetime.fromisoformat
@@ -117,6 +139,8 @@ class ReportRepository:
                 payload["due_at"] = row[14]
             if row[15] is not None:
                 payload["method"] = row[15]
+            if row[16] is not None:
+                payload["files"] = row[16]  # a result file is referenced (see indicators.FILE_KEYS)
             events[dossier_id].append(
                 DossierEvent(row[10], dossier_id, _KINDS[row[11]], parse(row[12]), "", "", row[13], payload)
             )
@@ -228,6 +252,14 @@ class ReportService:
             queue=summary.queue,
         )
         return report, facts
+
+    def at_risk(self) -> list[tuple[DossierRecord, list[PenaltyWarning]]]:
+        """Every dossier that would cost points now, with its warnings (oldest received first)."""
+        with self.station.uow(write=False) as uow:
+            records = ReportRepository(uow.conn).at_risk()
+        now = self.station.now()
+        out = [(r, penalty_preview(r, now, self.rules)) for r in records]
+        return sorted(((r, w) for r, w in out if w), key=lambda item: (item[0].received_at, item[0].code))
 
     def preview(self, code_or_id: str) -> list[PenaltyWarning]:
         """Penalty preview of one dossier now (its full events, files included)."""

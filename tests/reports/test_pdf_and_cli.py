@@ -123,3 +123,6 @@ def test_preview_command(capsys, history_app, monkeypatch) -> None:  # type: ign
     assert main(["report", "preview", "--db", db, code]) == 0
     out = capsys.readouterr().out
     assert "[2.1] Hồ sơ đã bị yêu cầu bổ sung 2 lần" in out and "→" in out
+    assert main(["report", "preview", "--db", db]) == 0
+    everything = capsys.readouterr().out
+    assert f"{code} [2.1] Hồ sơ đã bị yêu cầu bổ sung 2 lần" in everything and "[4.2]" in everything

@@ -42,6 +42,16 @@ def test_numbers_match_the_service_and_drill_down_opens_a_dossier(qtbot, tab, hi
     assert tab.cells["overdue"].text().endswith(f"\n{expected.overdue}")
     assert "2.1" in tab.indicators.text() and "chưa có dữ liệu" in tab.indicators.text()
     assert "Số lượt lấy số: 2" in tab.queue.text()
+    risks = ReportService(history_app.station).at_risk()
+    late = [r.code for r, warnings in risks if any(w.code == "already_late" for w in warnings)]
+    assert tab.warning_buttons["already_late"].text().endswith(f"\n{len(late)}") and late
+    tab.warning_buttons["already_late"].click()
+    warning_dialog = tab._dialogs[-1]
+    assert warning_dialog.table.item(0, 0).text() in late
+    assert "không yêu cầu bổ sung thêm" in warning_dialog.table.item(0, 2).text()
+    warning_dialog.table.cellDoubleClicked.emit(0, 0)
+    assert tab.opened == [warning_dialog.table.item(0, 0).text()]
+    tab.opened.clear()
     tab.cells["overdue"].click()
     dialog = tab._dialogs[-1]
     assert dialog.table.rowCount() == expected.overdue > 0

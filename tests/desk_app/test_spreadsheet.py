@@ -52,3 +52,22 @@ def test_xlsx_keeps_hyperlink_as_text_and_negative_fee_as_number(tmp_path: Path)
     assert [c.data_type for c in cells] == ["s", "n", "s", "s", "s"]
     assert [c.value for c in cells] == [HYPERLINK, -5000, "#N/A", "@SUM(A1)", "ab"]
     assert cells[0].quotePrefix  # Excel keeps it text even when the cell is edited
+
+
+def test_dossier_list_csv_writes_formula_text_as_text(app, capsys) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from desk_app.cli import main
+    from tests.helpers.fakes import BIRTH_CODE, birth_request
+
+    with app.station.uow() as uow:
+        birth = next(p for p in uow.procedures.all() if p.code == BIRTH_CODE)
+        uow.procedures.upsert_many([dataclasses.replace(birth, name=HYPERLINK)], "2026-11-25T08:00:00+07:00")
+        uow.commit()
+    app.intake.receive("canbo1", birth_request())
+    db_path = str(app.db.path)
+    app.close()
+    assert main(["dossier", "list", "--db", db_path, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["procedure"] == "'" + HYPERLINK
+    assert not [v for r in rows for v in r.values() if is_formula_like(v)]

@@ -444,5 +444,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_db(p)
     p.set_defaults(func=cmd_run, demo=True)
 
+    from desk_app import backup_cli
+
+    backup_cli.register(sub)
+
 
 __all__ = ["register", "ensure_demo", "DEMO_UNIT", "DEMO_ACCOUNTS", "VN_TZ"]

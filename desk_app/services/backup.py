@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from desk_app.config import make_private_dir, open_private
 from desk_app.domain.errors import NotFound
 from desk_app.store.db import (
     BUSY_TIMEOUT_MS,
-    FILE_MODE,
     RESTORE_ADVICE,
     DamagedDatabaseError,
     Database,
@@ -32,7 +32,6 @@ from desk_app.store.db import (
     check_database_file,
     describe_sqlite_error,
     is_corruption,
-    make_private_dir,
     sidecar_files,
 )
 from desk_app.workcalendar import now_vn
@@ -64,7 +63,7 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
 def _new_private_file(path: Path) -> None:
     """An empty file only we can read (SQLite fills it): never replaces an existing one."""
     make_private_dir(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    os.close(open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
 
 
 def _remove(path: Path) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import QueuePool
 
+from desk_app.config import FILE_MODE, make_private_dir, open_private
 from desk_app.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,6 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-FILE_MODE = 0o600  # database, WAL, SHM, backups, logs
-DIR_MODE = 0o700  # the data folder
 
 RESTORE_ADVICE = (
     "Không ghi đè lên tệp này. Hãy khôi phục bản sao lưu gần nhất bằng lệnh "
@@ -95,18 +94,6 @@ def _secure_file(path: Path) -> None:
         return
     if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
         os.chmod(path, FILE_MODE)
-
-
-def make_private_dir(folder: Path) -> None:
-    """Create ``folder`` (and missing parents) 0700 whatever the umask; an existing folder is left alone."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    for d in reversed(missing):
-        d.mkdir(mode=DIR_MODE, exist_ok=True)
-        os.chmod(d, DIR_MODE)
 
 
 def sidecar_files(path: Path) -> list[Path]:
@@ -216,7 +203,7 @@ class Database:
         else:
             make_private_dir(self.path.parent)
             # Create it 0600 before SQLite does: WAL and SHM files copy the database's mode.
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+            os.close(open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
         self.engine = _make_engine(self.path)
         self.write_lock = threading.RLock()
         try:

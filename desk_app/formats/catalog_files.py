@@ -52,7 +52,7 @@ SCHEMA_VERSION = 1
 # Caps for files from outside. A national catalogue has a few thousand procedures;
 # a province's file of every level is a few MB.
 MAX_FILE_BYTES = 20 * 2**20
-MAX_ROWS = 20_000  # non-empty rows, headings included
+MAX_ROWS = 10_000  # non-empty rows, headings included
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 MAX_XLSX_UNPACKED_BYTES = 200 * 2**20  # an .xlsx is a zip: cap what it unpacks to
 

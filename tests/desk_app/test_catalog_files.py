@@ -157,7 +157,7 @@ def test_file_over_the_size_cap_is_refused_without_reading(tmp_path: Path) -> No
 def test_too_many_rows(tmp_path: Path) -> None:
     rows = [HEADER] + [[f"1.{i:06d}", "Thủ tục", "Hộ tịch", "Trong ngày", ""] for i in range(MAX_ROWS + 5)]
     err = damaged_error(write_csv(tmp_path / "rows.csv", rows))
-    assert "Tệp có hơn 20.000 dòng" in str(err)
+    assert f"Tệp có hơn {MAX_ROWS:,} dòng".replace(",", ".") in str(err)
 
 
 def test_xlsx_that_unpacks_to_too_much(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,3 +178,19 @@ def test_cli_import_of_damaged_file_prints_words_not_a_traceback(
     assert main(["catalog", "import", "--db", str(tmp_path / "s.sqlite3"), str(tmp_path / "r.xlsx")]) == 1
     err = capsys.readouterr().err
     assert "Tệp Excel bị hỏng" in err and "Traceback" not in err
+
+
+def test_cli_import_csv_with_formula_then_export_xlsx_keeps_it_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk_app.cli import main
+
+    db = str(tmp_path / "s.sqlite3")
+    assert main(["catalog", "import", "--db", db, str(injected_csv(tmp_path))]) == 0
+    out = tmp_path / "xuat.xlsx"
+    assert main(["catalog", "export", "--db", db, str(out)]) == 0
+    ws = openpyxl.load_workbook(out).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert HYPERLINK in [c.value for c in cells]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    capsys.readouterr()

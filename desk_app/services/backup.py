@@ -145,7 +145,8 @@ def _aside_path(db_path: Path, now: dt.datetime) -> Path:
 
 
 def _move_with_sidecars(source: Path, target: Path) -> None:
-    os.replace(source, target)
+    if source.exists():
+        os.replace(source, target)
     for src, dst in zip(sidecar_files(source), sidecar_files(target), strict=True):
         if src.exists():
             os.replace(src, dst)
@@ -160,7 +161,8 @@ def restore(backup_file: Path, db_path: Path, *, clock: Callable[[], dt.datetime
     _remove(incoming)
     _copy_database(backup_file, incoming, journal_mode="WAL", what="Tệp sao lưu", advice=OTHER_BACKUP_ADVICE)
     previous: Path | None = None
-    if db_path.exists():
+    if any(f.exists() for f in (db_path, *sidecar_files(db_path))):
+        # A WAL left without its database would be replayed into the restored file: move it too.
         previous = _aside_path(db_path, clock())
         _move_with_sidecars(db_path, previous)
     try:

@@ -201,6 +201,13 @@ class Database:
             for file in (self.path, *sidecar_files(self.path)):
                 _secure_file(file)
         else:
+            leftovers = [f.name for f in sidecar_files(self.path) if f.exists() and f.stat().st_size]
+            if leftovers:
+                # SQLite would replay the old WAL into a new empty file: half a station.
+                raise DamagedDatabaseError(
+                    f"Không thấy tệp cơ sở dữ liệu “{self.path.name}” nhưng còn tệp "
+                    f"{', '.join(leftovers)} của nó: tệp chính đã bị xoá hoặc di chuyển. {RESTORE_ADVICE}"
+                )
             make_private_dir(self.path.parent)
             # Create it 0600 before SQLite does: WAL and SHM files copy the database's mode.
             os.close(open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))

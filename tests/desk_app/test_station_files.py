@@ -225,3 +225,24 @@ def test_restore_into_a_new_folder_creates_it_private(
     result = restore(target, tmp_path / "new" / "station.sqlite3", clock=clock)
     assert result.previous is None and count_dossiers(result.restored) == DOSSIERS
     assert stat.S_IMODE(result.restored.parent.stat().st_mode) == 0o700
+
+
+def test_missing_database_with_its_wal_left_is_not_made_a_new_station(
+    station_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wal = Path(f"{station_file}-wal")
+    wal.write_bytes(b"\x37\x7f\x06\x82" + bytes(60))  # a WAL header left behind
+    station_file.unlink()
+    code, _, err = run(capsys, "dossier", "list", "--db", str(station_file))
+    assert code == 1 and "station.sqlite3-wal" in err and "motcua restore" in err
+    assert not station_file.exists()
+
+
+def test_restore_moves_a_stale_wal_aside_too(station_file: Path, tmp_path: Path, clock: FakeClock) -> None:
+    target = backup(station_file, tmp_path / "b.sqlite3")
+    wal = Path(f"{station_file}-wal")
+    wal.write_bytes(b"\x37\x7f\x06\x82" + bytes(60))
+    station_file.unlink()
+    result = restore(target, station_file, clock=clock)
+    assert result.previous is not None and Path(f"{result.previous}-wal").exists()
+    assert count_dossiers(station_file) == DOSSIERS

@@ -8,7 +8,8 @@ A restore refuses anything that is not a healthy station database, never
 deletes the current one (it is moved aside, with its WAL, as
 ``station.truoc-khoi-phuc-<time>.sqlite3``), and proves the result by opening
 it as a station (which also migrates an older backup to the current schema).
-Close the program on this computer before restoring.
+It refuses while the program still has the database open (it would go on
+writing to the old file).
 """
 
 from __future__ import annotations
@@ -152,11 +153,38 @@ def _move_with_sidecars(source: Path, target: Path) -> None:
             os.replace(src, dst)
 
 
+IN_USE = (
+    "Chương trình MotCua đang mở cơ sở dữ liệu này (cửa sổ quầy, máy lấy số, màn hình hoặc đồng bộ): "
+    "hãy đóng chương trình rồi chạy lại lệnh khôi phục."
+)
+
+
+def _ensure_not_in_use(db_path: Path) -> None:
+    """Refuse while another connection has the database open: it would go on writing to the old file."""
+    if not db_path.exists():
+        return
+    conn = sqlite3.connect(str(db_path), timeout=0.5, isolation_level=None)
+    try:
+        # Exclusive locking mode needs every other connection (even an idle one) gone.
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise StoreError(IN_USE) from exc
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        pass  # a damaged file: nothing can be working on it
+    finally:
+        conn.close()
+
+
 def restore(backup_file: Path, db_path: Path, *, clock: Callable[[], dt.datetime] = now_vn) -> RestoreResult:
     """Replace the station database with a verified copy of ``backup_file``; the old one is kept aside."""
     verify_station_file(backup_file)
     if db_path.exists() and backup_file.resolve() == db_path.resolve():
         raise StoreError("Tệp sao lưu chính là cơ sở dữ liệu đang dùng: hãy chọn một bản sao lưu.")
+    _ensure_not_in_use(db_path)
     incoming = db_path.with_name(db_path.name + ".dang-khoi-phuc")
     _remove(incoming)
     _copy_database(backup_file, incoming, journal_mode="WAL", what="Tệp sao lưu", advice=OTHER_BACKUP_ADVICE)

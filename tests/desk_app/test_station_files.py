@@ -19,7 +19,8 @@ import pytest
 
 from desk_app.cli import main
 from desk_app.services.backup import backup, restore
-from desk_app.store.db import DamagedDatabaseError, Database
+from desk_app.services.queries import DossierFilter
+from desk_app.store.db import DamagedDatabaseError, Database, StoreError
 from tests.helpers.fakes import FakeClock, birth_request
 
 DOSSIERS = 12
@@ -246,3 +247,13 @@ def test_restore_moves_a_stale_wal_aside_too(station_file: Path, tmp_path: Path,
     result = restore(target, station_file, clock=clock)
     assert result.previous is not None and Path(f"{result.previous}-wal").exists()
     assert count_dossiers(station_file) == DOSSIERS
+
+
+def test_restore_refuses_while_the_station_is_open(app, tmp_path: Path, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    path = Path(app.db.path)
+    target = backup(path, tmp_path / "b.sqlite3")
+    app.queries.page(DossierFilter())  # an idle pooled connection stays open, as in the program
+    with pytest.raises(StoreError, match="hãy đóng chương trình"):
+        restore(target, path, clock=clock)
+    app.close()
+    assert restore(target, path, clock=clock).previous is not None

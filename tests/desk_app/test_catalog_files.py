@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desk_app.formats import catalog_files
 from desk_app.formats.catalog_files import (
@@ -194,3 +196,38 @@ def test_cli_import_csv_with_formula_then_export_xlsx_keeps_it_text(
     assert HYPERLINK in [c.value for c in cells]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     capsys.readouterr()
+
+
+@pytest.fixture(scope="module")
+def seed_xlsx_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("seed") / "seed.xlsx"
+    write_catalog_file(load_seed()[:5], path)
+    return path.read_bytes()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    flips=st.lists(st.tuples(st.integers(min_value=0), st.integers(1, 255)), min_size=1, max_size=8),
+    cut=st.floats(0.05, 1.0),
+)
+def test_mutated_xlsx_gives_only_catalogue_errors(
+    tmp_path: Path, seed_xlsx_bytes: bytes, flips: list[tuple[int, int]], cut: float
+) -> None:
+    data = bytearray(seed_xlsx_bytes[: max(1, int(len(seed_xlsx_bytes) * cut))])
+    for pos, mask in flips:
+        data[pos % len(data)] ^= mask
+    path = tmp_path / "m.xlsx"
+    path.write_bytes(bytes(data))
+    try:
+        parse_catalog_file(path)
+    except CatalogImportError as exc:
+        assert str(exc).startswith("Không nhập được danh mục thủ tục")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=3000), ext=st.sampled_from(["csv", "xlsx", "txt"]))
+def test_random_bytes_give_only_catalogue_errors(tmp_path: Path, data: bytes, ext: str) -> None:
+    path = tmp_path / f"r.{ext}"
+    path.write_bytes(data)
+    with pytest.raises(CatalogImportError):
+        parse_catalog_file(path)

@@ -17,6 +17,8 @@ APP_NAME = "MotCuaDesk"
 APP_AUTHOR = "MotCua"
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+# Windows has no POSIX modes (os.getuid, os.fchmod): there the profile folders' ACLs keep files private.
+POSIX_MODES = hasattr(os, "getuid") and hasattr(os, "fchmod")
 LOG_MAX_BYTES = 2_000_000
 LOG_BACKUPS = 5
 
@@ -30,7 +32,8 @@ def make_private_dir(folder: Path) -> None:
         current = current.parent
     for d in reversed(missing):
         d.mkdir(mode=DIR_MODE, exist_ok=True)
-        os.chmod(d, DIR_MODE)
+        if POSIX_MODES:
+            os.chmod(d, DIR_MODE)
 
 
 def open_private(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT) -> int:
@@ -38,7 +41,7 @@ def open_private(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT
     fd = os.open(path, flags, FILE_MODE)
     try:
         st = os.fstat(fd)
-        if st.st_uid == os.getuid() and st.st_mode & 0o777 != FILE_MODE:
+        if POSIX_MODES and st.st_uid == os.getuid() and st.st_mode & 0o777 != FILE_MODE:
             os.fchmod(fd, FILE_MODE)
     except BaseException:
         os.close(fd)

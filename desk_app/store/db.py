@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import QueuePool
 
-from desk_app.config import FILE_MODE, make_private_dir, open_private
+from desk_app.config import FILE_MODE, POSIX_MODES, make_private_dir, open_private
 from desk_app.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def _secure_file(path: Path) -> None:
         st = path.stat()
     except FileNotFoundError:
         return
-    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
+    if POSIX_MODES and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
         os.chmod(path, FILE_MODE)
 
 
@@ -210,7 +210,10 @@ class Database:
                 )
             make_private_dir(self.path.parent)
             # Create it 0600 before SQLite does: WAL and SHM files copy the database's mode.
-            os.close(open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+            try:
+                os.close(open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                pass  # another process created it this instant; SQLite's locks order the two
         self.engine = _make_engine(self.path)
         self.write_lock = threading.RLock()
         try:

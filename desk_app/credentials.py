@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,13 +61,21 @@ def _fernet() -> Any:
     from cryptography.fernet import Fernet
 
     key_path = config_dir() / KEY_FILE
-    make_private_dir(key_path.parent)
-    try:
-        fd = open_private(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-    except FileExistsError:
-        return Fernet(key_path.read_bytes().strip())
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(Fernet.generate_key())
+    if not key_path.exists():
+        make_private_dir(key_path.parent)
+        # Written whole under a unique name, then linked into place: a second process
+        # starting at the same moment never reads a half-written key, nor replaces one in use.
+        partial = key_path.with_name(f"{KEY_FILE}.{os.getpid()}.{uuid.uuid4().hex}")
+        with os.fdopen(open_private(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "wb") as fh:
+            fh.write(Fernet.generate_key())
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(partial, key_path)
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return Fernet(key_path.read_bytes().strip())
 
 
@@ -89,8 +98,7 @@ def _read_file(folder: Path | None) -> dict[str, str]:
 def _write_file(folder: Path | None, entries: dict[str, str]) -> None:
     path = _token_path(folder)
     make_private_dir(path.parent)
-    partial = path.with_name(path.name + ".tmp")
-    partial.unlink(missing_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
     with os.fdopen(open_private(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w", encoding="utf-8") as fh:
         json.dump(entries, fh)
         fh.flush()

@@ -186,6 +186,8 @@ class LiveServer:
         from central.app import create_app
 
         self.db_url = db_url
+        # the server's wall clock is the tests' date too (HLC stamps ahead of it are refused)
+        options.setdefault("clock", FakeClock(dt.datetime(2026, 11, 25, 9, 0)))
         self.app = create_app(db_url, **options)
         self.port = port or free_port()
         config = uvicorn.Config(

@@ -325,7 +325,7 @@ class EdgeMiddleware:
         limit = self.central.max_body if scope["path"] == "/v1/changes" else MAX_SMALL_BODY
         for name, value in headers:
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                await _send(send, 413, _TOO_LARGE)
+                await _send(send, 413, _TOO_LARGE, close=True)
                 return
         if scope["method"] in ("POST", "PUT", "PATCH"):
             receive = _counting(receive, limit)
@@ -383,7 +383,8 @@ class BodyTooLarge(HTTPException):
     FastAPI's own body parsing passes it through unchanged)."""
 
     def __init__(self) -> None:
-        super().__init__(413, "Yêu cầu quá lớn.")
+        # "Connection: close": the server stops reading the rest of the body at once
+        super().__init__(413, "Yêu cầu quá lớn.", headers={"Connection": "close"})
 
 
 def _counting(receive: Any, limit: int) -> Any:
@@ -403,14 +404,11 @@ def _counting(receive: Any, limit: int) -> Any:
     return counted
 
 
-async def _send(send: Any, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_NOTHING_HEADERS, (b"content-length", str(len(body)).encode())],
-        }
-    )
+async def _send(send: Any, status: int, body: bytes, close: bool = False) -> None:
+    headers = [*_NOTHING_HEADERS, (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

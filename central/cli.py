@@ -48,17 +48,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     logs.configure()
     url = args.db or default_db_url()
+    # every worker process reads these (central/asgi.py, central/server.py)
     os.environ["MOTCUA_CENTRAL_DB"] = url
+    os.environ["MOTCUA_TRUSTED_PROXY"] = args.trusted_proxy or ""
+    os.environ["MOTCUA_HEADER_TIMEOUT"] = str(args.header_timeout)
+    os.environ["MOTCUA_MAX_CONNECTIONS"] = str(args.max_connections)
+    from central.server import GuardedH11Protocol, uvicorn_options
+
+    GuardedH11Protocol.header_timeout = args.header_timeout
+    GuardedH11Protocol.max_connections = args.max_connections
     migrate(make_engine(url, pool_size=1))  # once, before the workers start
     uvicorn.run(
         "central.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=False,
+        access_log=True,  # successful polls and health checks are filtered out (central/logs.py)
         log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        **uvicorn_options(),
     )
     return 0
 
@@ -151,9 +158,11 @@ def cmd_dossiers_export(args: argparse.Namespace) -> int:
             json.dump(rows, out, ensure_ascii=False, indent=1)
             out.write("\n")
         else:
+            from desk_app.formats.spreadsheet import safe_cell
+
             writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     finally:
         if args.output:
             out.close()
@@ -189,7 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument(
-        "--forwarded-allow-ips", default="127.0.0.1", help="địa chỉ reverse proxy TLS được tin cậy"
+        "--trusted-proxy",
+        "--forwarded-allow-ips",
+        default="",
+        help="địa chỉ IP của reverse proxy TLS; chỉ từ địa chỉ này mới đọc X-Forwarded-For (chặng cuối)",
+    )
+    p.add_argument(
+        "--header-timeout", type=float, default=10.0, help="giây tối đa để nhận xong phần đầu yêu cầu"
+    )
+    p.add_argument(
+        "--max-connections", type=int, default=200, help="số kết nối tối đa (đặt thấp hơn ulimit -n)"
     )
     p.set_defaults(func=cmd_serve)
 

@@ -106,6 +106,12 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_device_forget(args: argparse.Namespace) -> int:
+    svc.forget_device(_store(args), args.device_id)
+    print(f"Đã xóa đăng ký của thiết bị {args.device_id}; máy có thể đăng ký lại bằng mã mới.")
+    return 0
+
+
 def cmd_device_list(args: argparse.Namespace) -> int:
     for d in svc.list_devices(_store(args), args.unit):
         state = f"thu hồi {d['revoked_at']}" if d["revoked_at"] else "hoạt động"
@@ -235,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device_id")
     p.add_argument("--reason", default="")
     p.set_defaults(func=cmd_device_revoke)
+    p = device.add_parser("forget", help="xóa đăng ký của thiết bị đã thu hồi (để máy cài lại đăng ký lại)")
+    db_opt(p)
+    p.add_argument("device_id")
+    p.set_defaults(func=cmd_device_forget)
     p = device.add_parser("list", help="liệt kê thiết bị")
     db_opt(p)
     p.add_argument("--unit", default=None)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from central import models as m
 from desk_app import codes
@@ -205,8 +205,8 @@ def enrol(
             # A fresh code never takes over an enrolled device id (its token, its revocation):
             # the admin revokes and removes the old enrolment first.
             raise AdminError(
-                "Mã thiết bị này đã được đăng ký trên máy chủ. Nếu đây là máy cài lại, "
-                "hãy nhờ quản trị máy chủ thu hồi thiết bị cũ rồi đăng ký lại."
+                "Mã thiết bị này đã được đăng ký trên máy chủ. Nếu đây là máy cài lại, hãy nhờ quản trị "
+                "máy chủ thu hồi và xóa đăng ký cũ (motcua-central device forget) rồi đăng ký lại."
             )
         if existing is not None:
             if existing.revoked_at is not None:
@@ -272,6 +272,18 @@ def revoke(store: Store, device_id: str, reason: str = "") -> None:
         )
         if result.rowcount == 0:
             raise AdminError(f"Không có thiết bị “{device_id}”.")
+
+
+def forget_device(store: Store, device_id: str) -> None:
+    """Remove a *revoked* device's enrolment so that the same machine (same device id,
+    e.g. reinstalled from a backup) can enrol again with a fresh code. Its changes stay."""
+    with store.write() as conn:
+        row = conn.execute(select(m.devices.c.revoked_at).where(m.devices.c.id == device_id)).first()
+        if row is None:
+            raise AdminError(f"Không có thiết bị “{device_id}”.")
+        if row.revoked_at is None:
+            raise AdminError("Chỉ xóa được đăng ký của thiết bị đã thu hồi; hãy thu hồi trước.")
+        conn.execute(delete(m.devices).where(m.devices.c.id == device_id))
 
 
 def list_devices(store: Store, unit_code: str | None = None) -> list[dict[str, Any]]:

@@ -265,6 +265,12 @@ def test_a_fresh_code_cannot_take_over_an_enrolled_device(server: LiveServer, st
         with pytest.raises(SyncError):  # and the code was not spent on the attempt
             enrol(thief.station, http, "AAAA-BBBB-CCCC")
         enrol(thief.station, http, code)
+        # the admin's way back for a reinstalled machine: forget the revoked enrolment
+        with pytest.raises(svc.AdminError, match="đã thu hồi"):
+            svc.forget_device(server.store, thief.station.device_id)
+        svc.forget_device(server.store, a.station.device_id)
+        enrol(a.station, http, svc.new_enrol_code(server.store, UNIT))
+        assert http.get("/v1/me", headers=_auth(a)).status_code == 200
 
 
 def test_pushing_someone_elses_change_id_never_drops_their_change(

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from central import models as m
 from desk_app import codes
 from desk_app.domain import wire
-from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
+from desk_app.domain.lifecycle import Conflict, DossierEvent, EventKind, Status, fold
 from desk_app.hlc import MAX_AHEAD_MS
 
 log = logging.getLogger("central.service")
@@ -843,16 +843,31 @@ def unit_dossiers(store: Store, unit_code: str) -> list[dict[str, Any]]:
         ).all()
     events: dict[str, list[DossierEvent]] = {}
     heads: dict[str, dict[str, Any]] = {}
+    damaged: set[str] = set()
     for r in rows:
-        p = json.loads(r.payload)
-        ev = wire.decode_event(p)
+        try:  # rows stored before every push was checked by the wire schema may be damaged
+            p = json.loads(r.payload)
+            ev = wire.decode_event(p)
+            if ev.kind is EventKind.RECEIVED and r.dossier_id not in heads:
+                heads[r.dossier_id] = dict(p["payload"]["dossier"])
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("damaged event skipped", extra={"dossier": r.dossier_id, "error": type(exc).__name__})
+            damaged.add(r.dossier_id)
+            events.setdefault(r.dossier_id, [])
+            continue
         events.setdefault(r.dossier_id, []).append(ev)
-        if ev.kind is EventKind.RECEIVED and r.dossier_id not in heads:
-            heads[r.dossier_id] = p["payload"]["dossier"]
     out = []
     for dossier_id, evs in events.items():
         d = heads.get(dossier_id, {})
-        state = fold(evs)
+        try:
+            state = fold(evs)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            state = fold([])
+            damaged.add(dossier_id)
+        if dossier_id in damaged:
+            state.conflicts.append(
+                Conflict("", EventKind.NOTE, Status.RECEIVED, "Dữ liệu sự kiện trên máy chủ bị hỏng.")
+            )
         out.append(
             {
                 "id": dossier_id,

@@ -229,6 +229,30 @@ def test_a_station_quarantines_a_bad_change_and_keeps_pulling(
     assert status.online and status.quarantined == 3 and "bị giữ lại" in status.label
 
 
+def test_damaged_rows_already_on_the_server_do_not_break_conflicts_or_the_export(
+    server: LiveServer, station_factory: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from central.cli import main as central_main
+
+    a = station_factory("a")
+    enrol_station(a, server)
+    damaged = _received(a)
+    damaged["payload"]["due_at"] = "sang thứ hai"  # stored before pushes were checked
+    _store_raw(server, "event", damaged)
+    broken = {**_received(a), "at": "hôm qua"}
+    _store_raw(server, "event", broken)
+    good = a.intake.receive("canbo1", birth_request())
+    sync(a, server.url)
+    with httpx.Client(base_url=server.url) as http:
+        r = http.get("/v1/conflicts", headers=_auth(a))
+    assert r.status_code == 200
+    flagged = {d["id"] for d in r.json()}
+    assert flagged == {damaged["dossier_id"], broken["dossier_id"]}
+    assert central_main(["--db", server.db_url, "dossiers", "export", "--unit", UNIT, "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert good.code in out and damaged["payload"]["dossier"]["code"] in out
+
+
 def test_a_page_that_fails_in_the_database_is_applied_change_by_change(
     server: LiveServer, station_factory: Any
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import resource
 import socket
 import subprocess
@@ -30,7 +31,9 @@ from tests.sync.test_attacks import _as_change, _push, _received
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _serve(db: str, port: int, *extra: str, nofile: int | None = None) -> subprocess.Popen[bytes]:
+def _serve(
+    db: str, port: int, *extra: str, nofile: int | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     def limits() -> None:
         if nofile is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
@@ -40,6 +43,7 @@ def _serve(db: str, port: int, *extra: str, nofile: int | None = None) -> subpro
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
         preexec_fn=limits,  # noqa: PLW1509 - only sets a resource limit
     )
     deadline = time.monotonic() + 30
@@ -76,7 +80,16 @@ def central_db(tmp_path: Path) -> Iterator[str]:
 def test_slow_clients_cannot_starve_the_server(central_db: str) -> None:
     """300 slow-header connections against a server whose file limit is 256: /health stays up."""
     port = free_port()
-    proc = _serve(central_db, port, "--header-timeout", "3", "--max-connections", "100", nofile=256)
+    proc = _serve(
+        central_db,
+        port,
+        "--header-timeout",
+        "3",
+        "--max-connections",
+        "100",
+        nofile=256,
+        env={"MOTCUA_BODY_IDLE_TIMEOUT": "1"},
+    )
     slow: list[socket.socket] = []
     stop = threading.Event()
 
@@ -89,7 +102,12 @@ def test_slow_clients_cannot_starve_the_server(central_db: str) -> None:
                     slow.remove(sock)
 
     feeder = threading.Thread(target=trickle, daemon=True)
+    stalled = socket.create_connection(("127.0.0.1", port), timeout=5)
     try:
+        # whole headers, then a body that stops half-way: dropped after the body idle timeout
+        stalled.send(b"POST /v1/enrol HTTP/1.1\r\nHost: m\r\nContent-Length: 100\r\n\r\n{")
+        started = time.monotonic()
+        assert _closed(stalled, wait=4) and time.monotonic() - started < 3.5
         for _ in range(300):
             sock = socket.create_connection(("127.0.0.1", port), timeout=2)
             sock.send(b"GET /health HTTP/1.1\r\nHost: motcua\r\nX-Slow: ")
@@ -111,11 +129,12 @@ def test_slow_clients_cannot_starve_the_server(central_db: str) -> None:
             feeder.join(5)
         for sock in slow:
             sock.close()
+        stalled.close()
         _stop(proc)
 
 
-def _closed(sock: socket.socket) -> bool:
-    sock.settimeout(0.5)
+def _closed(sock: socket.socket, wait: float = 0.5) -> bool:
+    sock.settimeout(wait)
     try:
         return sock.recv(1) == b""
     except OSError:

@@ -1,4 +1,9 @@
-"""Core ``motcua`` commands: init, demo, dossier, calendar, catalog, user, print, run."""
+"""Core ``motcua`` commands: init, demo, dossier, calendar, catalog, user, print.
+
+The commands that open windows (``run``, ``run-demo``, ``run-role kiosk|display``)
+live in ``ui/launcher.py``, which adds them to this parser: the core never imports
+``ui``. Demo data lives in ``desk_app.services.demo`` (re-exported here for old callers).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from desk_app.config import default_db_path
 from desk_app.domain.errors import DomainError, NotFound, ValidationError
 from desk_app.domain.lifecycle import Status
 from desk_app.domain.model import FormSet, ProcessingTime, Role, Unit, UnitLevel
+from desk_app.services.demo import DEMO_ACCOUNTS, DEMO_UNIT, ensure_demo
 from desk_app.workcalendar import VN_TZ
 
 
@@ -66,51 +72,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     if added:
         print(f"Đã nạp danh mục mẫu: {added} thủ tục hành chính.")
     return 0
-
-
-DEMO_UNIT = Unit(
-    code="000.21.31.H56",
-    name="Trung tâm Phục vụ hành chính công xã Vĩnh Lương",
-    level=UnitLevel.XA,
-    parent_name="ỦY BAN NHÂN DÂN XÃ VĨNH LƯƠNG",
-    place="Vĩnh Lương",
-    address="Thôn Văn Đăng, xã Vĩnh Lương, tỉnh Khánh Hòa",
-    phone="0258 3839 123",
-)
-
-DEMO_ACCOUNTS = (
-    ("admin", "Quản trị viên", "admin123", Role.ADMIN, None),
-    ("canbo1", "Nguyễn Thị Hồng Nhung", "canbo123", Role.OFFICER, 1),
-    ("canbo2", "Trần Văn Đức", "canbo123", Role.OFFICER, 2),
-    ("giamsat", "Lê Minh Tâm", "giamsat123", Role.SUPERVISOR, None),
-    ("kiosk", "Máy lấy số", "kiosk123", Role.KIOSK, None),
-)
-
-
-def ensure_demo(app: Any, dossiers: int, quiet: bool = False) -> int:
-    """Initialise a demo unit, accounts and catalogue if missing; add ``dossiers``."""
-    from desk_app.services import demo
-    from desk_app.services.catalog import seed_catalog
-
-    if not app.station.is_initialised:
-        app.station.set_unit(DEMO_UNIT)
-    with app.station.uow(write=False) as uow:
-        has_catalog = uow.procedures.count() > 0
-    if not has_catalog:
-        seed_catalog(app.db)
-    existing = {a.username for a in app.accounts.list()}
-    for username, name, password, role, counter in DEMO_ACCOUNTS:
-        if username not in existing:
-            app.accounts.create(username, name, password, role, counter)
-
-    def progress(done: int, total: int) -> None:
-        if not quiet and total >= 20_000:
-            print(f"\r  {done:,}/{total:,} hồ sơ", end="", file=sys.stderr, flush=True)
-
-    made = demo.generate(app.station, dossiers, actor="canbo1", progress=progress) if dossiers else 0
-    if not quiet and dossiers >= 20_000:
-        print(file=sys.stderr)
-    return made
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -339,13 +300,6 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------- GUI
-def cmd_run(args: argparse.Namespace) -> int:
-    from ui.app import main as gui_main
-
-    return int(gui_main(db_path=args.db, demo=getattr(args, "demo", False)) or 0)
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("init", help="khởi tạo cơ sở dữ liệu của trạm cho một đơn vị")
     add_db(p)
@@ -436,14 +390,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--to", dest="date_to", default="")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_print)
-
-    p = sub.add_parser("run", help="mở chương trình (mặc định)")
-    add_db(p)
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("run-demo", help="mở chương trình trên dữ liệu mẫu với thiết bị mô phỏng")
-    add_db(p)
-    p.set_defaults(func=cmd_run, demo=True)
 
 
 __all__ = ["register", "ensure_demo", "DEMO_UNIT", "DEMO_ACCOUNTS", "VN_TZ"]

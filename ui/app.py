@@ -1,6 +1,6 @@
 """Start the counter program: open the station, log in, show the counter window.
 
-``motcua run [--db PATH]`` and ``motcua run-demo`` call ``main``. With
+``motcua run [--db PATH]`` and ``motcua run-demo`` (``ui/launcher.py``) call ``main``. With
 ``demo=True`` the default data folder database is used unless a path is given;
 an empty database gets the demo unit, catalogue, accounts and 300 dossiers,
 and the login is pre-filled with the demo officer ``canbo1``.
@@ -85,7 +85,7 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
             progress.setWindowModality(Qt.WindowModality.ApplicationModal)
             progress.show()
             qapp.processEvents()
-            from desk_app.cli_core import ensure_demo
+            from desk_app.services.demo import ensure_demo
 
             ensure_demo(app, DEMO_DOSSIERS, quiet=True)
             progress.close()

@@ -149,6 +149,8 @@ def test_no_command_opens_the_program(monkeypatch, db) -> None:  # type: ignore[
     monkeypatch.setattr(
         ui.app, "main", lambda db_path=None, demo=False: calls.append((str(db_path), demo)) or 0
     )
-    assert main([]) == 0
-    assert main(["--db", db]) == 0
+    from ui.launcher import main as launcher_main
+
+    assert launcher_main([]) == 0
+    assert launcher_main(["--db", db]) == 0
     assert calls == [("None", False), (db, False)]

@@ -119,7 +119,7 @@ def test_run_role_window_opens_until_terminated(db: str, role: str, opened: str)
     # A child process: quitting the test process's own QApplication would break qtbot's waits.
     command = ["run-role", role, "--db", db, "--demo", "--windowed"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desk_app.roles_cli", *command],
+        [sys.executable, "-m", "ui.launcher", *command],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

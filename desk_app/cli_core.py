@@ -1,8 +1,9 @@
-"""Core ``motcua`` commands: init, demo, dossier, calendar, catalog, user, print.
+"""Core ``motcua`` commands: init, demo, dossier, calendar, catalog, user.
 
 The commands that open windows (``run``, ``run-demo``, ``run-role kiosk|display``)
 live in ``ui/launcher.py``, which adds them to this parser: the core never imports
-``ui``. Demo data lives in ``desk_app.services.demo`` (re-exported here for old callers).
+``ui``; ``print`` is ``printing/cli.py``. Demo data lives in
+``desk_app.services.demo`` (re-exported here for old callers).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.config import default_db_path
-from desk_app.domain.errors import DomainError, NotFound, ValidationError
+from desk_app.domain.errors import NotFound, ValidationError
 from desk_app.domain.lifecycle import Status
 from desk_app.domain.model import FormSet, ProcessingTime, Role, Unit, UnitLevel
 from desk_app.services.demo import DEMO_ACCOUNTS, DEMO_UNIT, ensure_demo
@@ -40,7 +41,7 @@ def _require_unit(app: Any) -> Unit:
     return unit
 
 
-def _parse_date(text: str) -> dt.date:
+def parse_date(text: str) -> dt.date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -218,7 +219,7 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
 
 def cmd_calendar_override(args: argparse.Namespace) -> int:
     app = _app(args)
-    day = _parse_date(args.date)
+    day = parse_date(args.date)
     kind = "off" if args.calendar_cmd == "add-day-off" else "work"
     with app.station.uow() as uow:
         uow.calendar.set(day, kind, args.note or "")
@@ -272,31 +273,6 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     app = _app(args)
     for a in app.accounts.list():
         print(f"{a.username:<16} {a.role.label:<22} {a.full_name}{'' if a.active else ' (đã khóa)'}")
-    return 0
-
-
-# ---------------------------------------------------------------- printing
-PRINT_FORMS = ("receipt", "supplement", "refusal", "apology", "stop", "control", "logbook")
-
-
-def cmd_print(args: argparse.Namespace) -> int:
-    from desk_app.services.printouts import render_dossier_form, render_logbook_range
-
-    app = _app(args)
-    if args.form == "logbook":
-        if not (args.date_from and args.date_to):
-            raise ValidationError("date", "Sổ theo dõi cần --from và --to (YYYY-MM-DD).")
-        pdf = render_logbook_range(app, _parse_date(args.date_from), _parse_date(args.date_to))
-    else:
-        if not args.dossier:
-            raise ValidationError("dossier", "Cần --dossier MÃ_HỒ_SƠ.")
-        pdf = render_dossier_form(app, args.form, args.dossier.strip())
-    out = Path(args.out)
-    try:
-        out.write_bytes(pdf)
-    except OSError as exc:
-        raise DomainError(f"Không ghi được tệp “{out}”: {exc.strerror}.") from None
-    print(f"Đã ghi {out} ({len(pdf):,} byte).")
     return 0
 
 
@@ -381,15 +357,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q = usub.add_parser("list", help="liệt kê tài khoản")
     add_db(q)
     q.set_defaults(func=cmd_user_list)
-
-    p = sub.add_parser("print", help="in biểu mẫu ra tệp PDF")
-    add_db(p)
-    p.add_argument("form", choices=PRINT_FORMS)
-    p.add_argument("--dossier", default="")
-    p.add_argument("--from", dest="date_from", default="")
-    p.add_argument("--to", dest="date_to", default="")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_print)
 
 
 __all__ = ["register", "ensure_demo", "DEMO_UNIT", "DEMO_ACCOUNTS", "VN_TZ"]

@@ -1,6 +1,6 @@
 """The one place where the counter window asks for a printed form (Mẫu 01–06) or the logbook (Mẫu 07).
 
-Rendering is ``desk_app.services.printouts.render_dossier_form(app, form, code)``
+Rendering is ``printing.printouts.render_dossier_form(app, form, code)``
 and ``render_logbook_range(app, date_from, date_to)`` (the lead's module);
 previewing / printing is ``ui.print_bridge.PrintBridge`` (the printing engineer's).
 Both are imported lazily: while either is missing the officer gets a clear
@@ -47,7 +47,7 @@ class FormPrinter(QObject):
 
     def _renderer(self) -> Any:
         try:
-            from desk_app.services.printouts import render_dossier_form
+            from printing.printouts import render_dossier_form
         except ImportError:
             return None
         return render_dossier_form
@@ -87,7 +87,7 @@ class FormPrinter(QObject):
     def preview_logbook(self, date_from: dt.date, date_to: dt.date) -> None:
         """Render the logbook (dossiers received ``date_from``…``date_to``) in a worker, then preview."""
         try:
-            from desk_app.services.printouts import render_logbook_range
+            from printing.printouts import render_logbook_range
         except ImportError:
             render_logbook_range = None  # type: ignore[assignment]
         bridge = self.bridge()

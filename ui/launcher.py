@@ -1,7 +1,8 @@
 """The ``motcua`` entry point: the core's admin CLI plus the commands that open windows.
 
 ``desk_app/cli.py`` builds the parser and owns error handling; this module adds
-``run`` (the default command), ``run-demo`` and ``run-role kiosk|display`` to it.
+``run`` (the default command), ``run-demo`` and ``run-role kiosk|display`` to it,
+and ``print`` from ``printing/cli.py``.
 That keeps the dependency one way: ``ui`` imports the core, the core never
 imports ``ui``. Qt is imported only when a window is really opened, so
 ``motcua dossier list`` and friends start without it.
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0].startswith("--db"):
         args = ["run", *args]  # running the GUI is the default command
-    return cli.main(args, extra_commands=("ui.launcher",))
+    return cli.main(args, extra_commands=("ui.launcher", "printing.cli"))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desk_app.cli import main
+from ui.launcher import main  # the motcua entry point: core commands plus print and run
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

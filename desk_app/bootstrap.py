@@ -17,6 +17,7 @@ from desk_app.services.intake import IntakeService
 from desk_app.services.queries import QueryService
 from desk_app.services.station import Station
 from desk_app.services.workflow import WorkflowService
+from desk_app.settings import SettingsService
 from desk_app.store.db import Database
 from desk_app.workcalendar import now_vn
 
@@ -28,6 +29,7 @@ class App:
     workflow: WorkflowService
     queries: QueryService
     accounts: AccountService
+    settings: SettingsService
 
     @property
     def db(self) -> Database:
@@ -40,10 +42,13 @@ class App:
 def open_station(db_path: str | Path | None = None, clock: Callable[[], dt.datetime] = now_vn) -> App:
     db = Database(db_path or default_db_path())
     station = Station(db, clock=clock)
-    return App(
+    app = App(
         station=station,
         intake=IntakeService(station),
         workflow=WorkflowService(station),
         queries=QueryService(station),
         accounts=AccountService(station),
+        settings=SettingsService(station),
     )
+    app.settings.upgrade()  # one-time: the old settings.* keys → the one settings record
+    return app

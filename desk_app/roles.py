@@ -5,9 +5,9 @@ One program, four roles chosen in settings (ARCHITECTURE "Stations and roles"):
 printer), ``display`` (TV screen, LED boards, voice) and ``queue-host`` (the LAN
 queue API other counters call through). A one-PC commune office runs all four.
 
-``DeviceSettings`` is stored as JSON under ``settings.devices`` in the station's
-meta table. ``build_devices`` turns it into live objects (the queue client, the
-ticket printer, the LED board, the LAN host, simulators in demo mode) — the
+``DeviceSettings`` is part of the station's ``Settings`` (``desk_app.settings``,
+the one owner of settings). ``build_devices`` turns it into live objects (the
+queue client, the ticket printer, the LED board, the LAN host, simulators in demo mode) — the
 devices half of the "one wiring place" next to ``desk_app.bootstrap``.
 
 Startup never touches a serial port: drivers open their ports lazily, and a
@@ -19,13 +19,10 @@ does blocking I/O and belongs in a worker thread. No Qt here.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from desk_app.devices.api import (
     DeviceNotFoundError,
@@ -34,7 +31,16 @@ from desk_app.devices.api import (
     TicketPrinter,
     TicketPrintJob,
 )
-from desk_app.domain.errors import ValidationError
+
+# Re-exported: the settings of roles and devices now live in ``desk_app.settings``.
+from desk_app.settings import (  # noqa: F401
+    DEFAULT_HOST_PORT,
+    DEFAULT_KIOSK_PIN,
+    ROLE_LABELS,
+    ROLES,
+    DeviceSettings,
+    parse_roles,
+)
 
 if TYPE_CHECKING:
     from desk_app.bootstrap import App
@@ -44,27 +50,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-META_DEVICES = "settings.devices"
-#: Keys the settings dialog already writes; read as a fallback until ``settings.devices`` exists.
-META_LEGACY_SERIAL = "settings.serial"
-META_LEGACY_COUNTER = "settings.counter_no"
-
-ROLES: tuple[str, ...] = ("counter", "kiosk", "display", "queue-host")
-ROLE_LABELS = {
-    "counter": "quầy tiếp nhận",
-    "kiosk": "máy lấy số",
-    "display": "màn hình gọi số",
-    "queue-host": "máy chủ xếp hàng",
-}
-PRINTER_MODES: tuple[str, ...] = ("cp1258", "tcvn3", "raster")
-FLOW_CONTROLS: tuple[str, ...] = ("none", "rtscts", "xonxoff")
-DEFAULT_HOST_PORT = 8765  # == desk_app.queue.host.DEFAULT_PORT (not imported: it pulls in FastAPI)
-DEFAULT_KIOSK_PIN = "1234"
 #: Used only by ``--demo`` when no secret is configured (demo data never leaves the PC).
 DEMO_SECRET = "motcua-demo-secret"
-
-PrinterMode = Literal["cp1258", "tcvn3", "raster"]
-FlowControl = Literal["none", "rtscts", "xonxoff"]
 
 # Status labels for the counter window's status strip.
 PRINTER_READY = "Máy in vé: sẵn sàng"
@@ -85,167 +72,15 @@ def missing_board_message(port: str) -> str:
 
 
 # --------------------------------------------------------------------------- settings
-@dataclass(frozen=True)
-class DeviceSettings:
-    """What this station does and where its devices are (``settings.devices``).
-
-    ``queue_url`` / ``queue_secret``: the LAN queue host a counter, kiosk or TV on
-    another PC calls through; empty URL = the queue lives in this station's own
-    database (a one-PC office). With the ``queue-host`` role the queue is always
-    local and ``queue_secret`` is the secret the other PCs must send.
-    """
-
-    roles: tuple[str, ...] = ("counter",)
-    printer_port: str = ""
-    printer_baud: int = 9600
-    printer_flow: FlowControl = "none"
-    printer_mode: PrinterMode = "cp1258"
-    led_port: str = ""
-    led_baud: int = 9600
-    queue_url: str = ""
-    queue_secret: str = ""
-    host_listen: str = "0.0.0.0"
-    host_port: int = DEFAULT_HOST_PORT
-    kiosk_pin: str = DEFAULT_KIOSK_PIN
-    counter_no: int | None = None
-
-    def __post_init__(self) -> None:
-        # Canonical order whatever order the roles were given in; unknown names are
-        # kept (at the end) so that ``validate`` can name them.
-        given = list(dict.fromkeys(self.roles))
-        roles = tuple(r for r in ROLES if r in given) + tuple(r for r in given if r not in ROLES)
-        object.__setattr__(self, "roles", roles)
-
-    def has(self, role: str) -> bool:
-        return role in self.roles
-
-    @property
-    def queue_is_local(self) -> bool:
-        """True when the queue lives in this station's database (host or one-PC office)."""
-        return self.has("queue-host") or not self.queue_url
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["roles"] = list(self.roles)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DeviceSettings:
-        """Lenient: unknown keys are ignored (a newer version may have written them)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
-        if "roles" in values:
-            raw = values["roles"]
-            values["roles"] = tuple(parse_roles(raw) if isinstance(raw, str) else raw)
-        return cls(**values)
-
-    def replace(self, **changes: Any) -> DeviceSettings:
-        return dataclasses.replace(self, **changes)
-
-    def validate(self) -> DeviceSettings:
-        """Raise ``ValidationError`` (Vietnamese) for a value that can never work; return self."""
-        unknown = [r for r in self.roles if r not in ROLES]
-        if unknown:
-            raise ValidationError("roles", _unknown_roles_message(unknown))
-        if self.printer_mode not in PRINTER_MODES:
-            raise ValidationError(
-                "printer_mode",
-                f"Cách in tiếng Việt “{self.printer_mode}” không hợp lệ: chọn cp1258, tcvn3 hoặc raster.",
-            )
-        if self.printer_flow not in FLOW_CONTROLS:
-            raise ValidationError(
-                "printer_flow",
-                f"Điều khiển luồng “{self.printer_flow}” không hợp lệ: chọn none, rtscts hoặc xonxoff.",
-            )
-        for name, baud in (("printer_baud", self.printer_baud), ("led_baud", self.led_baud)):
-            if not isinstance(baud, int) or not 300 <= baud <= 921_600:
-                raise ValidationError(
-                    name, f"Tốc độ truyền {baud} không hợp lệ (thường là 9600, 19200 hoặc 115200)."
-                )
-        if self.queue_url and not re.match(r"^https?://[^/\s]+", self.queue_url):
-            raise ValidationError(
-                "queue_url",
-                f"Địa chỉ máy chủ xếp hàng “{self.queue_url}” không hợp lệ; ví dụ http://192.168.1.10:8765.",
-            )
-        if self.queue_secret:
-            from desk_app.queue.host import check_secret_text
-
-            try:
-                check_secret_text(self.queue_secret)
-            except ValueError as exc:
-                raise ValidationError("queue_secret", str(exc)) from None
-        if not isinstance(self.host_port, int) or not 1 <= self.host_port <= 65_535:
-            raise ValidationError("host_port", f"Cổng {self.host_port} không hợp lệ (1–65535).")
-        if not re.fullmatch(r"\d{4,8}", self.kiosk_pin or ""):
-            raise ValidationError("kiosk_pin", "Mã PIN của máy lấy số phải gồm 4 đến 8 chữ số.")
-        if self.counter_no is not None and not 1 <= self.counter_no <= 99:
-            raise ValidationError("counter_no", "Số quầy phải từ 1 đến 99.")
-        return self
-
-    def warnings(self) -> list[str]:
-        """Set-up gaps that do not stop the program but leave a role half-working."""
-        out: list[str] = []
-        if not self.roles:
-            out.append("Chưa chọn vai trò nào cho máy này.")
-        if self.has("kiosk") and not self.printer_port:
-            out.append("Máy lấy số chưa có cổng máy in số thứ tự.")
-        if self.has("queue-host") and not self.queue_secret:
-            out.append("Máy chủ xếp hàng cần mã bí mật (--queue-secret) để các quầy khác kết nối.")
-        if self.has("queue-host") and self.queue_url:
-            out.append("Máy này là máy chủ xếp hàng: địa chỉ máy chủ xếp hàng khác được bỏ qua.")
-        if not self.has("queue-host") and self.queue_url and not self.queue_secret:
-            out.append("Cần mã bí mật của máy chủ xếp hàng (--queue-secret).")
-        if self.has("kiosk") and self.kiosk_pin == DEFAULT_KIOSK_PIN:
-            out.append("Máy lấy số đang dùng mã PIN mặc định 1234; nên đổi (--kiosk-pin).")
-        return out
-
-
-def _unknown_roles_message(unknown: Iterable[str]) -> str:
-    return f"Vai trò không hợp lệ: {', '.join(unknown)}. Chọn trong: {', '.join(ROLES)}."
-
-
-def parse_roles(text: str) -> tuple[str, ...]:
-    """``"counter, kiosk"`` → ``("counter", "kiosk")``; raises ``ValidationError`` on unknown names."""
-    names = [p.strip().lower().replace("_", "-") for p in text.split(",") if p.strip()]
-    unknown = [n for n in names if n not in ROLES]
-    if unknown:
-        raise ValidationError("roles", _unknown_roles_message(unknown))
-    return tuple(names)
-
-
-def _legacy_settings(uow: Any) -> DeviceSettings:
-    """Ports and counter number the settings dialog stores (``settings.serial``, ``settings.counter_no``)."""
-    serial = uow.meta.get_json(META_LEGACY_SERIAL, None) or {}
-    printer = serial.get("ticket_printer") or {}
-    led = serial.get("led_board") or {}
-    counter = uow.meta.get_json(META_LEGACY_COUNTER, None)
-    return DeviceSettings(
-        printer_port=str(printer.get("port") or ""),
-        printer_baud=int(printer.get("baud") or 9600),
-        led_port=str(led.get("port") or ""),
-        led_baud=int(led.get("baud") or 9600),
-        counter_no=int(counter) if counter else None,
-    )
-
-
 def load_device_settings(app: App) -> DeviceSettings:
-    """This station's device settings; sensible defaults on a fresh database."""
-    with app.station.uow(write=False) as uow:
-        data = uow.meta.get_json(META_DEVICES, None)
-        if data is None:
-            return _legacy_settings(uow)
-    try:
-        return DeviceSettings.from_dict(data)
-    except (TypeError, ValueError):
-        log.warning("unreadable %s, using defaults: %r", META_DEVICES, data)
-        return DeviceSettings()
+    """This station's device settings (``app.settings.load().devices``)."""
+    return app.settings.load().devices
 
 
 def save_device_settings(app: App, settings: DeviceSettings) -> None:
+    """Validate and store ``settings`` as the station's devices, keeping the other settings."""
     settings.validate()
-    with app.station.uow() as uow:
-        uow.meta.set_json(META_DEVICES, settings.to_dict())
-        uow.commit()
+    app.settings.save_devices(settings)
 
 
 def counter_number(settings: DeviceSettings, account: Any = None) -> int:

@@ -1,10 +1,12 @@
 """Settings (supervisor / admin only): unit, counters, hours and calendar, printers, ports, server.
 
 Unit data goes through ``Station.set_unit``; calendar overrides through
-``uow.calendar.set`` + ``Station.invalidate_calendar``; everything else is
-stored as JSON under ``settings.<name>`` in the station's meta table (the sync
-and device engineers read the same keys). The "Máy chủ" tab enrols the station
-with the central server using the one-time code (``desk_app.sync.client.enrol``).
+``uow.calendar.set`` + ``Station.invalidate_calendar``; everything else is one
+typed ``desk_app.settings.Settings`` record written through ``app.settings``
+(the serial ports are the devices' own ``Settings.devices``, the ones the
+devices use). Saving runs off the GUI thread (``run_op``). The "Máy chủ" tab
+enrols the station with the central server using the one-time code
+(``desk_app.sync.client.enrol``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,9 +40,13 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.model import FormSet, UnitLevel, WorkingHours
+from desk_app.settings import CounterEntry, Printers, ServerSettings, Settings
 from ui.common import ErrorLabel, fmt_date
 from ui.dossier_actions import DEFAULT_SECTIONS
-from ui.workers import describe_error
+from ui.workers import describe_error, run_op
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 BAUDS = ["9600", "19200", "38400", "57600", "115200"]
@@ -69,10 +75,26 @@ def _port_value(combo: QComboBox) -> str:
     return text
 
 
-def load_settings(app: Any) -> dict[str, Any]:
-    keys = ("counters", "counter_no", "printers", "serial", "server", "sections")
-    with app.station.uow(write=False) as uow:
-        return {k: uow.meta.get_json(f"settings.{k}", None) for k in keys}
+def load_settings(app: App) -> dict[str, Any]:
+    """A dict view of ``app.settings.load()`` in the shape the counter window reads.
+
+    Kept so the counter window's readers need no change; the ports come from
+    ``Settings.devices``, the same values the devices use.
+    """
+    st = app.settings.load()
+    d = st.devices
+    return {
+        "counters": [dataclasses.asdict(c) for c in st.counters] or None,
+        "counter_no": d.counter_no,
+        "printers": dataclasses.asdict(st.printers),
+        "serial": {
+            "ticket_printer": {"port": d.printer_port, "baud": d.printer_baud},
+            "led_board": {"port": d.led_port, "baud": d.led_baud},
+            "scanner": {"port": d.scanner_port, "baud": d.scanner_baud},
+        },
+        "server": dataclasses.asdict(st.server),
+        "sections": list(st.sections) or None,
+    }
 
 
 class SettingsDialog(QDialog):
@@ -83,14 +105,14 @@ class SettingsDialog(QDialog):
     saved = Signal()
     enrolled = Signal()  # the station was enrolled with the central server
 
-    def __init__(self, app: Any, account: Any, parent: QWidget | None = None):
+    def __init__(self, app: App, account: Any, parent: QWidget | None = None):
         super().__init__(parent)
         self.app = app
         self.account = account
         self.setObjectName("settings_dialog")
         self.setWindowTitle("Cài đặt trạm")
         self.resize(760, 560)
-        self.values = load_settings(app)
+        self.settings: Settings = app.settings.load()  # small: one meta row
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs)
@@ -151,7 +173,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         self.counter_no = QSpinBox()
         self.counter_no.setRange(1, 99)
-        self.counter_no.setValue(int(self.values.get("counter_no") or self.account.counter_no or 1))
+        self.counter_no.setValue(int(self.settings.devices.counter_no or self.account.counter_no or 1))
         form.addRow("Máy này là quầy số:", self.counter_no)
         lay.addLayout(form)
         lay.addWidget(QLabel("Danh sách quầy (số – tên / lĩnh vực phụ trách):"))
@@ -159,8 +181,8 @@ class SettingsDialog(QDialog):
         self.counters.setObjectName("counters_table")
         self.counters.setHorizontalHeaderLabels(["Số quầy", "Tên quầy / lĩnh vực"])
         self.counters.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for entry in self.values.get("counters") or [{"no": 1, "name": "Quầy 1 – Hộ tịch, Chứng thực"}]:
-            self._add_counter(entry.get("no", 1), entry.get("name", ""))
+        for entry in self.settings.counters or (CounterEntry(1, "Quầy 1 – Hộ tịch, Chứng thực"),):
+            self._add_counter(entry.no, entry.name)
         lay.addWidget(self.counters)
         row = QHBoxLayout()
         add = QPushButton("Thêm quầy")
@@ -172,7 +194,7 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         lay.addLayout(row)
         lay.addWidget(QLabel("Bộ phận nhận hồ sơ khi chuyển xử lý (mỗi dòng một bộ phận):"))
-        self.sections = QPlainTextEdit("\n".join(self.values.get("sections") or DEFAULT_SECTIONS))
+        self.sections = QPlainTextEdit("\n".join(self.settings.sections or DEFAULT_SECTIONS))
         self.sections.setMaximumHeight(110)
         lay.addWidget(self.sections)
         self.tabs.addTab(page, "Quầy")
@@ -289,7 +311,7 @@ class SettingsDialog(QDialog):
     def _devices_tab(self) -> None:
         page = QWidget()
         form = QFormLayout(page)
-        printers = self.values.get("printers") or {}
+        printers = dataclasses.asdict(self.settings.printers)
         names = system_printers()
         self.printer_a4 = QComboBox()
         self.printer_a5 = QComboBox()
@@ -302,7 +324,12 @@ class SettingsDialog(QDialog):
             form.addRow(QLabel("Không tìm thấy máy in nào trong hệ thống; biểu mẫu vẫn lưu được thành PDF."))
         form.addRow("Máy in A4 (sổ theo dõi):", self.printer_a4)
         form.addRow("Máy in A5 (giấy tiếp nhận, phiếu):", self.printer_a5)
-        serial = self.values.get("serial") or {}
+        devices = self.settings.devices
+        serial = {
+            "ticket_printer": (devices.printer_port, devices.printer_baud),
+            "led_board": (devices.led_port, devices.led_baud),
+            "scanner": (devices.scanner_port, devices.scanner_baud),
+        }
         ports = serial_ports()
         self.ports: dict[str, QComboBox] = {}
         self.bauds: dict[str, QComboBox] = {}
@@ -316,7 +343,7 @@ class SettingsDialog(QDialog):
             port.addItem("(không dùng)", "")
             for device, desc in ports:
                 port.addItem(f"{device} – {desc}" if desc else device, device)
-            current = (serial.get(key) or {}).get("port", "")
+            current, current_baud = serial[key]
             idx = port.findData(current)
             if idx >= 0:
                 port.setCurrentIndex(idx)
@@ -324,7 +351,7 @@ class SettingsDialog(QDialog):
                 port.setEditText(current)
             baud = QComboBox()
             baud.addItems(BAUDS)
-            baud.setCurrentText(str((serial.get(key) or {}).get("baud", 9600)))
+            baud.setCurrentText(str(current_baud))
             row = QHBoxLayout()
             row.addWidget(port, 1)
             row.addWidget(QLabel("tốc độ:"))
@@ -339,13 +366,13 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(page, "Máy in và thiết bị")
 
     def _server_tab(self) -> None:
-        server = self.values.get("server") or {}
+        server = self.settings.server
         page = QWidget()
         form = QFormLayout(page)
-        self.server_url = QLineEdit(server.get("url", ""))
+        self.server_url = QLineEdit(server.url)
         self.server_url.setObjectName("server_url")
         self.server_url.setPlaceholderText("https://motcua.khanhhoa.gov.vn")
-        self.enrol_code = QLineEdit(server.get("enrol_code", ""))
+        self.enrol_code = QLineEdit(server.enrol_code)
         self.enrol_code.setObjectName("enrol_code")
         form.addRow("Địa chỉ máy chủ trung tâm:", self.server_url)
         form.addRow("Mã đăng ký trạm:", self.enrol_code)
@@ -368,8 +395,6 @@ class SettingsDialog(QDialog):
 
     def enrol(self) -> None:
         """Enrol this station with the one-time code, off the GUI thread."""
-        from ui.workers import run_op
-
         url = self.server_url.text().strip()
         code = self.enrol_code.text().strip()
         if not re.match(r"^https?://[^\s/]+", url) or not code:
@@ -403,7 +428,8 @@ class SettingsDialog(QDialog):
         run_op(work, done, failed, owner=self)
 
     # ------------------------------------------------------------------ save
-    def collect(self) -> dict[str, Any]:
+    def collect(self) -> tuple[WorkingHours, Settings]:
+        """The hours and the new settings from the form; ``ValidationError`` for a bad field."""
         hours = {k: e.text().strip() for k, e in self.hours.items()}
         for key, value in hours.items():
             if not HHMM.match(value):
@@ -414,29 +440,33 @@ class SettingsDialog(QDialog):
             no_text = no_item.text().strip() if no_item else ""
             if not no_text.isdigit():
                 raise ValidationError("counters", f"Số quầy ở dòng {r + 1} phải là số.")
-            counters.append({"no": int(no_text), "name": name_item.text().strip() if name_item else ""})
+            counters.append(CounterEntry(int(no_text), name_item.text().strip() if name_item else ""))
         url = self.server_url.text().strip()
-        if url and not re.match(r"^https?://[^\s/]+", url):
-            raise ValidationError("server_url", "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://.")
-        return {
-            "hours": WorkingHours(saturday_morning=self.saturday.isChecked(), **hours),
-            "counters": counters,
-            "counter_no": self.counter_no.value(),
-            "sections": [s.strip() for s in self.sections.toPlainText().splitlines() if s.strip()],
-            "printers": {
-                "a4": self.printer_a4.currentData() or "",
-                "a5": self.printer_a5.currentData() or "",
-            },
-            "serial": {
-                key: {"port": _port_value(combo), "baud": int(self.bauds[key].currentText())}
-                for key, combo in self.ports.items()
-            },
-            "server": {"url": url, "enrol_code": self.enrol_code.text().strip()},
-        }
+        ports = {key: _port_value(combo) for key, combo in self.ports.items()}
+        bauds = {key: int(combo.currentText()) for key, combo in self.bauds.items()}
+        devices = self.settings.devices.replace(
+            counter_no=self.counter_no.value(),
+            printer_port=ports["ticket_printer"],
+            printer_baud=bauds["ticket_printer"],
+            led_port=ports["led_board"],
+            led_baud=bauds["led_board"],
+            scanner_port=ports["scanner"],
+            scanner_baud=bauds["scanner"],
+        )
+        settings = self.settings.replace(
+            devices=devices,
+            counters=tuple(counters),
+            sections=tuple(s.strip() for s in self.sections.toPlainText().splitlines() if s.strip()),
+            printers=Printers(self.printer_a4.currentData() or "", self.printer_a5.currentData() or ""),
+            server=ServerSettings(url, self.enrol_code.text().strip()),
+        )
+        settings.validate()
+        return WorkingHours(saturday_morning=self.saturday.isChecked(), **hours), settings
 
     def save(self) -> None:
+        """Validate on the GUI thread, write in a worker; ``saved`` and close when it is stored."""
         try:
-            values = self.collect()
+            hours, settings = self.collect()
             unit = dataclasses.replace(
                 self.app.station.unit,
                 name=self.unit_name.text().strip(),
@@ -447,21 +477,46 @@ class SettingsDialog(QDialog):
                 level=UnitLevel(self.level.currentData()),
                 form_set=FormSet(self.form_set.currentData()),
                 lookup_base_url=self.lookup_url.text().strip(),
-                hours=values.pop("hours"),
+                hours=hours,
             )
             if not unit.name:
                 raise ValidationError("unit_name", "Tên đơn vị không được để trống.")
-            self.app.station.set_unit(unit)
-            with self.app.station.uow() as uow:
-                for key, value in values.items():
-                    uow.meta.set_json(f"settings.{key}", value)
-                uow.commit()
-            self.app.station.invalidate_calendar()
         except DomainError as exc:
             self.error.show_error(str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - disk full etc.: tell staff, keep the dialog
-            self.error.show_error(describe_error(exc))
-            return
-        self.saved.emit()
-        self.accept()
+        devices = settings.devices
+
+        def keep_others(stored: Settings) -> Settings:
+            # Fields this dialog does not show (roles, queue, printer mode…) stay as stored,
+            # even when ``motcua station set`` changed them while the dialog was open.
+            return settings.replace(
+                devices=stored.devices.replace(
+                    counter_no=devices.counter_no,
+                    printer_port=devices.printer_port,
+                    printer_baud=devices.printer_baud,
+                    led_port=devices.led_port,
+                    led_baud=devices.led_baud,
+                    scanner_port=devices.scanner_port,
+                    scanner_baud=devices.scanner_baud,
+                ),
+                receipt_copies=stored.receipt_copies,
+            )
+
+        def work(app: App = self.app) -> Settings:
+            app.station.set_unit(unit)
+            stored = app.settings.edit(keep_others)
+            app.station.invalidate_calendar()
+            return stored
+
+        def done(stored: Settings) -> None:
+            self.settings = stored
+            self.setEnabled(True)
+            self.saved.emit()
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.setEnabled(True)
+            self.error.show_error(describe_error(exc))  # disk full etc.: tell staff, keep the dialog
+
+        self.setEnabled(False)
+        run_op(work, done, failed, owner=self)

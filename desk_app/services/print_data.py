@@ -46,8 +46,8 @@ class LogbookData:
 def load_form_data(app: App, form: str, code: str) -> FormData:
     """The data of ``form`` for the dossier with ``code`` (or id); raises ``NotFound``."""
     station = app.station
+    copies = app.settings.load().receipt_copies if form == "receipt" else 1
     with station.uow(write=False) as uow:
-        copies = int(uow.meta.get_json("settings.receipt_copies", 1) or 1) if form == "receipt" else 1
         dossier = ensure_dossier(uow, code)
         events = uow.dossiers.events(dossier.id)
         procedure = uow.procedures.get(dossier.procedure_code)

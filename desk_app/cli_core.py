@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from desk_app.config import default_db_path
 from desk_app.domain.errors import NotFound, ValidationError
@@ -220,15 +220,8 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
 def cmd_calendar_override(args: argparse.Namespace) -> int:
     app = _app(args)
     day = parse_date(args.date)
-    kind = "off" if args.calendar_cmd == "add-day-off" else "work"
-    with app.station.uow() as uow:
-        uow.calendar.set(day, kind, args.note or "")
-        from desk_app.ids import uuid7
-        from desk_app.store.repositories import iso
-
-        uow.audit.add(uuid7(), iso(app.station.now()) or "", "cli", f"calendar.{kind}", day.isoformat())
-        uow.commit()
-    app.station.invalidate_calendar()
+    kind: Literal["off", "work"] = "off" if args.calendar_cmd == "add-day-off" else "work"
+    app.calendar.set_day(day, kind, args.note or "", actor="cli")
     label = "ngày nghỉ" if kind == "off" else "ngày làm việc bù"
     print(f"Đã ghi {day:%d/%m/%Y} là {label} của đơn vị.")
     return 0

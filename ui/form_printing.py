@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 log = logging.getLogger("motcua.ui.print")
 
@@ -37,7 +40,7 @@ class FormPrinter(QObject):
     message = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, app: Any, parent: QWidget | None = None, printer_name: str = ""):
+    def __init__(self, app: App, parent: QWidget | None = None, printer_name: str = ""):
         super().__init__(parent)
         self.app = app
         self.window = parent

@@ -1,7 +1,7 @@
 """Settings (supervisor / admin only): unit, counters, hours and calendar, printers, ports, server.
 
 Unit data goes through ``Station.set_unit``; calendar overrides through
-``uow.calendar.set`` + ``Station.invalidate_calendar``; everything else is one
+``app.calendar`` (in a worker); everything else is one
 typed ``desk_app.settings.Settings`` record written through ``app.settings``
 (the serial ports are the devices' own ``Settings.devices``, the ones the
 devices use). Saving runs off the GUI thread (``run_op``). The "Máy chủ" tab
@@ -43,7 +43,7 @@ from desk_app.domain.model import FormSet, UnitLevel, WorkingHours
 from desk_app.settings import CounterEntry, Printers, ServerSettings, Settings
 from ui.common import ErrorLabel, fmt_date
 from ui.dossier_actions import DEFAULT_SECTIONS
-from ui.workers import describe_error, run_op
+from ui.workers import app_op, describe_error
 
 if TYPE_CHECKING:
     from desk_app.bootstrap import App
@@ -274,8 +274,12 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(page, "Giờ làm việc và lịch")
 
     def _load_overrides(self) -> None:
-        with self.app.station.uow(write=False) as uow:
-            rows = uow.calendar.overrides()
+        app_op(self.app, lambda app: app.calendar.overrides(), self._show_overrides, self._failed, owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.show_error(describe_error(exc))
+
+    def _show_overrides(self, rows: list[tuple[dt.date, str, str]]) -> None:
         self.overrides.setRowCount(0)
         for day, kind, note in rows:
             r = self.overrides.rowCount()
@@ -287,26 +291,35 @@ class SettingsDialog(QDialog):
             self.overrides.setItem(r, 2, QTableWidgetItem(note))
 
     def add_override(self) -> None:
+        """Store the day off / make-up workday in a worker, then reload the table."""
         q = self.override_date.date()
         day = dt.date(q.year(), q.month(), q.day())
         kind = self.override_kind.currentData()
-        with self.app.station.uow() as uow:
-            uow.calendar.set(day, kind, self.override_note.text().strip())
-            uow.commit()
-        self.app.station.invalidate_calendar()
-        self.override_note.clear()
-        self._load_overrides()
+        note = self.override_note.text().strip()
+        actor = str(getattr(self.account, "username", ""))
+
+        def done(_result: None) -> None:
+            self.override_note.clear()
+            self._load_overrides()
+
+        app_op(
+            self.app, lambda app: app.calendar.set_day(day, kind, note, actor), done, self._failed, owner=self
+        )
 
     def remove_override(self) -> None:
         row = self.overrides.currentRow()
-        if row < 0:
+        item = self.overrides.item(row, 0) if row >= 0 else None
+        if item is None:
             return
-        day = dt.date.fromisoformat(self.overrides.item(row, 0).data(Qt.ItemDataRole.UserRole))
-        with self.app.station.uow() as uow:
-            uow.calendar.remove(day)
-            uow.commit()
-        self.app.station.invalidate_calendar()
-        self._load_overrides()
+        day = dt.date.fromisoformat(item.data(Qt.ItemDataRole.UserRole))
+        actor = str(getattr(self.account, "username", ""))
+        app_op(
+            self.app,
+            lambda app: app.calendar.remove_day(day, actor),
+            lambda _r: self._load_overrides(),
+            self._failed,
+            owner=self,
+        )
 
     def _devices_tab(self) -> None:
         page = QWidget()
@@ -376,9 +389,7 @@ class SettingsDialog(QDialog):
         self.enrol_code.setObjectName("enrol_code")
         form.addRow("Địa chỉ máy chủ trung tâm:", self.server_url)
         form.addRow("Mã đăng ký trạm:", self.enrol_code)
-        from desk_app.sync.client import server_url
-
-        enrolled = server_url(self.app.station)
+        enrolled = self.app.server_url()
         self.enrol_state = QLabel(
             f"Trạm đã đăng ký với máy chủ {enrolled}."
             if enrolled
@@ -404,13 +415,6 @@ class SettingsDialog(QDialog):
             return
         self.enrol_button.setEnabled(False)
         self.enrol_state.setText("Đang đăng ký…")
-        app = self.app
-
-        def work() -> dict[str, Any]:
-            from desk_app.sync.client import enrol, make_http
-
-            with make_http(url, timeout=15) as http:
-                return enrol(app.station, http, code, name="counter")
 
         def done(answer: dict[str, Any]) -> None:
             self.enrol_button.setEnabled(True)
@@ -425,7 +429,7 @@ class SettingsDialog(QDialog):
             self.enrol_button.setEnabled(True)
             self.enrol_state.setText(str(exc) or describe_error(exc))
 
-        run_op(work, done, failed, owner=self)
+        app_op(self.app, lambda app: app.enrol(url, code, name="counter"), done, failed, owner=self)
 
     # ------------------------------------------------------------------ save
     def collect(self) -> tuple[WorkingHours, Settings]:
@@ -502,7 +506,7 @@ class SettingsDialog(QDialog):
                 receipt_copies=stored.receipt_copies,
             )
 
-        def work(app: App = self.app) -> Settings:
+        def work(app: App) -> Settings:
             app.station.set_unit(unit)
             stored = app.settings.edit(keep_others)
             app.station.invalidate_calendar()
@@ -519,4 +523,4 @@ class SettingsDialog(QDialog):
             self.error.show_error(describe_error(exc))  # disk full etc.: tell staff, keep the dialog
 
         self.setEnabled(False)
-        run_op(work, done, failed, owner=self)
+        app_op(self.app, work, done, failed, owner=self)

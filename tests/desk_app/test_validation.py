@@ -317,3 +317,11 @@ def test_birth_date() -> None:
     assert "1900" in str(error(validate_birth_date, dt.date(1899, 12, 31), today=today))
     assert error(validate_birth_date, dt.date(1899, 12, 31)).field == "birth_date"
     assert validate_birth_date(dt.date(2000, 1, 1)) == dt.date(2000, 1, 1)  # default "today"
+
+
+def test_no_identity_paper_needs_no_number_and_refuses_one() -> None:
+    """The "check the ID unless the kind is NONE" rule lives in ``validate_id`` alone."""
+    assert validate_id(IdKind.NONE, "") == ""
+    assert validate_id(IdKind.NONE, "   ") == ""
+    with pytest.raises(ValidationError, match="Không có giấy tờ"):
+        validate_id(IdKind.NONE, "012345678901")

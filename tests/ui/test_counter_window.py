@@ -372,8 +372,8 @@ def test_settings_for_supervisor_calendar_and_server(qtbot: Any, app: Any, print
 
     settings.override_date.setDate(QDate(2026, 11, 27))
     settings.override_note.setText("Nghỉ bù")
-    settings.add_override()
-    assert settings.overrides.rowCount() == 1
+    settings.add_override()  # stored in a worker
+    qtbot.waitUntil(lambda: settings.overrides.rowCount() == 1, timeout=5000)
     settings.server_url.setText("https://motcua.khanhhoa.gov.vn")
     settings.enrol_code.setText("ABC-123")
     settings.counter_no.setValue(3)

@@ -42,17 +42,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 
-from desk_app.devices.api import PrinterError, TicketPrinter, TicketPrintJob
 from desk_app.ids import uuid7
 from desk_app.queue import schema as q
+from desk_app.queue.api import (
+    COMMANDS,
+    BeginReprint,
+    CallNext,
+    Cancel,
+    Command,
+    ConfirmPrinted,
+    Finish,
+    LinkDossier,
+    MarkPrintFailed,
+    NoShow,
+    QueueApi,
+    R,
+    Recall,
+    ReserveTicket,
+    Start,
+    Transfer,
+    WalkIn,
+)
 from desk_app.queue.models import (
     ACTIVE_AT_COUNTER,
     STATE_LABELS,
@@ -61,7 +78,6 @@ from desk_app.queue.models import (
     CounterNow,
     EventKind,
     InvalidTicketAction,
-    IssueResult,
     PriorityMode,
     PriorityReason,
     QueueConfig,
@@ -70,11 +86,16 @@ from desk_app.queue.models import (
     QueueInfo,
     QueueLength,
     QueueStatus,
-    QueueUnavailable,
     ServiceInfo,
     Ticket,
     TicketNotFound,
     TicketState,
+)
+from desk_app.queue.rules import format_label, pick_next
+from desk_app.queue.ticket_printing import (  # noqa: F401 - re-exported (moved)
+    issue_with_printer,
+    print_reserved,
+    reprint_with_printer,
 )
 from desk_app.store.db import Database, StoreError, describe_sqlite_error
 from desk_app.store.uow import UnitOfWork
@@ -98,84 +119,8 @@ def iso(when: dt.datetime) -> str:
     return when.astimezone(VN_TZ).isoformat(timespec="microseconds")
 
 
-def format_label(queue_code: str, number: int) -> str:
-    return f"{queue_code}{number:03d}"
-
-
 def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
-
-
-def pick_next(
-    candidates: Sequence[Ticket],
-    mode: str,
-    every: int,
-    streaks: dict[str, int],
-) -> Ticket | None:
-    """Choose the next ticket among waiting ``candidates`` (pure; see module doc)."""
-    if not candidates:
-        return None
-    front = [t for t in candidates if t.front_at]
-    if front:
-        return min(front, key=lambda t: (t.front_at or "", t.issued_at or "", t.id))
-    by_queue: dict[str, list[Ticket]] = {}
-    for t in candidates:
-        by_queue.setdefault(t.queue_code, []).append(t)
-    heads: list[tuple[bool, Ticket]] = []
-    for code, tickets in by_queue.items():
-        pri = min((t for t in tickets if t.priority), key=lambda t: (t.issued_at or "", t.id), default=None)
-        nor = min(
-            (t for t in tickets if not t.priority), key=lambda t: (t.issued_at or "", t.id), default=None
-        )
-        if mode == PriorityMode.INTERLEAVED:
-            use_pri = pri is not None and (nor is None or streaks.get(code, 0) >= max(every, 0))
-        else:
-            use_pri = pri is not None
-        head = pri if use_pri else nor
-        assert head is not None
-        heads.append((use_pri, head))
-    if mode == PriorityMode.STRICT and any(p for p, _ in heads):
-        heads = [h for h in heads if h[0]]
-    return min(heads, key=lambda h: (h[1].issued_at or "", h[1].id))[1]
-
-
-class QueueApi(Protocol):
-    """What kiosks, counters and displays use: ``QueueService``, ``LocalQueueClient``
-    and the LAN ``QueueClient`` all provide it."""
-
-    def config(self) -> QueueConfig: ...
-    def reserve_ticket(self, service_id: str, priority_reason: str | None = None) -> Ticket: ...
-    def confirm_printed(self, ticket_id: str) -> Ticket: ...
-    def mark_print_failed(self, ticket_id: str, error: str) -> Ticket: ...
-    def begin_reprint(self, ticket_id: str) -> Ticket: ...
-    def people_ahead(self, ticket_id: str) -> int: ...
-    def ticket(self, ticket_id: str) -> Ticket: ...
-    def call_next(self, counter_no: int, officer: str) -> Ticket | None: ...
-    def recall(self, ticket_id: str, counter_no: int, officer: str) -> Ticket: ...
-    def no_show(self, ticket_id: str, counter_no: int, officer: str) -> Ticket: ...
-    def transfer(
-        self,
-        ticket_id: str,
-        counter_no: int,
-        officer: str,
-        to_queue: str | None = None,
-        to_counter: int | None = None,
-    ) -> Ticket: ...
-    def start(self, ticket_id: str, counter_no: int, officer: str) -> Ticket: ...
-    def finish(self, ticket_id: str, counter_no: int, officer: str) -> Ticket: ...
-    def walk_in(
-        self,
-        counter_no: int,
-        officer: str,
-        queue_code: str | None = None,
-        service_id: str | None = None,
-        note: str = "",
-    ) -> Ticket: ...
-    def link_dossier(self, ticket_id: str, dossier_id: str, counter_no: int, officer: str) -> Ticket: ...
-    def cancel(self, ticket_id: str, counter_no: int | None, officer: str, reason: str = "") -> Ticket: ...
-    def status(self) -> QueueStatus: ...
-    def recent_calls(self, limit: int = 10) -> list[CallRecord]: ...
-    def events_since(self, seq: int, limit: int = 500) -> list[QueueEvent]: ...
 
 
 def _ticket_from(data: dict[str, Any]) -> Ticket:
@@ -199,24 +144,20 @@ def _sql_value(value: Any) -> Any:
 
 _T = TypeVar("_T")
 
-#: The write actions ``QueueService.action`` / ``run_group`` accept (``_<name>_in`` methods).
-GROUP_ACTIONS = frozenset(
-    {
-        "reserve_ticket",
-        "confirm_printed",
-        "mark_print_failed",
-        "begin_reprint",
-        "call_next",
-        "recall",
-        "no_show",
-        "transfer",
-        "start",
-        "finish",
-        "walk_in",
-        "link_dossier",
-        "cancel",
-    }
-)
+#: Rule method for each command type (filled by ``@handles`` in ``QueueService``).
+_HANDLERS: dict[type[Command[Any]], Callable[..., Any]] = {}
+
+
+def handles(command: type[Command[Any]]) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Register the decorated ``_x_in(self, uow, **fields)`` method as the rule for ``command``."""
+
+    def register(fn: Callable[..., _T]) -> Callable[..., _T]:
+        if command in _HANDLERS:
+            raise TypeError(f"two rules for {command.__name__}")
+        _HANDLERS[command] = fn
+        return fn
+
+    return register
 
 
 def _store_error(exc: BaseException) -> BaseException:
@@ -240,7 +181,7 @@ def _copy_error(exc: BaseException) -> BaseException:
     return err2
 
 
-class QueueService:
+class QueueService(QueueApi):
     """The queue on this station's database. Thread-safe; returns plain data."""
 
     def __init__(self, db: Database, clock: Clock = now_vn, device_id: str = ""):
@@ -261,13 +202,26 @@ class QueueService:
             uow.commit()
             return result
 
-    def action(self, name: str, *args: Any) -> Callable[[UnitOfWork], Any]:
-        """The write action ``name`` (e.g. ``"call_next"``) with its arguments, to run inside
-        someone else's transaction: ``run_group([svc.action("call_next", 1, "an"), ...])``."""
-        if name not in GROUP_ACTIONS:
-            raise ValueError(f"not a queue write action: {name}")
-        fn = getattr(self, f"_{name}_in")
-        return lambda uow: fn(uow, *args)
+    def run_command(self, uow: UnitOfWork, command: Command[R]) -> R:
+        """Apply ``command``'s rule inside ``uow`` (the caller commits)."""
+        result: R = _HANDLERS[type(command)](self, uow, **command.arguments())
+        return result
+
+    def execute(self, command: Command[R]) -> R:
+        """One action, one write transaction."""
+        result: R = self._write(self.run_command, command)
+        return result
+
+    def action(self, command: Command[Any] | str, *args: Any) -> Callable[[UnitOfWork], Any]:
+        """``command`` to run inside someone else's transaction (group commit):
+        ``run_group([svc.action(CallNext(1, "an")), ...])``; ``action("call_next", 1, "an")``
+        builds the command from the ``COMMANDS`` table."""
+        if isinstance(command, str):
+            if command not in COMMANDS:
+                raise ValueError(f"not a queue write action: {command}")
+            command = COMMANDS[command](*args)
+        cmd = command
+        return lambda uow: self.run_command(uow, cmd)
 
     def run_group(self, calls: Sequence[Callable[[UnitOfWork], Any]]) -> list[Any]:
         """Group commit: run ``calls`` one after another in ONE write transaction (one fsync).
@@ -512,13 +466,12 @@ class QueueService:
             uow.commit()
 
     # ------------------------------------------------------------- issuing
-    def reserve_ticket(self, service_id: str, priority_reason: str | None = None) -> Ticket:
-        """Phase 1: take the next number of the day; the ticket is ``printing``, not queued."""
-        return self._write(self._reserve_ticket_in, service_id, priority_reason)
 
+    @handles(ReserveTicket)
     def _reserve_ticket_in(
         self, uow: UnitOfWork, service_id: str, priority_reason: str | None = None
     ) -> Ticket:
+        """Phase 1: take the next number of the day; the ticket is ``printing``, not queued."""
         if priority_reason is not None and priority_reason not in {p.value for p in PriorityReason}:
             raise QueueError(f"Lý do ưu tiên không hợp lệ: {priority_reason}.")
         _, at, day = self._now()
@@ -574,11 +527,9 @@ class QueueService:
         self._event(uow, EventKind.RESERVED, t, at, day, None, "", {"priority_reason": priority_reason})
         return t
 
-    def confirm_printed(self, ticket_id: str) -> Ticket:
-        """Phase 2 (success): the ticket printed, so it joins the queue now."""
-        return self._write(self._confirm_printed_in, ticket_id)
-
+    @handles(ConfirmPrinted)
     def _confirm_printed_in(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
+        """Phase 2 (success): the ticket printed, so it joins the queue now."""
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
         if t.state == TicketState.WAITING:  # a retried confirmation
@@ -608,11 +559,9 @@ class QueueService:
         )
         return t
 
-    def mark_print_failed(self, ticket_id: str, error: str) -> Ticket:
-        """Phase 2 (failure): not queued, not counted; can be reprinted."""
-        return self._write(self._mark_print_failed_in, ticket_id, error)
-
+    @handles(MarkPrintFailed)
     def _mark_print_failed_in(self, uow: UnitOfWork, ticket_id: str, error: str) -> Ticket:
+        """Phase 2 (failure): not queued, not counted; can be reprinted."""
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
         t = self._move(
@@ -626,11 +575,9 @@ class QueueService:
         self._event(uow, EventKind.PRINT_FAILED, t, at, day, None, "", {"error": error})
         return t
 
-    def begin_reprint(self, ticket_id: str) -> Ticket:
-        """Back to ``printing`` with the same number, for another print attempt."""
-        return self._write(self._begin_reprint_in, ticket_id)
-
+    @handles(BeginReprint)
     def _begin_reprint_in(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
+        """Back to ``printing`` with the same number, for another print attempt."""
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
         t = self._move(
@@ -703,11 +650,9 @@ class QueueService:
                 params += [code, day, prio]
         return cls._fetch(c, " UNION ALL ".join(parts), params)
 
-    def call_next(self, counter_no: int, officer: str) -> Ticket | None:
-        """Atomically pick and mark the next ticket for this counter; None if nobody waits."""
-        return self._write(self._call_next_in, counter_no, officer)
-
+    @handles(CallNext)
     def _call_next_in(self, uow: UnitOfWork, counter_no: int, officer: str) -> Ticket | None:
+        """Atomically pick and mark the next ticket for this counter; None if nobody waits."""
         _, at, day = self._now()
         c = uow.conn
         counter = self._counter(c, counter_no)
@@ -753,11 +698,9 @@ class QueueService:
         )
         return t
 
-    def recall(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        """Call again: a called ticket (repeat) or a no-show within the tolerance."""
-        return self._write(self._recall_in, ticket_id, counter_no, officer)
-
+    @handles(Recall)
     def _recall_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
+        """Call again: a called ticket (repeat) or a no-show within the tolerance."""
         now, at, day = self._now()
         c = uow.conn
         self._counter(c, counter_no)
@@ -786,9 +729,7 @@ class QueueService:
         self._event(uow, EventKind.RECALLED, t, at, day, counter_no, officer, {"late": late})
         return t
 
-    def no_show(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._write(self._no_show_in, ticket_id, counter_no, officer)
-
+    @handles(NoShow)
     def _no_show_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
@@ -803,17 +744,7 @@ class QueueService:
         self._event(uow, EventKind.NO_SHOW, t, at, day, counter_no, officer)
         return t
 
-    def transfer(
-        self,
-        ticket_id: str,
-        counter_no: int,
-        officer: str,
-        to_queue: str | None = None,
-        to_counter: int | None = None,
-    ) -> Ticket:
-        """Send the ticket (same number) to another queue and/or counter, at the front."""
-        return self._write(self._transfer_in, ticket_id, counter_no, officer, to_queue, to_counter)
-
+    @handles(Transfer)
     def _transfer_in(
         self,
         uow: UnitOfWork,
@@ -823,6 +754,7 @@ class QueueService:
         to_queue: str | None = None,
         to_counter: int | None = None,
     ) -> Ticket:
+        """Send the ticket (same number) to another queue and/or counter, at the front."""
         if to_queue is None and to_counter is None:
             raise QueueError("Hãy chọn hàng đợi hoặc quầy để chuyển số.")
         _, at, day = self._now()
@@ -868,9 +800,7 @@ class QueueService:
         )
         return t
 
-    def start(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._write(self._start_in, ticket_id, counter_no, officer)
-
+    @handles(Start)
     def _start_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
@@ -887,9 +817,7 @@ class QueueService:
         self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer)
         return t
 
-    def finish(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._write(self._finish_in, ticket_id, counter_no, officer)
-
+    @handles(Finish)
     def _finish_in(self, uow: UnitOfWork, ticket_id: str, counter_no: int, officer: str) -> Ticket:
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
@@ -899,17 +827,7 @@ class QueueService:
         self._event(uow, EventKind.FINISHED, t, at, day, counter_no, officer)
         return t
 
-    def walk_in(
-        self,
-        counter_no: int,
-        officer: str,
-        queue_code: str | None = None,
-        service_id: str | None = None,
-        note: str = "",
-    ) -> Ticket:
-        """Serve someone without a ticket: a ticket-less service record, already serving."""
-        return self._write(self._walk_in_in, counter_no, officer, queue_code, service_id, note)
-
+    @handles(WalkIn)
     def _walk_in_in(
         self,
         uow: UnitOfWork,
@@ -919,6 +837,7 @@ class QueueService:
         service_id: str | None = None,
         note: str = "",
     ) -> Ticket:
+        """Serve someone without a ticket: a ticket-less service record, already serving."""
         _, at, day = self._now()
         c = uow.conn
         counter = self._counter(c, counter_no)
@@ -960,13 +879,11 @@ class QueueService:
         self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer, {"walk_in": True})
         return t
 
-    def link_dossier(self, ticket_id: str, dossier_id: str, counter_no: int, officer: str) -> Ticket:
-        """Record that this visit produced (or concerned) the dossier ``dossier_id``."""
-        return self._write(self._link_dossier_in, ticket_id, dossier_id, counter_no, officer)
-
+    @handles(LinkDossier)
     def _link_dossier_in(
         self, uow: UnitOfWork, ticket_id: str, dossier_id: str, counter_no: int, officer: str
     ) -> Ticket:
+        """Record that this visit produced (or concerned) the dossier ``dossier_id``."""
         _, at, day = self._now()
         t = self._get(uow.conn, ticket_id)
         self._require(
@@ -985,9 +902,7 @@ class QueueService:
             )
         return t
 
-    def cancel(self, ticket_id: str, counter_no: int | None, officer: str, reason: str = "") -> Ticket:
-        return self._write(self._cancel_in, ticket_id, counter_no, officer, reason)
-
+    @handles(Cancel)
     def _cancel_in(
         self, uow: UnitOfWork, ticket_id: str, counter_no: int | None, officer: str, reason: str = ""
     ) -> Ticket:
@@ -1088,7 +1003,7 @@ class QueueService:
         return [QueueEvent.from_dict(dict(r._mapping)) for r in rows]
 
 
-class LocalQueueClient:
+class LocalQueueClient(QueueApi):
     """In-process client for one-PC offices: the ``QueueApi`` over a ``QueueService``.
 
     Same interface as the LAN ``QueueClient``, so windows do not care which one
@@ -1098,67 +1013,23 @@ class LocalQueueClient:
     def __init__(self, service: QueueService):
         self.service = service
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.service, name)
+    def execute(self, command: Command[R]) -> R:
+        return self.service.execute(command)
 
+    def config(self) -> QueueConfig:
+        return self.service.config()
 
-def _retry_unavailable(fn: Callable[[], Ticket], attempts: int = 3) -> Ticket:
-    for i in range(attempts):
-        try:
-            return fn()
-        except QueueUnavailable:
-            if i == attempts - 1:
-                raise
-            time.sleep(0.3 * (i + 1))
-    raise AssertionError("unreachable")
+    def people_ahead(self, ticket_id: str) -> int:
+        return self.service.people_ahead(ticket_id)
 
+    def ticket(self, ticket_id: str) -> Ticket:
+        return self.service.ticket(ticket_id)
 
-def print_reserved(
-    api: QueueApi, printer: TicketPrinter, ticket: Ticket, unit_name: str, qr_text: str = ""
-) -> IssueResult:
-    """Print a reserved ticket and confirm it, or record the failure (phase 2)."""
-    ahead = api.people_ahead(ticket.id)
-    job = TicketPrintJob(
-        unit_name=unit_name,
-        number=ticket.label,
-        service_name=ticket.service_name,
-        people_ahead=ahead,
-        issued_at=dt.datetime.fromisoformat(ticket.reserved_at),
-        priority=ticket.priority,
-        qr_text=qr_text,
-    )
-    try:
-        printer.print_ticket(job)
-    except PrinterError as exc:
-        message = str(exc)
-        failed = _retry_unavailable(lambda: api.mark_print_failed(ticket.id, message))
-        return IssueResult(failed, False, ahead, message)
-    except Exception:
-        # A driver bug: the ticket must not linger as "printing"; record and re-raise.
-        _retry_unavailable(lambda: api.mark_print_failed(ticket.id, "Lỗi không xác định của máy in."))
-        raise
-    # The paper is out: confirming must not be lost to a short network blip.
-    confirmed = _retry_unavailable(lambda: api.confirm_printed(ticket.id))
-    return IssueResult(confirmed, True, ahead)
+    def status(self) -> QueueStatus:
+        return self.service.status()
 
+    def recent_calls(self, limit: int = 10) -> list[CallRecord]:
+        return self.service.recent_calls(limit)
 
-def issue_with_printer(
-    api: QueueApi,
-    printer: TicketPrinter,
-    service_id: str,
-    priority_reason: str | None = None,
-    unit_name: str = "",
-) -> IssueResult:
-    """Reserve a number, print it, then confirm (queued) or mark failed (not queued)."""
-    ticket = api.reserve_ticket(service_id, priority_reason)
-    return print_reserved(api, printer, ticket, unit_name)
-
-
-def reprint_with_printer(
-    api: QueueApi, printer: TicketPrinter, ticket_id: str, unit_name: str = ""
-) -> IssueResult:
-    """Print a failed ticket again with the same number."""
-    ticket = api.begin_reprint(ticket_id)
-    return print_reserved(api, printer, ticket, unit_name)
+    def events_since(self, seq: int, limit: int = 500) -> list[QueueEvent]:
+        return self.service.events_since(seq, limit)

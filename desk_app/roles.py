@@ -1,6 +1,6 @@
 """Station roles and their devices: the wiring that makes one PC play its parts.
 
-One program, four roles chosen in settings (ARCHITECTURE "Stations and roles"):
+One program, four roles chosen in settings (docs/architecture.md; issue 5):
 ``counter`` (the officer's window), ``kiosk`` (ticket kiosk with the ESC/POS
 printer), ``display`` (TV screen, LED boards, voice) and ``queue-host`` (the LAN
 queue API other counters call through). A one-PC commune office runs all four.

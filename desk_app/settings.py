@@ -52,10 +52,19 @@ ROLE_LABELS = {
 }
 PRINTER_MODES: tuple[str, ...] = ("cp1258", "tcvn3", "raster")
 FLOW_CONTROLS: tuple[str, ...] = ("none", "rtscts", "xonxoff")
-DEFAULT_HOST_PORT = 8765  # == desk_app.queue.host.DEFAULT_PORT (not imported: it pulls in FastAPI)
+DEFAULT_HOST_PORT = 8765  # the LAN queue host's port (desk_app.queue.host.DEFAULT_PORT)
 DEFAULT_KIOSK_PIN = "1234"
 PrinterMode = Literal["cp1258", "tcvn3", "raster"]
 FlowControl = Literal["none", "rtscts", "xonxoff"]
+
+
+SECRET_RULE = "Mã bí mật phải có ít nhất 8 ký tự, chỉ gồm chữ cái không dấu, chữ số và ký hiệu."
+
+
+def check_secret_text(secret: str) -> None:
+    """HTTP headers carry ASCII only; a short secret is guessable on a shared LAN."""
+    if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or secret.strip() != secret:
+        raise ValueError(SECRET_RULE)
 
 
 # --------------------------------------------------------------------------- devices
@@ -148,8 +157,6 @@ class DeviceSettings:
                 f"Địa chỉ máy chủ xếp hàng “{self.queue_url}” không hợp lệ; ví dụ http://192.168.1.10:8765.",
             )
         if self.queue_secret:
-            from desk_app.queue.host import check_secret_text
-
             try:
                 check_secret_text(self.queue_secret)
             except ValueError as exc:

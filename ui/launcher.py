@@ -60,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0].startswith("--db"):
         args = ["run", *args]  # running the GUI is the default command
-    return cli.main(args, extra_commands=("ui.launcher", "printing.cli"))
+    # Opening the program must not import what only other commands need (reportlab for
+    # ``print``): the GUI's start-up time is the officer's wait.
+    gui = args[0] in ("run", "run-demo")
+    return cli.main(args, extra_commands=("ui.launcher",) if gui else ("ui.launcher", "printing.cli"))
 
 
 if __name__ == "__main__":

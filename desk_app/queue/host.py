@@ -38,20 +38,12 @@ from sqlalchemy.exc import OperationalError
 from desk_app.queue.api import COMMANDS, decode_command, encode_result
 from desk_app.queue.models import QueueError, TicketNotFound
 from desk_app.queue.service import QueueService
+from desk_app.settings import DEFAULT_HOST_PORT, SECRET_RULE, check_secret_text  # noqa: F401 - re-exported
 from desk_app.store.db import Database, StoreError, describe_sqlite_error
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 8765
-
-
-SECRET_RULE = "Mã bí mật phải có ít nhất 8 ký tự, chỉ gồm chữ cái không dấu, chữ số và ký hiệu."
-
-
-def check_secret_text(secret: str) -> None:
-    """HTTP headers carry ASCII only; a short secret is guessable on a shared LAN."""
-    if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or secret.strip() != secret:
-        raise ValueError(SECRET_RULE)
+DEFAULT_PORT = DEFAULT_HOST_PORT
 
 
 def _json(data: Any) -> Response:

@@ -1,29 +1,43 @@
 """Station roles and their devices: the wiring that makes one PC play its parts.
 
-One program, four roles chosen in settings (docs/architecture.md; issue 5):
-``counter`` (the officer's window), ``kiosk`` (ticket kiosk with the ESC/POS
-printer), ``display`` (TV screen, LED boards, voice) and ``queue-host`` (the LAN
-queue API other counters call through). A one-PC commune office runs all four.
+One program, four roles chosen in settings (docs/architecture.md): ``counter``
+(the officer's window), ``kiosk`` (ticket kiosk with the ESC/POS printer),
+``display`` (TV screen, LED boards, voice) and ``queue-host`` (the LAN queue API
+other counters call through). A one-PC commune office runs all four.
 
-``DeviceSettings`` is part of the station's ``Settings`` (``desk_app.settings``,
-the one owner of settings). ``build_devices`` turns it into live objects (the
-queue client, the ticket printer, the LED board, the LAN host, simulators in demo mode) — the
-devices half of the "one wiring place" next to ``desk_app.bootstrap``.
+``build_devices`` turns the station's ``DeviceSettings`` into live objects (the
+queue client, the ticket printer, the LED board, the LAN host, simulators in demo
+mode) — the devices half of the "one wiring place" next to ``desk_app.bootstrap``.
+The other jobs live elsewhere: the settings in ``desk_app.settings``, the status
+texts and probes in ``desk_app.device_status``, the LAN host's start and stop in
+``desk_app.queue.lan_host`` (re-exported here for old callers).
 
 Startup never touches a serial port: drivers open their ports lazily, and a
 configured port that does not exist only becomes a Vietnamese status ("Không
-tìm thấy máy in trên cổng …"), never an exception. Probing (``Devices.probe``)
-does blocking I/O and belongs in a worker thread. No Qt here.
+tìm thấy máy in trên cổng …"), never an exception. No Qt here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from desk_app import device_status
+from desk_app.device_status import (  # noqa: F401 - re-exported: the status texts moved
+    BOARD_READY,
+    MSG_NO_PRINTER_PORT,
+    PRINTER_NEAR_END,
+    PRINTER_READY,
+    QUEUE_CONNECTED,
+    QUEUE_LOCAL,
+    QUEUE_LOST,
+    DeviceState,
+    missing_board_message,
+    missing_printer_message,
+    port_present,
+)
 from desk_app.devices.api import (
     DeviceNotFoundError,
     PrinterOfflineError,
@@ -31,6 +45,7 @@ from desk_app.devices.api import (
     TicketPrinter,
     TicketPrintJob,
 )
+from desk_app.queue.lan_host import start_host, stop_host
 
 # Re-exported: the settings of roles and devices now live in ``desk_app.settings``.
 from desk_app.settings import (  # noqa: F401
@@ -53,23 +68,6 @@ log = logging.getLogger(__name__)
 #: Used only by ``--demo`` when no secret is configured (demo data never leaves the PC).
 DEMO_SECRET = "motcua-demo-secret"
 
-# Status labels for the counter window's status strip.
-PRINTER_READY = "Máy in vé: sẵn sàng"
-PRINTER_NEAR_END = "Máy in vé: sắp hết giấy"
-QUEUE_CONNECTED = "Máy chủ xếp hàng: đã kết nối"
-QUEUE_LOST = "Mất kết nối máy chủ xếp hàng"
-QUEUE_LOCAL = "Xếp hàng: trên máy này"
-BOARD_READY = "Bảng LED: sẵn sàng"
-MSG_NO_PRINTER_PORT = "Chưa chọn cổng máy in số thứ tự. Hãy chọn cổng trong phần Cài đặt thiết bị."
-
-
-def missing_printer_message(port: str) -> str:
-    return f"Không tìm thấy máy in trên cổng {port}. Hãy kiểm tra cáp nối và tên cổng trong cài đặt."
-
-
-def missing_board_message(port: str) -> str:
-    return f"Không tìm thấy bảng LED trên cổng {port}. Hãy kiểm tra cáp nối và tên cổng trong cài đặt."
-
 
 # --------------------------------------------------------------------------- settings
 def load_device_settings(app: App) -> DeviceSettings:
@@ -86,20 +84,6 @@ def save_device_settings(app: App, settings: DeviceSettings) -> None:
 def counter_number(settings: DeviceSettings, account: Any = None) -> int:
     """The counter this PC calls for: the station's setting, else the officer's, else 1."""
     return int(settings.counter_no or getattr(account, "counter_no", None) or 1)
-
-
-def port_present(port: str) -> bool:
-    """Cheap check (no open) that a serial port exists; ``True`` when it cannot be told."""
-    if not port:
-        return False
-    if os.name != "nt":
-        return os.path.exists(port)
-    try:  # COM ports are not files on Windows
-        from serial.tools import list_ports
-
-        return any(p.device.upper() == port.upper() for p in list_ports.comports())
-    except Exception:  # noqa: BLE001 - a port driver fault: let the driver report it on use
-        return True
 
 
 # --------------------------------------------------------------------------- devices
@@ -141,14 +125,6 @@ class StationTicketPrinter:
             self.inner.close()
 
 
-@dataclass(frozen=True)
-class DeviceState:
-    """One entry of the status strip: ``text`` is Vietnamese, ``ok`` False paints it as a fault."""
-
-    ok: bool
-    text: str
-
-
 @dataclass
 class Devices:
     """Everything ``build_devices`` started; ``close()`` stops it all.
@@ -173,63 +149,17 @@ class Devices:
 
     # ---------------------------------------------------------------- probing (worker thread)
     def printer_state(self) -> DeviceState | None:
-        if self.printer is None:
-            return None
-        status = self.printer.status()
-        if status != "ok":
-            return DeviceState(False, status)
-        return DeviceState(True, PRINTER_NEAR_END if self.printer.paper_near_end else PRINTER_READY)
+        return device_status.printer_state(self)
 
     def queue_state(self) -> DeviceState:
-        from desk_app.queue.client import QueueAuthError
-        from desk_app.queue.models import QueueUnavailable
-
-        if self.settings.has("queue-host"):
-            if "queue_host" in self.problems:
-                return DeviceState(False, self.problems["queue_host"])
-            try:
-                ok = self._probe_client is None or self._probe_client.health()
-            except QueueUnavailable:
-                ok = False
-            if not ok:
-                return DeviceState(
-                    False, "Máy chủ xếp hàng trên máy này đã dừng. Hãy khởi động lại chương trình."
-                )
-            assert self.host is not None
-            return DeviceState(True, f"Máy chủ xếp hàng: đang phục vụ cổng {self.host.port}")
-        if self.settings.queue_is_local:
-            return DeviceState(True, QUEUE_LOCAL)
-        try:
-            self.queue.config()  # small, and proves the secret too
-        except QueueAuthError:
-            return DeviceState(False, "Máy chủ xếp hàng từ chối mã bí mật. Hãy kiểm tra cài đặt.")
-        except QueueUnavailable:
-            return DeviceState(False, QUEUE_LOST)
-        return DeviceState(True, QUEUE_CONNECTED)
+        return device_status.queue_state(self)
 
     def board_state(self) -> DeviceState | None:
-        if self.board is None:
-            return None
-        if not port_present(self.board.port):
-            return DeviceState(False, missing_board_message(self.board.port))
-        return DeviceState(True, BOARD_READY)
+        return device_status.board_state(self)
 
     def probe(self) -> dict[str, DeviceState]:
         """Current state of each device of this station. Blocking I/O: call it from a worker."""
-        out: dict[str, DeviceState] = {}
-        for key, fn in (
-            ("printer", self.printer_state),
-            ("queue", self.queue_state),
-            ("board", self.board_state),
-        ):
-            try:
-                state = fn()
-            except Exception as exc:  # noqa: BLE001 - a probe must never break the status strip
-                log.warning("device probe %s failed", key, exc_info=True)
-                state = DeviceState(False, f"Không kiểm tra được thiết bị: {exc}")
-            if state is not None:
-                out[key] = state
-        return out
+        return device_status.probe(self)
 
     # ---------------------------------------------------------------- shutdown
     def close(self) -> None:
@@ -239,10 +169,7 @@ class Devices:
         self.closed = True
         if self.host is not None:
             with _logged("queue host"):
-                self.host.stop()
-            writer = getattr(self.host.app.state, "writer", None)
-            if writer is not None:  # the host's single writer thread outlives uvicorn otherwise
-                writer.shutdown(wait=True)
+                stop_host(self.host, wait=True)
         for obj in (self._probe_client, self.queue if not self.settings.queue_is_local else None):
             if obj is not None and hasattr(obj, "close"):
                 with _logged("queue client"):
@@ -345,59 +272,16 @@ def build_devices(app: App, settings: DeviceSettings | None = None, demo: bool =
                 devices.problems["board"] = missing_board_message(led_port)
 
         if settings.has("queue-host"):
-            _start_host(devices, service, settings, demo)
+            secret = settings.queue_secret or (DEMO_SECRET if demo else "")
+            devices.host, devices._probe_client, problem = start_host(service, settings, secret)
+            if problem:
+                devices.problems["queue_host"] = problem
     except BaseException:
         devices.close()
         raise
     for key, text in devices.problems.items():
         log.info("device %s: %s", key, text)
     return devices
-
-
-def _can_listen(host: str, port: int) -> bool:
-    import socket
-
-    try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-            sock.bind((host, port))
-    except OSError:
-        return False
-    return True
-
-
-def _start_host(devices: Devices, service: Any, settings: DeviceSettings, demo: bool) -> None:
-    """Start the LAN queue API in a background thread; a failure becomes ``problems['queue_host']``."""
-    secret = settings.queue_secret or (DEMO_SECRET if demo else "")
-    if not secret:
-        devices.problems["queue_host"] = (
-            "Máy chủ xếp hàng chưa chạy: chưa đặt mã bí mật (motcua station set --queue-secret …)."
-        )
-        return
-    from desk_app.queue.client import QueueClient
-    from desk_app.queue.host import QueueHost
-
-    try:
-        host = QueueHost(service, secret, settings.host_listen, settings.host_port)
-    except ValueError as exc:  # the secret breaks the rule
-        devices.problems["queue_host"] = f"Máy chủ xếp hàng chưa chạy: {exc}"
-        return
-    try:
-        if not _can_listen(settings.host_listen, settings.host_port):
-            raise RuntimeError("port in use")  # checked first: uvicorn would sys.exit() in its thread
-        host.start(timeout=5.0)  # binding a socket: milliseconds, or an immediate failure
-    except RuntimeError:
-        host.stop()
-        writer = getattr(host.app.state, "writer", None)
-        if writer is not None:
-            writer.shutdown(wait=False)
-        devices.problems["queue_host"] = (
-            f"Không khởi động được máy chủ xếp hàng trên cổng {settings.host_port} "
-            "(cổng đang được chương trình khác dùng?). Hãy đổi cổng trong cài đặt."
-        )
-        return
-    devices.host = host
-    devices._probe_client = QueueClient(host.base_url, secret, timeout=1.0)
 
 
 if TYPE_CHECKING:  # mypy proves the wrapper fulfils the kiosk's contract

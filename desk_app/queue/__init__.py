@@ -1,6 +1,6 @@
 """The ticket queue (xếp hàng, lấy số). No Qt.
 
-``models`` (records, errors), ``rules`` (pure: who is called next), ``api`` (one
+``models`` (records, errors; they live in ``desk_app.domain.queue``), ``rules`` (pure: who is called next), ``api`` (one
 typed command per write action, the ``COMMANDS`` table, the ``QueueApi`` base),
 ``service`` (the rules applied to this station's database, group commit),
 ``ticket_printing`` (the kiosk's two-phase issuing), ``host`` / ``client`` (the

@@ -40,10 +40,8 @@ Design notes (the why):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
@@ -88,7 +86,6 @@ from desk_app.queue.models import (
     QueueStatus,
     ServiceInfo,
     Ticket,
-    TicketNotFound,
     TicketState,
 )
 from desk_app.queue.rules import format_label, pick_next
@@ -98,18 +95,12 @@ from desk_app.queue.ticket_printing import (  # noqa: F401 - re-exported (moved)
     reprint_with_printer,
 )
 from desk_app.store.db import Database, StoreError, describe_sqlite_error
+from desk_app.store.queue_repository import DEFAULT_SETTINGS, TicketRepository
 from desk_app.store.uow import UnitOfWork
 from desk_app.workcalendar import VN_TZ, now_vn
 
 Clock = Callable[[], dt.datetime]
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "priority_mode": "strict",
-    "interleave_every": 3,
-    "no_show_tolerance_min": 10,
-    "service_level_min": 15,
-    "office_name": "Bộ phận Một cửa",
-}
 
 _ACTIVE = tuple(s.value for s in ACTIVE_AT_COUNTER)
 
@@ -123,23 +114,11 @@ def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
-def _ticket_from(data: dict[str, Any]) -> Ticket:
-    ids = data.get("dossier_ids") or []
-    data["dossier_ids"] = list(json.loads(ids) if isinstance(ids, str) else ids)
-    return Ticket.from_dict(data)
+from desk_app.store.queue_repository import ticket_from as _ticket_from  # noqa: E402
 
 
 def _ticket(row: Any) -> Ticket:
     return _ticket_from(dict(row._mapping))
-
-
-def _sql_value(value: Any) -> Any:
-    """Python value -> SQLite parameter, as SQLAlchemy's JSON / Boolean types store them."""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
 
 
 _T = TypeVar("_T")
@@ -263,54 +242,26 @@ class QueueService(QueueApi):
     def _raw(conn: Connection) -> Any:
         return conn.connection.driver_connection
 
-    @classmethod
-    def _settings(cls, conn: Connection) -> dict[str, Any]:
-        values = dict(DEFAULT_SETTINGS)
-        for key, value in cls._raw(conn).execute("SELECT key, value FROM queue_settings"):
-            # JSON columns have NUMERIC affinity in SQLite: "3" comes back as the int 3.
-            values[key] = json.loads(value) if isinstance(value, str) else value
-        return values
+    # The SQL lives in ``desk_app.store.queue_repository.TicketRepository`` (``uow.tickets``);
+    # these delegates keep the rules below short.
+    @staticmethod
+    def _settings(conn: Connection) -> dict[str, Any]:
+        return TicketRepository(conn).settings()
 
-    @classmethod
-    def _fetch(cls, conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
-        cur = cls._raw(conn).execute(sql, params)
-        names = [d[0] for d in cur.description]
-        return [_ticket_from(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+    @staticmethod
+    def _fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
+        return TicketRepository(conn).fetch(sql, params)
 
-    @classmethod
-    def _get(cls, conn: Connection, ticket_id: str) -> Ticket:
-        rows = cls._fetch(conn, "SELECT * FROM queue_tickets WHERE id = ?", (ticket_id,))
-        if not rows:
-            raise TicketNotFound(f"Không tìm thấy số thứ tự (mã {ticket_id}).")
-        return rows[0]
+    @staticmethod
+    def _get(conn: Connection, ticket_id: str) -> Ticket:
+        return TicketRepository(conn).get(ticket_id)
 
-    @classmethod
-    def _counter(cls, conn: Connection, counter_no: int) -> CounterInfo:
-        row = (
-            cls._raw(conn)
-            .execute(
-                "SELECT no, name, queue_codes FROM queue_counters WHERE no = ? AND active", (counter_no,)
-            )
-            .fetchone()
-        )
-        if row is None:
-            raise QueueError(f"Quầy số {counter_no} chưa được khai báo trong cấu hình xếp hàng.")
-        return CounterInfo(no=row[0], name=row[1], queue_codes=list(json.loads(row[2])))
+    @staticmethod
+    def _counter(conn: Connection, counter_no: int) -> CounterInfo:
+        return TicketRepository(conn).counter(counter_no)
 
     def _update(self, conn: Connection, ticket: Ticket, expect: Iterable[str], **values: Any) -> Ticket:
-        """Update guarded by the expected states (a second line of defence after the lock)."""
-        states = [str(x) for x in expect]
-        params = [_sql_value(v) for v in values.values()]
-        sql = (
-            f"UPDATE queue_tickets SET {', '.join(f'{k} = ?' for k in values)} "
-            f"WHERE id = ? AND state IN ({', '.join('?' * len(states))}) RETURNING *"
-        )
-        rows = self._fetch(conn, sql, [*params, ticket.id, *states])
-        if len(rows) != 1:
-            raise InvalidTicketAction(
-                f"Số {ticket.display_label} vừa được thay đổi ở quầy khác; hãy thử lại."
-            )
-        return rows[0]
+        return TicketRepository(conn).update(ticket, expect, **values)
 
     def _event(
         self,
@@ -336,11 +287,7 @@ class QueueService(QueueApi):
             "officer": officer,
             "payload": {"service_name": ticket.service_name, **(payload or {})},
         }
-        self._raw(uow.conn).execute(
-            "INSERT INTO queue_events (id, at, day, kind, ticket_id, ticket_label, queue_code, counter_no, "
-            "officer, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_sql_value(v) for v in row.values()],
-        )
+        uow.tickets.add_event(row)
         uow.outbox.add(event_id, "ticket_event", ticket.id, {**row, "device_id": self.device_id}, at)
 
     @staticmethod
@@ -627,29 +574,6 @@ class QueueService(QueueApi):
             return self._get(conn, ticket_id)
 
     # ------------------------------------------------------------- counter actions
-    @classmethod
-    def _heads(cls, c: Connection, day: str, counter: CounterInfo) -> list[Ticket]:
-        """The few tickets ``pick_next`` chooses from: the first transferred one, and per
-        queue the oldest priority and the oldest normal ticket. One statement of index
-        seeks (``ix_queue_tickets_waiting``), so a long queue costs what a short one does."""
-        codes = counter.queue_codes
-        marks = ", ".join("?" * len(codes)) or "NULL"
-        parts = [
-            "SELECT * FROM (SELECT * FROM queue_tickets WHERE day = ? AND state = 'waiting' "
-            "AND front_at IS NOT NULL AND (target_counter = ? OR (target_counter IS NULL "
-            f"AND queue_code IN ({marks}))) ORDER BY front_at, issued_at, id LIMIT 1)"
-        ]
-        params: list[Any] = [day, counter.no, *codes]
-        for code in codes:
-            for prio in (1, 0):
-                parts.append(
-                    "SELECT * FROM (SELECT * FROM queue_tickets WHERE queue_code = ? AND day = ? "
-                    "AND state = 'waiting' AND priority = ? AND front_at IS NULL AND target_counter IS NULL "
-                    "ORDER BY issued_at, id LIMIT 1)"
-                )
-                params += [code, day, prio]
-        return cls._fetch(c, " UNION ALL ".join(parts), params)
-
     @handles(CallNext)
     def _call_next_in(self, uow: UnitOfWork, counter_no: int, officer: str) -> Ticket | None:
         """Atomically pick and mark the next ticket for this counter; None if nobody waits."""
@@ -657,10 +581,8 @@ class QueueService(QueueApi):
         c = uow.conn
         counter = self._counter(c, counter_no)
         s = self._settings(c)
-        candidates = self._heads(c, day, counter)
-        streaks = dict(
-            self._raw(c).execute("SELECT queue_code, normal_streak FROM queue_series WHERE day = ?", (day,))
-        )
+        candidates = uow.tickets.heads(day, counter)
+        streaks = uow.tickets.streaks(day)
         chosen = pick_next(candidates, str(s["priority_mode"]), int(s["interleave_every"]), streaks)
         closed = self._close_active(uow, counter_no, officer, at, day)
         if chosen is None:

@@ -1,0 +1,129 @@
+"""The queue's tickets and events in the station database (``uow.tickets``).
+
+The hot path (every counter action, above all "call next") uses the DB-API cursor
+of the SAME connection, inside the same IMMEDIATE transaction: building SQLAlchemy
+expressions cost ~0.3 ms a statement, several times the SQL itself, and the write
+lock is held meanwhile (8 counters queue behind it). The rules that decide what
+to change live in ``desk_app.queue``; this class only reads and writes rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection
+
+from desk_app.domain.queue import CounterInfo, InvalidTicketAction, QueueError, Ticket, TicketNotFound
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "priority_mode": "strict",
+    "interleave_every": 3,
+    "no_show_tolerance_min": 10,
+    "service_level_min": 15,
+    "office_name": "Bộ phận Một cửa",
+}
+
+
+def ticket_from(data: dict[str, Any]) -> Ticket:
+    ids = data.get("dossier_ids") or []
+    data["dossier_ids"] = list(json.loads(ids) if isinstance(ids, str) else ids)
+    return Ticket.from_dict(data)
+
+
+def sql_value(value: Any) -> Any:
+    """Python value -> SQLite parameter, as SQLAlchemy's JSON / Boolean types store them."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+class TicketRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @property
+    def raw(self) -> Any:
+        """The DB-API connection under ``conn`` (same transaction)."""
+        return self.conn.connection.driver_connection
+
+    def settings(self) -> dict[str, Any]:
+        values = dict(DEFAULT_SETTINGS)
+        for key, value in self.raw.execute("SELECT key, value FROM queue_settings"):
+            # JSON columns have NUMERIC affinity in SQLite: "3" comes back as the int 3.
+            values[key] = json.loads(value) if isinstance(value, str) else value
+        return values
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
+        cur = self.raw.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [ticket_from(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+
+    def get(self, ticket_id: str) -> Ticket:
+        rows = self.fetch("SELECT * FROM queue_tickets WHERE id = ?", (ticket_id,))
+        if not rows:
+            raise TicketNotFound(f"Không tìm thấy số thứ tự (mã {ticket_id}).")
+        return rows[0]
+
+    def counter(self, counter_no: int) -> CounterInfo:
+        row = self.raw.execute(
+            "SELECT no, name, queue_codes FROM queue_counters WHERE no = ? AND active", (counter_no,)
+        ).fetchone()
+        if row is None:
+            raise QueueError(f"Quầy số {counter_no} chưa được khai báo trong cấu hình xếp hàng.")
+        return CounterInfo(no=row[0], name=row[1], queue_codes=list(json.loads(row[2])))
+
+    def update(self, ticket: Ticket, expect: Iterable[str], **values: Any) -> Ticket:
+        """Update guarded by the expected states (a second line of defence after the lock)."""
+        states = [str(x) for x in expect]
+        params = [sql_value(v) for v in values.values()]
+        sql = (
+            f"UPDATE queue_tickets SET {', '.join(f'{k} = ?' for k in values)} "
+            f"WHERE id = ? AND state IN ({', '.join('?' * len(states))}) RETURNING *"
+        )
+        rows = self.fetch(sql, [*params, ticket.id, *states])
+        if len(rows) != 1:
+            raise InvalidTicketAction(
+                f"Số {ticket.display_label} vừa được thay đổi ở quầy khác; hãy thử lại."
+            )
+        return rows[0]
+
+    def add_event(self, row: dict[str, Any]) -> None:
+        """One ``queue_events`` row (``row`` has every column, in table order)."""
+        self.raw.execute(
+            "INSERT INTO queue_events (id, at, day, kind, ticket_id, ticket_label, queue_code, counter_no, "
+            "officer, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sql_value(v) for v in row.values()],
+        )
+
+    def heads(self, day: str, counter: CounterInfo) -> list[Ticket]:
+        """The few tickets ``pick_next`` chooses from: the first transferred one, and per
+        queue the oldest priority and the oldest normal ticket. One statement of index
+        seeks (``ix_queue_tickets_waiting``), so a long queue costs what a short one does."""
+        codes = counter.queue_codes
+        marks = ", ".join("?" * len(codes)) or "NULL"
+        parts = [
+            "SELECT * FROM (SELECT * FROM queue_tickets WHERE day = ? AND state = 'waiting' "
+            "AND front_at IS NOT NULL AND (target_counter = ? OR (target_counter IS NULL "
+            f"AND queue_code IN ({marks}))) ORDER BY front_at, issued_at, id LIMIT 1)"
+        ]
+        params: list[Any] = [day, counter.no, *codes]
+        for code in codes:
+            for prio in (1, 0):
+                parts.append(
+                    "SELECT * FROM (SELECT * FROM queue_tickets WHERE queue_code = ? AND day = ? "
+                    "AND state = 'waiting' AND priority = ? AND front_at IS NULL AND target_counter IS NULL "
+                    "ORDER BY issued_at, id LIMIT 1)"
+                )
+                params += [code, day, prio]
+        return self.fetch(" UNION ALL ".join(parts), params)
+
+    def streaks(self, day: str) -> dict[str, int]:
+        """Normal tickets called in a row per queue today (the interleaving policy's counter)."""
+        return dict(
+            self.raw.execute("SELECT queue_code, normal_streak FROM queue_series WHERE day = ?", (day,))
+        )

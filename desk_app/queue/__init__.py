@@ -1,10 +1,12 @@
 """The ticket queue (xếp hàng, lấy số). No Qt.
 
-``models`` (records, errors; they live in ``desk_app.domain.queue``), ``rules`` (pure: who is called next), ``api`` (one
-typed command per write action, the ``COMMANDS`` table, the ``QueueApi`` base),
-``service`` (the rules applied to this station's database, group commit),
-``ticket_printing`` (the kiosk's two-phase issuing), ``host`` / ``client`` (the
-LAN API and its client, over the same commands), ``stats`` (figures from events).
+``models`` (records and errors, kept in ``desk_app.domain.queue``), ``rules``
+(pure: who is called next), ``api`` (one typed command per write action, the
+``COMMANDS`` table, the ``QueueApi`` base), ``service`` (the rules applied to this
+station's database through ``uow.tickets``, group commit), ``ticket_printing``
+(the kiosk's two-phase issuing), ``host`` / ``client`` (the LAN API and its
+client, over the same commands), ``lan_host`` (start/stop with the station),
+``stats`` (figures from events).
 """
 
 from desk_app.queue.api import COMMANDS, Command, QueueApi

@@ -12,6 +12,7 @@ collection.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +27,11 @@ from desk_app.services.queries import QueryService
 from desk_app.services.station import Station
 from desk_app.services.workflow import WorkflowService
 from desk_app.settings import SettingsService
-from desk_app.store.db import Database
+from desk_app.store.db import Database, StoreError
 from desk_app.store.db import describe_sqlite_error as describe_sqlite_error  # for ui/workers
 from desk_app.workcalendar import now_vn
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from desk_app.roles import Devices
@@ -94,5 +97,8 @@ def open_station(db_path: str | Path | None = None, clock: Callable[[], dt.datet
         catalogue=CatalogueService(station),
         calendar=CalendarService(station),
     )
-    app.settings.upgrade()  # one-time: the old settings.* keys → the one settings record
+    try:
+        app.settings.upgrade()  # one-time: the old settings.* keys → the one settings record
+    except StoreError:  # read-only or locked: ``load`` reads the old keys until it can write
+        log.warning("settings upgrade postponed: the database cannot be written now", exc_info=True)
     return app

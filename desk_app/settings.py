@@ -338,11 +338,16 @@ class SettingsService:
         self.station = station
 
     def load(self) -> Settings:
-        """This station's settings; defaults on a fresh database."""
+        """This station's settings; defaults on a fresh database.
+
+        Before ``upgrade`` has run (it could not write: a read-only or locked
+        file), the old keys are read as they are, so nothing configured is lost.
+        """
         with self.station.uow(write=False) as uow:
             data = uow.meta.get_json(META_SETTINGS, None)
-        if not isinstance(data, dict):
-            return Settings()
+            if not isinstance(data, dict):
+                legacy = {key: uow.meta.get_json(key, None) for key in LEGACY_KEYS}
+                return from_legacy(legacy) if any(v is not None for v in legacy.values()) else Settings()
         return Settings.from_dict(data)
 
     def edit(self, change: Callable[[Settings], Settings]) -> Settings:

@@ -129,3 +129,8 @@ def test_legacy_dialog_ports_fill_empty_device_settings() -> None:
         {"settings.serial": {"ticket_printer": {"port": "COM4", "baud": 19200}}, "settings.counter_no": 3}
     )
     assert (s.devices.printer_port, s.devices.printer_baud, s.devices.counter_no) == ("COM4", 19200, 3)
+
+
+def test_old_keys_are_read_until_the_upgrade_could_write(app: Any) -> None:
+    _write_old_keys(app, {"settings.serial": {"ticket_printer": {"port": "COM4", "baud": 9600}}})
+    assert app.settings.load().devices.printer_port == "COM4"  # not upgraded yet, still read

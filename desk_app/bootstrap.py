@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from desk_app.workcalendar import now_vn
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from desk_app.queue.api import QueueApi
     from desk_app.roles import Devices
     from desk_app.sync.worker import SyncWorker
 
@@ -50,15 +51,25 @@ class App:
     calendar: CalendarService
     #: The station's devices and queue client once ``ui/app.start_devices`` built them.
     devices: Devices | None = None
+    _local_queue: QueueApi | None = field(default=None, repr=False)
 
     @property
     def db(self) -> Database:
         return self.station.db
 
     @property
-    def queue(self) -> Any:
-        """The ``QueueApi`` of this station (local or LAN), or None without devices."""
-        return self.devices.queue if self.devices is not None else None
+    def queue_client(self) -> QueueApi:
+        """This station's ``QueueApi``: the devices' (local or the LAN host) once they are
+        built, else the queue in this station's own database (a one-PC office)."""
+        if self.devices is not None and self.devices.queue is not None:
+            queue: QueueApi = self.devices.queue
+            return queue
+        if self._local_queue is None:
+            from desk_app.queue.service import LocalQueueClient, QueueService
+
+            service = QueueService(self.db, self.station.clock, self.station.device_id)
+            self._local_queue = LocalQueueClient(service)
+        return self._local_queue
 
     # ---------------------------------------------------------------- sync
     def server_url(self) -> str:

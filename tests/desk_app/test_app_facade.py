@@ -44,3 +44,11 @@ def test_returning_applicant_is_found_by_id_then_phone(app: Any) -> None:
     assert app.queries.find_applicant("", applicant.phone).full_name == applicant.full_name
     assert app.queries.find_applicant("079999999999", "") is None
     assert app.queries.has_dossiers() and app.queries.pending_changes() >= 1
+
+
+def test_queue_client_is_the_stations_own_queue_without_devices(app: Any) -> None:
+    from desk_app.queue.api import QueueApi
+
+    client = app.queue_client
+    assert isinstance(client, QueueApi) and app.queue_client is client
+    assert client.status().day == "2026-11-25"  # the fixed clock's day

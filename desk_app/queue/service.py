@@ -81,10 +81,8 @@ from desk_app.queue.models import (
     QueueConfig,
     QueueError,
     QueueEvent,
-    QueueInfo,
     QueueLength,
     QueueStatus,
-    ServiceInfo,
     Ticket,
     TicketState,
 )
@@ -332,31 +330,9 @@ class QueueService(QueueApi):
     # ------------------------------------------------------------- config
     def config(self) -> QueueConfig:
         with self.db.read() as conn:
-            s = self._settings(conn)
-            queues = [
-                QueueInfo(r.code, r.name, r.sort)
-                for r in conn.execute(
-                    select(q.queue_queues)
-                    .where(q.queue_queues.c.active.is_(True))
-                    .order_by(q.queue_queues.c.sort)
-                )
-            ]
-            services = [
-                ServiceInfo(r.id, r.name, r.queue_code, r.sort)
-                for r in conn.execute(
-                    select(q.queue_services)
-                    .where(q.queue_services.c.active.is_(True))
-                    .order_by(q.queue_services.c.sort)
-                )
-            ]
-            counters = [
-                CounterInfo(r.no, r.name, list(r.queue_codes))
-                for r in conn.execute(
-                    select(q.queue_counters)
-                    .where(q.queue_counters.c.active.is_(True))
-                    .order_by(q.queue_counters.c.no)
-                )
-            ]
+            repo = TicketRepository(conn)
+            s = repo.settings()
+            queues, services, counters = repo.active_config()
         return QueueConfig(
             office_name=str(s["office_name"]),
             priority_mode=str(s["priority_mode"]),
@@ -377,8 +353,7 @@ class QueueService(QueueApi):
             raise QueueError("Chế độ ưu tiên phải là “strict” (ưu tiên trước) hoặc “interleaved” (xen kẽ).")
         with UnitOfWork(self.db) as uow:
             for key, value in values.items():
-                uow.conn.execute(q.queue_settings.delete().where(q.queue_settings.c.key == key))
-                uow.conn.execute(insert(q.queue_settings).values(key=key, value=value))
+                uow.tickets.put_setting(key, value)
             uow.commit()
 
     def save_queue(self, code: str, name: str, sort: int = 0, active: bool = True) -> None:
@@ -386,30 +361,19 @@ class QueueService(QueueApi):
         if not code or not code.isalpha():
             raise QueueError("Ký hiệu hàng đợi phải là chữ cái (ví dụ A, B).")
         with UnitOfWork(self.db) as uow:
-            uow.conn.execute(q.queue_queues.delete().where(q.queue_queues.c.code == code))
-            uow.conn.execute(insert(q.queue_queues).values(code=code, name=name, sort=sort, active=active))
+            uow.tickets.put_queue(code, name, sort, active)
             uow.commit()
 
     def save_service(
         self, service_id: str, name: str, queue_code: str, sort: int = 0, active: bool = True
     ) -> None:
         with UnitOfWork(self.db) as uow:
-            uow.conn.execute(q.queue_services.delete().where(q.queue_services.c.id == service_id))
-            uow.conn.execute(
-                insert(q.queue_services).values(
-                    id=service_id, name=name, queue_code=queue_code, sort=sort, active=active
-                )
-            )
+            uow.tickets.put_service(service_id, name, queue_code, sort, active)
             uow.commit()
 
     def save_counter(self, no: int, name: str, queue_codes: Sequence[str], active: bool = True) -> None:
         with UnitOfWork(self.db) as uow:
-            uow.conn.execute(q.queue_counters.delete().where(q.queue_counters.c.no == no))
-            uow.conn.execute(
-                insert(q.queue_counters).values(
-                    no=no, name=name, queue_codes=list(queue_codes), active=active
-                )
-            )
+            uow.tickets.put_counter(no, name, queue_codes, active)
             uow.commit()
 
     # ------------------------------------------------------------- issuing
@@ -889,14 +853,8 @@ class QueueService(QueueApi):
         return QueueStatus(day=day, at=at, queues=queues, counters=counters, last_seq=int(last_seq))
 
     def recent_calls(self, limit: int = 10) -> list[CallRecord]:
-        e = q.queue_events.c
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(q.queue_events)
-                .where(e.kind.in_([EventKind.CALLED, EventKind.RECALLED]))
-                .order_by(e.seq.desc())
-                .limit(limit)
-            ).all()
+            rows = TicketRepository(conn).events(kinds=(EventKind.CALLED, EventKind.RECALLED), newest=limit)
         return [
             CallRecord(
                 r.seq,
@@ -911,18 +869,12 @@ class QueueService(QueueApi):
         ]
 
     def events_since(self, seq: int, limit: int = 500) -> list[QueueEvent]:
-        e = q.queue_events.c
         with self.db.read() as conn:
-            rows = conn.execute(select(q.queue_events).where(e.seq > seq).order_by(e.seq).limit(limit)).all()
-        return [QueueEvent.from_dict(dict(r._mapping)) for r in rows]
+            return TicketRepository(conn).events(after_seq=seq, limit=limit)
 
     def events_for_days(self, first: str, last: str) -> list[QueueEvent]:
-        e = q.queue_events.c
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(q.queue_events).where(e.day >= first, e.day <= last).order_by(e.seq)
-            ).all()
-        return [QueueEvent.from_dict(dict(r._mapping)) for r in rows]
+            return TicketRepository(conn).events(first_day=first, last_day=last)
 
 
 class LocalQueueClient(QueueApi):

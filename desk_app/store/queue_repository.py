@@ -14,9 +14,19 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert, select
 
-from desk_app.domain.queue import CounterInfo, InvalidTicketAction, QueueError, Ticket, TicketNotFound
+from desk_app.domain.queue import (
+    CounterInfo,
+    InvalidTicketAction,
+    QueueError,
+    QueueEvent,
+    QueueInfo,
+    ServiceInfo,
+    Ticket,
+    TicketNotFound,
+)
+from desk_app.store import queue_schema as q
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "priority_mode": "strict",
@@ -127,3 +137,86 @@ class TicketRepository:
         return dict(
             self.raw.execute("SELECT queue_code, normal_streak FROM queue_series WHERE day = ?", (day,))
         )
+
+    # ------------------------------------------------------------- configuration
+    def active_config(self) -> tuple[list[QueueInfo], list[ServiceInfo], list[CounterInfo]]:
+        """The active queues, services and counters, in display order."""
+        c = self.conn
+        queues = [
+            QueueInfo(r.code, r.name, r.sort)
+            for r in c.execute(
+                select(q.queue_queues)
+                .where(q.queue_queues.c.active.is_(True))
+                .order_by(q.queue_queues.c.sort)
+            )
+        ]
+        services = [
+            ServiceInfo(r.id, r.name, r.queue_code, r.sort)
+            for r in c.execute(
+                select(q.queue_services)
+                .where(q.queue_services.c.active.is_(True))
+                .order_by(q.queue_services.c.sort)
+            )
+        ]
+        counters = [
+            CounterInfo(r.no, r.name, list(r.queue_codes))
+            for r in c.execute(
+                select(q.queue_counters)
+                .where(q.queue_counters.c.active.is_(True))
+                .order_by(q.queue_counters.c.no)
+            )
+        ]
+        return queues, services, counters
+
+    def put_setting(self, key: str, value: Any) -> None:
+        self.conn.execute(q.queue_settings.delete().where(q.queue_settings.c.key == key))
+        self.conn.execute(insert(q.queue_settings).values(key=key, value=value))
+
+    def put_queue(self, code: str, name: str, sort: int, active: bool) -> None:
+        self.conn.execute(q.queue_queues.delete().where(q.queue_queues.c.code == code))
+        self.conn.execute(insert(q.queue_queues).values(code=code, name=name, sort=sort, active=active))
+
+    def put_service(self, service_id: str, name: str, queue_code: str, sort: int, active: bool) -> None:
+        self.conn.execute(q.queue_services.delete().where(q.queue_services.c.id == service_id))
+        self.conn.execute(
+            insert(q.queue_services).values(
+                id=service_id, name=name, queue_code=queue_code, sort=sort, active=active
+            )
+        )
+
+    def put_counter(self, no: int, name: str, queue_codes: Sequence[str], active: bool) -> None:
+        self.conn.execute(q.queue_counters.delete().where(q.queue_counters.c.no == no))
+        self.conn.execute(
+            insert(q.queue_counters).values(no=no, name=name, queue_codes=list(queue_codes), active=active)
+        )
+
+    # ------------------------------------------------------------- events
+    def events(
+        self,
+        *,
+        after_seq: int | None = None,
+        first_day: str | None = None,
+        last_day: str | None = None,
+        kinds: Iterable[str] = (),
+        newest: int | None = None,
+        limit: int | None = None,
+    ) -> list[QueueEvent]:
+        """Queue events by sequence number (``newest=N``: the last N, newest first)."""
+        e = q.queue_events.c
+        stmt = select(q.queue_events)
+        if after_seq is not None:
+            stmt = stmt.where(e.seq > after_seq)
+        if first_day is not None:
+            stmt = stmt.where(e.day >= first_day)
+        if last_day is not None:
+            stmt = stmt.where(e.day <= last_day)
+        kinds = [str(k) for k in kinds]
+        if kinds:
+            stmt = stmt.where(e.kind.in_(kinds))
+        if newest is not None:
+            stmt = stmt.order_by(e.seq.desc()).limit(newest)
+        else:
+            stmt = stmt.order_by(e.seq)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+        return [QueueEvent.from_dict(dict(r._mapping)) for r in self.conn.execute(stmt).all()]

@@ -1,5 +1,10 @@
 """Queue use cases: issue, call, recall, no-show, transfer, serve, walk-in, link dossier.
 
+Each write action is a command of ``desk_app.queue.api``; its rule here is the
+method registered with ``@handles``. The rows are read and written by the ticket
+repository (``uow.tickets``, ``desk_app/store/queue_repository.py``); the pure
+choice of the next ticket is ``desk_app.queue.rules.pick_next``.
+
 Design notes (the why):
 
 * **Events are the record.** Every action appends a ``queue_events`` row (time,
@@ -44,11 +49,10 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from desk_app.ids import uuid7
-from desk_app.queue import schema as q
 from desk_app.queue.api import (
     COMMANDS,
     BeginReprint,
@@ -110,13 +114,6 @@ def iso(when: dt.datetime) -> str:
 
 def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
-
-
-from desk_app.store.queue_repository import ticket_from as _ticket_from  # noqa: E402
-
-
-def _ticket(row: Any) -> Ticket:
-    return _ticket_from(dict(row._mapping))
 
 
 _T = TypeVar("_T")
@@ -247,10 +244,6 @@ class QueueService(QueueApi):
         return TicketRepository(conn).settings()
 
     @staticmethod
-    def _fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
-        return TicketRepository(conn).fetch(sql, params)
-
-    @staticmethod
     def _get(conn: Connection, ticket_id: str) -> Ticket:
         return TicketRepository(conn).get(ticket_id)
 
@@ -309,11 +302,7 @@ class QueueService(QueueApi):
         self, uow: UnitOfWork, counter_no: int, officer: str, at: str, day: str, except_id: str | None = None
     ) -> list[str]:
         """Finish / no-show the counter's current ticket before it takes another."""
-        rows = self._fetch(
-            uow.conn,
-            "SELECT * FROM queue_tickets WHERE counter_no = ? AND state IN (?, ?, ?)",
-            (counter_no, *_ACTIVE),
-        )
+        rows = uow.tickets.active_at_counter(counter_no)
         closed = []
         for t in rows:
             if t.id == except_id:
@@ -386,55 +375,30 @@ class QueueService(QueueApi):
         if priority_reason is not None and priority_reason not in {p.value for p in PriorityReason}:
             raise QueueError(f"Lý do ưu tiên không hợp lệ: {priority_reason}.")
         _, at, day = self._now()
-        c = uow.conn
-        svc = c.execute(
-            select(q.queue_services).where(
-                q.queue_services.c.id == service_id, q.queue_services.c.active.is_(True)
-            )
-        ).first()
+        svc = uow.tickets.service(service_id, active_only=True)
         if svc is None:
             raise QueueError("Dịch vụ đã chọn không còn được cung cấp; hãy chọn dịch vụ khác.")
-        series = q.queue_series.c
-        last = c.execute(
-            select(series.last_number).where(series.queue_code == svc.queue_code, series.day == day)
-        ).scalar()
-        if last is None:
-            number = 1
-            c.execute(
-                insert(q.queue_series).values(
-                    queue_code=svc.queue_code, day=day, last_number=1, normal_streak=0
-                )
-            )
-        else:
-            number = int(last) + 1
-            c.execute(
-                update(q.queue_series)
-                .where(series.queue_code == svc.queue_code, series.day == day)
-                .values(last_number=number)
-            )
+        number = uow.tickets.next_number(svc.queue_code, day)
         ticket_id = uuid7()
-        c.execute(
-            insert(q.queue_tickets).values(
-                id=ticket_id,
-                day=day,
-                kind="ticket",
-                queue_code=svc.queue_code,
-                series=svc.queue_code,
-                number=number,
-                label=format_label(svc.queue_code, number),
-                service_id=svc.id,
-                service_name=svc.name,
-                priority_reason=priority_reason,
-                priority=priority_reason is not None,
-                state=TicketState.PRINTING,
-                reserved_at=at,
-                officer="",
-                dossier_ids=[],
-                print_attempts=1,
-                last_error="",
-            )
+        t = uow.tickets.insert(
+            id=ticket_id,
+            day=day,
+            kind="ticket",
+            queue_code=svc.queue_code,
+            series=svc.queue_code,
+            number=number,
+            label=format_label(svc.queue_code, number),
+            service_id=svc.id,
+            service_name=svc.name,
+            priority_reason=priority_reason,
+            priority=priority_reason is not None,
+            state=TicketState.PRINTING,
+            reserved_at=at,
+            officer="",
+            dossier_ids=[],
+            print_attempts=1,
+            last_error="",
         )
-        t = self._get(c, ticket_id)
         self._event(uow, EventKind.RESERVED, t, at, day, None, "", {"priority_reason": priority_reason})
         return t
 
@@ -509,29 +473,7 @@ class QueueService(QueueApi):
         with self.db.read() as conn:
             t = self._get(conn, ticket_id)
             mode = self._settings(conn)["priority_mode"]
-            c = q.queue_tickets.c
-            cond = [
-                c.day == t.day,
-                c.queue_code == t.queue_code,
-                c.state == TicketState.WAITING,
-                c.id != t.id,
-            ]
-            if t.state in (TicketState.WAITING, TicketState.PRINTING) and t.front_at is None:
-                # Joined earlier (ties broken by id, i.e. reservation order), or jumps the line:
-                # transferred to the front, or (strict policy, normal ticket) any priority ticket.
-                mine = (t.issued_at or "9", t.id)
-                earlier = tuple_(func.coalesce(c.issued_at, "9"), c.id) < mine
-                if t.priority and mode == PriorityMode.STRICT:
-                    earlier = and_(earlier, c.priority_reason.is_not(None))
-                jumps = [c.front_at.is_not(None)]
-                if not t.priority and mode == PriorityMode.STRICT:
-                    jumps.append(c.priority_reason.is_not(None))
-                cond.append(or_(earlier, *jumps))
-            return int(
-                conn.execute(
-                    select(func.count()).select_from(q.queue_tickets).where(and_(*cond))
-                ).scalar_one()
-            )
+            return TicketRepository(conn).count_ahead(t, str(mode))
 
     def ticket(self, ticket_id: str) -> Ticket:
         with self.db.read() as conn:
@@ -563,11 +505,7 @@ class QueueService(QueueApi):
             front_at=None,
         )
         if not chosen.front_at:
-            self._raw(c).execute(
-                "UPDATE queue_series SET normal_streak = CASE WHEN ? THEN 0 ELSE normal_streak + 1 END "
-                "WHERE queue_code = ? AND day = ?",
-                (chosen.priority, chosen.queue_code, day),
-            )
+            uow.tickets.count_streak(chosen.queue_code, day, chosen.priority)
         self._event(
             uow,
             EventKind.CALLED,
@@ -649,12 +587,7 @@ class QueueService(QueueApi):
         allowed = [TicketState.WAITING, *ACTIVE_AT_COUNTER]
         self._require(t, allowed, "chuyển")
         if to_queue is not None:
-            ok = c.execute(
-                select(q.queue_queues.c.code).where(
-                    q.queue_queues.c.code == to_queue, q.queue_queues.c.active.is_(True)
-                )
-            ).first()
-            if ok is None:
+            if not uow.tickets.queue_exists(to_queue):
                 raise QueueError(f"Hàng đợi {to_queue} không tồn tại.")
         if to_counter is not None:
             self._counter(c, to_counter)
@@ -729,38 +662,34 @@ class QueueService(QueueApi):
         counter = self._counter(c, counter_no)
         service_name = ""
         if service_id is not None:
-            svc = c.execute(select(q.queue_services).where(q.queue_services.c.id == service_id)).first()
+            svc = uow.tickets.service(service_id)
             if svc is None:
                 raise QueueError("Dịch vụ đã chọn không tồn tại.")
             queue_code, service_name = svc.queue_code, svc.name
         queue_code = queue_code or (counter.queue_codes[0] if counter.queue_codes else "")
         self._close_active(uow, counter_no, officer, at, day)
-        ticket_id = uuid7()
-        c.execute(
-            insert(q.queue_tickets).values(
-                id=ticket_id,
-                day=day,
-                kind="walk_in",
-                queue_code=queue_code,
-                series=queue_code,
-                number=None,
-                label="",
-                service_id=service_id or "",
-                service_name=service_name,
-                priority_reason=None,
-                priority=False,
-                state=TicketState.SERVING,
-                reserved_at=at,
-                counter_no=counter_no,
-                officer=officer,
-                called_at=at,
-                started_at=at,
-                dossier_ids=[],
-                print_attempts=0,
-                last_error="",
-            )
+        t = uow.tickets.insert(
+            id=uuid7(),
+            day=day,
+            kind="walk_in",
+            queue_code=queue_code,
+            series=queue_code,
+            number=None,
+            label="",
+            service_id=service_id or "",
+            service_name=service_name,
+            priority_reason=None,
+            priority=False,
+            state=TicketState.SERVING,
+            reserved_at=at,
+            counter_no=counter_no,
+            officer=officer,
+            called_at=at,
+            started_at=at,
+            dossier_ids=[],
+            print_attempts=0,
+            last_error="",
         )
-        t = self._get(c, ticket_id)
         self._event(uow, EventKind.WALK_IN, t, at, day, counter_no, officer, {"note": note})
         self._event(uow, EventKind.STARTED, t, at, day, counter_no, officer, {"walk_in": True})
         return t
@@ -803,27 +732,8 @@ class QueueService(QueueApi):
     def status(self) -> QueueStatus:
         _, at, day = self._now()
         cfg = self.config()
-        tc = q.queue_tickets.c
         with self.db.read() as conn:
-            counts: dict[tuple[str, bool], int] = {}
-            for r in conn.execute(
-                select(tc.queue_code, tc.priority_reason.is_not(None), func.count())
-                .where(tc.day == day, tc.state == TicketState.WAITING)
-                .group_by(tc.queue_code, tc.priority_reason.is_not(None))
-            ):
-                counts[(r[0], bool(r[1]))] = int(r[2])
-            last_called: dict[str, str] = {}
-            for r in conn.execute(
-                select(tc.queue_code, tc.label, func.max(tc.called_at))
-                .where(tc.day == day, tc.called_at.is_not(None), tc.kind == "ticket")
-                .group_by(tc.queue_code)
-            ):
-                last_called[r[0]] = r[1]
-            active = {
-                r.counter_no: _ticket(r)
-                for r in conn.execute(select(q.queue_tickets).where(tc.state.in_(_ACTIVE), tc.day == day))
-            }
-            last_seq = conn.execute(select(func.max(q.queue_events.c.seq))).scalar() or 0
+            counts, last_called, active, last_seq = TicketRepository(conn).today(day)
         queues = [
             QueueLength(
                 code=qi.code,

@@ -14,17 +14,20 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
 
 from desk_app.domain.queue import (
+    ACTIVE_AT_COUNTER,
     CounterInfo,
     InvalidTicketAction,
+    PriorityMode,
     QueueError,
     QueueEvent,
     QueueInfo,
     ServiceInfo,
     Ticket,
     TicketNotFound,
+    TicketState,
 )
 from desk_app.store import queue_schema as q
 
@@ -220,3 +223,111 @@ class TicketRepository:
             if limit is not None:
                 stmt = stmt.limit(limit)
         return [QueueEvent.from_dict(dict(r._mapping)) for r in self.conn.execute(stmt).all()]
+
+    # ------------------------------------------------------------- issuing and calling
+    def service(self, service_id: str, active_only: bool = False) -> Any:
+        """The service row (``id``, ``name``, ``queue_code``…) or None."""
+        cond = [q.queue_services.c.id == service_id]
+        if active_only:
+            cond.append(q.queue_services.c.active.is_(True))
+        return self.conn.execute(select(q.queue_services).where(*cond)).first()
+
+    def queue_exists(self, code: str) -> bool:
+        qq = q.queue_queues.c
+        return (
+            self.conn.execute(select(qq.code).where(qq.code == code, qq.active.is_(True))).first() is not None
+        )
+
+    def next_number(self, queue_code: str, day: str) -> int:
+        """Take the next number of the day's series of ``queue_code`` (numbers restart each day)."""
+        series = q.queue_series.c
+        last = self.conn.execute(
+            select(series.last_number).where(series.queue_code == queue_code, series.day == day)
+        ).scalar()
+        if last is None:
+            self.conn.execute(
+                insert(q.queue_series).values(queue_code=queue_code, day=day, last_number=1, normal_streak=0)
+            )
+            return 1
+        number = int(last) + 1
+        self.conn.execute(
+            update(q.queue_series)
+            .where(series.queue_code == queue_code, series.day == day)
+            .values(last_number=number)
+        )
+        return number
+
+    def insert(self, **values: Any) -> Ticket:
+        """A new ticket row; returns it as stored."""
+        self.conn.execute(insert(q.queue_tickets).values(**values))
+        return self.get(str(values["id"]))
+
+    def active_at_counter(self, counter_no: int) -> list[Ticket]:
+        """The counter's called or serving tickets (normally one at most)."""
+        states = [s.value for s in ACTIVE_AT_COUNTER]
+        marks = ", ".join("?" * len(states))
+        return self.fetch(
+            f"SELECT * FROM queue_tickets WHERE counter_no = ? AND state IN ({marks})", (counter_no, *states)
+        )
+
+    def count_streak(self, queue_code: str, day: str, priority: bool) -> None:
+        """A priority call resets the queue's run of normal calls; a normal one extends it."""
+        self.raw.execute(
+            "UPDATE queue_series SET normal_streak = CASE WHEN ? THEN 0 ELSE normal_streak + 1 END "
+            "WHERE queue_code = ? AND day = ?",
+            (priority, queue_code, day),
+        )
+
+    def count_ahead(self, t: Ticket, mode: str) -> int:
+        """People called before ``t`` (same queue, today) under the priority ``mode``."""
+        c = q.queue_tickets.c
+        cond = [
+            c.day == t.day,
+            c.queue_code == t.queue_code,
+            c.state == TicketState.WAITING,
+            c.id != t.id,
+        ]
+        if t.state in (TicketState.WAITING, TicketState.PRINTING) and t.front_at is None:
+            # Joined earlier (ties broken by id, i.e. reservation order), or jumps the line:
+            # transferred to the front, or (strict policy, normal ticket) any priority ticket.
+            mine = (t.issued_at or "9", t.id)
+            earlier = tuple_(func.coalesce(c.issued_at, "9"), c.id) < mine
+            if t.priority and mode == PriorityMode.STRICT:
+                earlier = and_(earlier, c.priority_reason.is_not(None))
+            jumps = [c.front_at.is_not(None)]
+            if not t.priority and mode == PriorityMode.STRICT:
+                jumps.append(c.priority_reason.is_not(None))
+            cond.append(or_(earlier, *jumps))
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(q.queue_tickets).where(and_(*cond))
+            ).scalar_one()
+        )
+
+    def today(self, day: str) -> tuple[dict[tuple[str, bool], int], dict[str, str], dict[int, Ticket], int]:
+        """For the status: waiting counts by (queue, priority), last label called per queue,
+        the active ticket per counter, and the last event number."""
+        tc = q.queue_tickets.c
+        counts: dict[tuple[str, bool], int] = {}
+        for r in self.conn.execute(
+            select(tc.queue_code, tc.priority_reason.is_not(None), func.count())
+            .where(tc.day == day, tc.state == TicketState.WAITING)
+            .group_by(tc.queue_code, tc.priority_reason.is_not(None))
+        ):
+            counts[(r[0], bool(r[1]))] = int(r[2])
+        last_called: dict[str, str] = {}
+        for r in self.conn.execute(
+            select(tc.queue_code, tc.label, func.max(tc.called_at))
+            .where(tc.day == day, tc.called_at.is_not(None), tc.kind == "ticket")
+            .group_by(tc.queue_code)
+        ):
+            last_called[r[0]] = r[1]
+        active_states = [s.value for s in ACTIVE_AT_COUNTER]
+        active = {
+            r.counter_no: ticket_from(dict(r._mapping))
+            for r in self.conn.execute(
+                select(q.queue_tickets).where(tc.state.in_(active_states), tc.day == day)
+            )
+        }
+        last_seq = self.conn.execute(select(func.max(q.queue_events.c.seq))).scalar() or 0
+        return counts, last_called, active, int(last_seq)

@@ -4,7 +4,7 @@ Unit data goes through ``Station.set_unit``; calendar overrides through
 ``app.calendar`` (in a worker); everything else is one
 typed ``desk_app.settings.Settings`` record written through ``app.settings``
 (the serial ports are the devices' own ``Settings.devices``, the ones the
-devices use). Saving runs off the GUI thread (``run_op``). The "Máy chủ" tab
+devices use). Saving runs off the GUI thread (``app_op``). The "Máy chủ" tab
 enrols the station with the central server using the one-time code
 (``desk_app.sync.client.enrol``).
 """

@@ -98,7 +98,7 @@ def add_run_role(
 
 # ------------------------------------------------------------------ station show / set
 def describe(settings: Any, *, show_secret: bool = False) -> list[str]:
-    from desk_app.roles import ROLE_LABELS
+    from desk_app.settings import ROLE_LABELS
 
     s = settings
     roles = ", ".join(f"{r} ({ROLE_LABELS[r]})" for r in s.roles) or "chưa chọn"
@@ -149,7 +149,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from desk_app.roles import load_device_settings, parse_roles, save_device_settings
+    from desk_app.roles import load_device_settings, save_device_settings
+    from desk_app.settings import parse_roles
 
     changes: dict[str, Any] = {}
     if args.roles is not None:

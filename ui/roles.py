@@ -24,7 +24,8 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
-from desk_app.roles import Devices, DeviceState, StationTicketPrinter, counter_number
+from desk_app.device_status import DeviceState
+from desk_app.roles import Devices, StationTicketPrinter, counter_number
 from ui.workers import run_op
 
 if TYPE_CHECKING:

@@ -288,3 +288,31 @@ if TYPE_CHECKING:  # mypy proves the wrapper fulfils the kiosk's contract
 
     def _conforms(p: StationTicketPrinter) -> TicketPrinter:
         return p
+
+
+__all__ = [
+    "BOARD_READY",
+    "DEFAULT_HOST_PORT",
+    "DEFAULT_KIOSK_PIN",
+    "DEMO_SECRET",
+    "DeviceSettings",
+    "DeviceState",
+    "Devices",
+    "MSG_NO_PRINTER_PORT",
+    "PRINTER_NEAR_END",
+    "PRINTER_READY",
+    "QUEUE_CONNECTED",
+    "QUEUE_LOCAL",
+    "QUEUE_LOST",
+    "ROLES",
+    "ROLE_LABELS",
+    "StationTicketPrinter",
+    "build_devices",
+    "counter_number",
+    "load_device_settings",
+    "missing_board_message",
+    "missing_printer_message",
+    "parse_roles",
+    "port_present",
+    "save_device_settings",
+]

@@ -251,7 +251,7 @@ class Settings:
             raise ValidationError("counters", "Số quầy phải từ 1 đến 99.")
         if len(set(numbers)) != len(numbers):
             raise ValidationError("counters", "Có hai quầy trùng số; mỗi quầy một số riêng.")
-        if self.server.url and not re.match(r"^https?://[^\s/]+", self.server.url):
+        if self.server.url and not is_server_url(self.server.url):
             raise ValidationError("server_url", "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://.")
         return self
 
@@ -286,6 +286,11 @@ class Settings:
             except (TypeError, ValueError, KeyError, AttributeError):
                 log.warning("unreadable setting %s, using the default", name)
         return out
+
+
+def is_server_url(url: str) -> bool:
+    """An http(s) address with a host: what the central server's address must look like."""
+    return re.match(r"^https?://[^\s/]+", url) is not None
 
 
 def from_legacy(values: dict[str, Any]) -> Settings:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -40,7 +39,8 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.model import FormSet, UnitLevel, WorkingHours
-from desk_app.settings import CounterEntry, Printers, ServerSettings, Settings
+from desk_app.settings import CounterEntry, Printers, ServerSettings, Settings, is_server_url
+from desk_app.validation import validate_hhmm
 from ui.common import ErrorLabel, fmt_date
 from ui.dossier_actions import DEFAULT_SECTIONS
 from ui.workers import app_op, describe_error
@@ -48,7 +48,6 @@ from ui.workers import app_op, describe_error
 if TYPE_CHECKING:
     from desk_app.bootstrap import App
 
-HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 BAUDS = ["9600", "19200", "38400", "57600", "115200"]
 
 
@@ -408,7 +407,7 @@ class SettingsDialog(QDialog):
         """Enrol this station with the one-time code, off the GUI thread."""
         url = self.server_url.text().strip()
         code = self.enrol_code.text().strip()
-        if not re.match(r"^https?://[^\s/]+", url) or not code:
+        if not is_server_url(url) or not code:
             self.enrol_state.setText(
                 "Nhập địa chỉ máy chủ (http:// hoặc https://) và mã đăng ký do quản trị tỉnh cấp."
             )
@@ -434,10 +433,7 @@ class SettingsDialog(QDialog):
     # ------------------------------------------------------------------ save
     def collect(self) -> tuple[WorkingHours, Settings]:
         """The hours and the new settings from the form; ``ValidationError`` for a bad field."""
-        hours = {k: e.text().strip() for k, e in self.hours.items()}
-        for key, value in hours.items():
-            if not HHMM.match(value):
-                raise ValidationError(key, f"Giờ “{value}” không hợp lệ: nhập dạng HH:MM, ví dụ 07:30.")
+        hours = {k: validate_hhmm(e.text(), k) for k, e in self.hours.items()}
         counters = []
         for r in range(self.counters.rowCount()):
             no_item, name_item = self.counters.item(r, 0), self.counters.item(r, 1)

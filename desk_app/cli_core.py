@@ -1,4 +1,10 @@
-"""Core ``motcua`` commands: init, demo, dossier, calendar, catalog, user, print, run."""
+"""Core ``motcua`` commands: init, demo, dossier, calendar, catalog, user.
+
+The commands that open windows (``run``, ``run-demo``, ``run-role kiosk|display``)
+live in ``ui/launcher.py``, which adds them to this parser: the core never imports
+``ui``; ``print`` is ``printing/cli.py``. Demo data lives in
+``desk_app.services.demo`` (re-exported here for old callers).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from desk_app.config import default_db_path
-from desk_app.domain.errors import DomainError, NotFound, ValidationError
+from desk_app.domain.errors import NotFound, ValidationError
 from desk_app.domain.lifecycle import Status
 from desk_app.domain.model import FormSet, ProcessingTime, Role, Unit, UnitLevel
+from desk_app.services.demo import DEMO_ACCOUNTS, DEMO_UNIT, ensure_demo
 from desk_app.workcalendar import VN_TZ
 
 
@@ -33,7 +40,7 @@ def _require_unit(app: Any) -> Unit:
     return unit
 
 
-def _parse_date(text: str) -> dt.date:
+def parse_date(text: str) -> dt.date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -66,51 +73,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     if added:
         print(f"Đã nạp danh mục mẫu: {added} thủ tục hành chính.")
     return 0
-
-
-DEMO_UNIT = Unit(
-    code="000.21.31.H56",
-    name="Trung tâm Phục vụ hành chính công xã Vĩnh Lương",
-    level=UnitLevel.XA,
-    parent_name="ỦY BAN NHÂN DÂN XÃ VĨNH LƯƠNG",
-    place="Vĩnh Lương",
-    address="Thôn Văn Đăng, xã Vĩnh Lương, tỉnh Khánh Hòa",
-    phone="0258 3839 123",
-)
-
-DEMO_ACCOUNTS = (
-    ("admin", "Quản trị viên", "admin123", Role.ADMIN, None),
-    ("canbo1", "Nguyễn Thị Hồng Nhung", "canbo123", Role.OFFICER, 1),
-    ("canbo2", "Trần Văn Đức", "canbo123", Role.OFFICER, 2),
-    ("giamsat", "Lê Minh Tâm", "giamsat123", Role.SUPERVISOR, None),
-    ("kiosk", "Máy lấy số", "kiosk123", Role.KIOSK, None),
-)
-
-
-def ensure_demo(app: Any, dossiers: int, quiet: bool = False) -> int:
-    """Initialise a demo unit, accounts and catalogue if missing; add ``dossiers``."""
-    from desk_app.services import demo
-    from desk_app.services.catalog import seed_catalog
-
-    if not app.station.is_initialised:
-        app.station.set_unit(DEMO_UNIT)
-    with app.station.uow(write=False) as uow:
-        has_catalog = uow.procedures.count() > 0
-    if not has_catalog:
-        seed_catalog(app.db)
-    existing = {a.username for a in app.accounts.list()}
-    for username, name, password, role, counter in DEMO_ACCOUNTS:
-        if username not in existing:
-            app.accounts.create(username, name, password, role, counter)
-
-    def progress(done: int, total: int) -> None:
-        if not quiet and total >= 20_000:
-            print(f"\r  {done:,}/{total:,} hồ sơ", end="", file=sys.stderr, flush=True)
-
-    made = demo.generate(app.station, dossiers, actor="canbo1", progress=progress) if dossiers else 0
-    if not quiet and dossiers >= 20_000:
-        print(file=sys.stderr)
-    return made
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -261,16 +223,9 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
 
 def cmd_calendar_override(args: argparse.Namespace) -> int:
     app = _app(args)
-    day = _parse_date(args.date)
-    kind = "off" if args.calendar_cmd == "add-day-off" else "work"
-    with app.station.uow() as uow:
-        uow.calendar.set(day, kind, args.note or "")
-        from desk_app.ids import uuid7
-        from desk_app.store.repositories import iso
-
-        uow.audit.add(uuid7(), iso(app.station.now()) or "", "cli", f"calendar.{kind}", day.isoformat())
-        uow.commit()
-    app.station.invalidate_calendar()
+    day = parse_date(args.date)
+    kind: Literal["off", "work"] = "off" if args.calendar_cmd == "add-day-off" else "work"
+    app.calendar.set_day(day, kind, args.note or "", actor="cli")
     label = "ngày nghỉ" if kind == "off" else "ngày làm việc bù"
     print(f"Đã ghi {day:%d/%m/%Y} là {label} của đơn vị.")
     return 0
@@ -316,38 +271,6 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     for a in app.accounts.list():
         print(f"{a.username:<16} {a.role.label:<22} {a.full_name}{'' if a.active else ' (đã khóa)'}")
     return 0
-
-
-# ---------------------------------------------------------------- printing
-PRINT_FORMS = ("receipt", "supplement", "refusal", "apology", "stop", "control", "logbook")
-
-
-def cmd_print(args: argparse.Namespace) -> int:
-    from desk_app.services.printouts import render_dossier_form, render_logbook_range
-
-    app = _app(args)
-    if args.form == "logbook":
-        if not (args.date_from and args.date_to):
-            raise ValidationError("date", "Sổ theo dõi cần --from và --to (YYYY-MM-DD).")
-        pdf = render_logbook_range(app, _parse_date(args.date_from), _parse_date(args.date_to))
-    else:
-        if not args.dossier:
-            raise ValidationError("dossier", "Cần --dossier MÃ_HỒ_SƠ.")
-        pdf = render_dossier_form(app, args.form, args.dossier.strip())
-    out = Path(args.out)
-    try:
-        out.write_bytes(pdf)
-    except OSError as exc:
-        raise DomainError(f"Không ghi được tệp “{out}”: {exc.strerror}.") from None
-    print(f"Đã ghi {out} ({len(pdf):,} byte).")
-    return 0
-
-
-# ---------------------------------------------------------------- GUI
-def cmd_run(args: argparse.Namespace) -> int:
-    from ui.app import main as gui_main
-
-    return int(gui_main(db_path=args.db, demo=getattr(args, "demo", False)) or 0)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -438,26 +361,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_db(q)
     q.set_defaults(func=cmd_user_list)
 
-    p = sub.add_parser("print", help="in biểu mẫu ra tệp PDF")
-    add_db(p)
-    p.add_argument("form", choices=PRINT_FORMS)
-    p.add_argument("--dossier", default="")
-    p.add_argument("--from", dest="date_from", default="")
-    p.add_argument("--to", dest="date_to", default="")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_print)
-
-    p = sub.add_parser("run", help="mở chương trình (mặc định)")
-    add_db(p)
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("run-demo", help="mở chương trình trên dữ liệu mẫu với thiết bị mô phỏng")
-    add_db(p)
-    p.set_defaults(func=cmd_run, demo=True)
-
     from desk_app import backup_cli
 
     backup_cli.register(sub)
-
 
 __all__ = ["register", "ensure_demo", "DEMO_UNIT", "DEMO_ACCOUNTS", "VN_TZ"]

@@ -1,9 +1,10 @@
 """``motcua station show|set`` (roles and devices of this PC) and ``motcua run-role``.
 
-``run-role kiosk|display`` opens just that window (Qt is imported only then);
-``run-role queue-host`` serves the LAN queue API headless until Ctrl-C. Each
-role runs on its own, so a kiosk PC can run ``run-role kiosk`` and
-``run-role queue-host`` as two processes on the same database.
+``run-role queue-host`` serves the LAN queue API headless until Ctrl-C.
+``run-role kiosk|display`` opens just that window: the launcher in ``ui/`` adds
+those roles through ``add_run_role(..., run_window=...)``, as the core never
+imports ``ui``. Each role runs on its own, so a kiosk PC can run
+``run-role kiosk`` and ``run-role queue-host`` as two processes on the same database.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
-RUNNABLE_ROLES = ("kiosk", "display", "queue-host")
+HEADLESS_ROLES = ("queue-host",)
+WINDOW_ROLES = ("kiosk", "display")
+RUNNABLE_ROLES = (*WINDOW_ROLES, *HEADLESS_ROLES)
+
+#: ``run_window(app, devices, role, fullscreen=...) -> exit status``, provided by ``ui/launcher.py``.
+WindowRunner = Callable[..., int]
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -71,17 +78,27 @@ def register(subparsers: Any) -> None:
     p.add_argument("--counter", type=int, help="số quầy của máy này (0 = theo tài khoản cán bộ)")
     p.set_defaults(func=cmd_set)
 
-    p = subparsers.add_parser("run-role", help="chạy riêng một vai trò: kiosk, display hoặc queue-host")
-    p.add_argument("role", choices=RUNNABLE_ROLES)
+    if "run-role" not in subparsers.choices:  # a launcher may have added the windowed roles
+        add_run_role(subparsers)
+
+
+def add_run_role(
+    subparsers: Any, window_roles: Sequence[str] = (), run_window: WindowRunner | None = None
+) -> None:
+    """Register ``run-role``: ``queue-host`` always, plus ``window_roles`` run by ``run_window``."""
+    roles = (*window_roles, *HEADLESS_ROLES)
+    p = subparsers.add_parser("run-role", help=f"chạy riêng một vai trò: {', '.join(roles)}")
+    p.add_argument("role", choices=roles)
     _add_db(p)
     p.add_argument("--demo", action="store_true", help="dùng máy in và bảng LED mô phỏng (cổng ảo)")
-    p.add_argument("--windowed", action="store_true", help="mở dạng cửa sổ thay vì toàn màn hình")
-    p.set_defaults(func=cmd_run_role)
+    if window_roles:
+        p.add_argument("--windowed", action="store_true", help="mở dạng cửa sổ thay vì toàn màn hình")
+    p.set_defaults(func=cmd_run_role, run_window=run_window)
 
 
 # ------------------------------------------------------------------ station show / set
 def describe(settings: Any, *, show_secret: bool = False) -> list[str]:
-    from desk_app.roles import ROLE_LABELS
+    from desk_app.settings import ROLE_LABELS
 
     s = settings
     roles = ", ".join(f"{r} ({ROLE_LABELS[r]})" for r in s.roles) or "chưa chọn"
@@ -132,7 +149,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from desk_app.roles import load_device_settings, parse_roles, save_device_settings
+    from desk_app.roles import load_device_settings, save_device_settings
+    from desk_app.settings import parse_roles
 
     changes: dict[str, Any] = {}
     if args.roles is not None:
@@ -176,7 +194,9 @@ def cmd_run_role(args: argparse.Namespace) -> int:
         try:
             if args.role == "queue-host":
                 return _serve(devices)
-            return _run_window(app, devices, args.role, fullscreen=not args.windowed)
+            for text in devices.problems.values():
+                print(f"Lưu ý: {text}", file=sys.stderr)
+            return int(args.run_window(app, devices, args.role, fullscreen=not args.windowed))
         finally:
             devices.close()
     finally:
@@ -209,21 +229,6 @@ def _serve(devices: Any) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("Đã dừng máy chủ xếp hàng.", file=sys.stderr)
     return EXIT_OK
-
-
-def _run_window(app: Any, devices: Any, role: str, *, fullscreen: bool) -> int:
-    from ui.roles import run_role_window  # Qt only for the windowed roles
-
-    for text in devices.problems.values():
-        print(f"Lưu ý: {text}", file=sys.stderr)
-    name = {"kiosk": "máy lấy số", "display": "màn hình gọi số"}[role]
-    return run_role_window(
-        app,
-        devices,
-        role,
-        fullscreen=fullscreen,
-        on_ready=lambda: print(f"Đã mở {name} (Ctrl+C để đóng).", file=sys.stderr, flush=True),
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

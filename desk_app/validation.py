@@ -93,6 +93,7 @@ _VN_PASSPORT_RE = re.compile(r"^[A-Z]\d{7}$")
 _PASSPORT_RE = re.compile(r"^[A-Z0-9]{6,9}$")
 _EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _DOMAIN_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _NAME_PUNCT = frozenset(" '’-.")
 _MIN_BIRTH = dt.date(1900, 1, 1)
 
@@ -412,3 +413,14 @@ def validate_birth_date(d: dt.date, today: dt.date | None = None) -> dt.date:
     if d < _MIN_BIRTH:
         raise ValidationError("birth_date", f"Ngày sinh {d:%d/%m/%Y} trước năm 1900, hãy kiểm tra lại.")
     return d
+
+
+# -- office hours ---------------------------------------------------------------------
+
+
+def validate_hhmm(value: str, field: str = "hours") -> str:
+    """A wall-clock time "HH:MM" (00:00–23:59), as office hours are stored."""
+    text = (value or "").strip()
+    if not _HHMM_RE.match(text):
+        raise ValidationError(field, f"Giờ “{text}” không hợp lệ: nhập dạng HH:MM, ví dụ 07:30.")
+    return text

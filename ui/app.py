@@ -1,6 +1,6 @@
 """Start the counter program: open the station, log in, show the counter window.
 
-``motcua run [--db PATH]`` and ``motcua run-demo`` call ``main``. With
+``motcua run [--db PATH]`` and ``motcua run-demo`` (``ui/launcher.py``) call ``main``. With
 ``demo=True`` the default data folder database is used unless a path is given;
 an empty database gets the demo unit, catalogue, accounts and 300 dossiers,
 and the login is pre-filled with the demo officer ``canbo1``.
@@ -12,10 +12,14 @@ import dataclasses
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+    from desk_app.roles import Devices
 
 log = logging.getLogger("motcua.ui")
 
@@ -32,18 +36,18 @@ def qt_app() -> QApplication:
     return app
 
 
-def has_dossiers(app: Any) -> bool:
+def has_dossiers(app: App) -> bool:
     """True when at least one dossier exists (an indexed probe, not a count)."""
-    from sqlalchemy import select
-
-    from desk_app.store import schema as s
-
-    with app.station.uow(write=False) as uow:
-        return uow.conn.execute(select(s.dossiers.c.id).limit(1)).first() is not None
+    return app.queries.has_dossiers()
 
 
 def build_window(
-    app: Any, account: Any, *, start: bool = True, install_scanner: bool = True, devices: Any = None
+    app: App,
+    account: Any,
+    *,
+    start: bool = True,
+    install_scanner: bool = True,
+    devices: Devices | None = None,
 ) -> Any:
     """The counter window for a logged-in account (tests, screenshots and benchmarks use this)."""
     from ui.main_window import CounterWindow
@@ -66,7 +70,7 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
     qapp = qt_app()
     from ui.gc_guard import MainThreadGarbageCollector
 
-    qapp.gc_guard = MainThreadGarbageCollector(qapp)  # no collection inside worker threads
+    qapp.gc_guard = MainThreadGarbageCollector(qapp)  # type: ignore[attr-defined]  # no GC in workers
     path = Path(db_path) if db_path else default_db_path()
     try:
         app = open_station(path)
@@ -85,7 +89,7 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
             progress.setWindowModality(Qt.WindowModality.ApplicationModal)
             progress.show()
             qapp.processEvents()
-            from desk_app.cli_core import ensure_demo
+            from desk_app.services.demo import ensure_demo
 
             ensure_demo(app, DEMO_DOSSIERS, quiet=True)
             progress.close()
@@ -119,7 +123,7 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
         app.close()
 
 
-def start_devices(app: Any, demo: bool) -> tuple[Any, list[Any]]:
+def start_devices(app: App, demo: bool) -> tuple[Devices | None, list[Any]]:
     """The station's devices and role windows (kiosk, TV) when that part is installed; else (None, [])."""
     try:
         from desk_app.roles import build_devices, load_device_settings
@@ -133,6 +137,7 @@ def start_devices(app: Any, demo: bool) -> tuple[Any, list[Any]]:
             # with the ticket printer and LED board simulated on pseudo-terminals.
             settings = dataclasses.replace(settings, roles=("counter", "kiosk", "display"))
         devices = build_devices(app, settings, demo=demo)
+        app.devices = devices
     except Exception:  # noqa: BLE001 - devices must not keep the counter from starting
         log.exception("devices failed to start; the counter runs without them")
         return None, []
@@ -144,7 +149,7 @@ def start_devices(app: Any, demo: bool) -> tuple[Any, list[Any]]:
     return devices, windows
 
 
-def stop_devices(devices: Any, windows: list[Any]) -> None:
+def stop_devices(devices: Devices | None, windows: list[Any]) -> None:
     if windows:
         from ui.roles import close_role_windows
 
@@ -154,4 +159,4 @@ def stop_devices(devices: Any, windows: list[Any]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*(sys.argv[1:2] or [None])))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))

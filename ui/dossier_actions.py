@@ -13,7 +13,7 @@ Signals (ActionDialog):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,6 +37,9 @@ from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import Procedure, ReturnMethod
 from ui.common import ErrorLabel, fmt_appointment
 from ui.workers import describe_error, run_op
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 # Sections a dossier is handed to (a unit edits this list in settings: settings.sections).
 DEFAULT_SECTIONS = [
@@ -124,7 +127,7 @@ class ActionDialog(QDialog):
 
     def __init__(
         self,
-        app: Any,
+        app: App,
         actor: str,
         kind: EventKind,
         dossier: Any = None,

@@ -14,7 +14,7 @@ Signals:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
@@ -39,6 +39,9 @@ from desk_app.domain.model import format_vnd
 from ui.common import CONFLICT_FG, fmt_appointment, fmt_date, fmt_dt
 from ui.dossier_actions import ACTION_TEXT, PRINT_AFTER, ActionDialog
 from ui.workers import describe_error, run_op
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 # The form reprinted with Ctrl+P for a dossier in a status.
 PRINT_FOR_STATUS = {
@@ -97,7 +100,7 @@ class DetailPanel(QWidget):
     printRequested = Signal(str, str)
     status = Signal(str)
 
-    def __init__(self, app: Any, actor: str, officer_names: dict[str, str], parent: QWidget | None = None):
+    def __init__(self, app: App, actor: str, officer_names: dict[str, str], parent: QWidget | None = None):
         super().__init__(parent)
         self.app = app
         self.actor = actor
@@ -197,8 +200,7 @@ class DetailPanel(QWidget):
 
         def load() -> tuple[Any, Any, Any, Any]:
             dossier, events, state = self.app.workflow.state(code)
-            with self.app.station.uow(write=False) as uow:
-                proc = uow.procedures.get(dossier.procedure_code)
+            proc = self.app.catalogue.procedure(dossier.procedure_code)
             return dossier, events, state, proc
 
         run_op(load, self._loaded, lambda exc: self.status.emit(describe_error(exc)), owner=self)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -51,6 +51,9 @@ from desk_app.services.queries import DossierFilter, classify_search
 from ui.common import CONFLICT_FG, DUE_TODAY_BG, OVERDUE_BG
 from ui.workers import describe_error, run_op
 
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+
 PAGE_SIZE = 200
 DEBOUNCE_MS = 60  # name search: wait for a pause in typing; a query costs ~20 ms at 1M dossiers
 COUNT_CAP = 10_000
@@ -69,7 +72,7 @@ class DossierTableModel(QAbstractTableModel):
     pageLoaded = Signal(int, float)
     loadFailed = Signal(str)
 
-    def __init__(self, app: Any, officer_names: dict[str, str] | None = None, parent: Any = None):
+    def __init__(self, app: App, officer_names: dict[str, str] | None = None, parent: Any = None):
         super().__init__(parent)
         self.app = app
         self.rows: list[Any] = []
@@ -223,7 +226,7 @@ class FindPanel(QWidget):
     openRequested = Signal(str)
     status = Signal(str)
 
-    def __init__(self, app: Any, officer_names: dict[str, str], parent: QWidget | None = None):
+    def __init__(self, app: App, officer_names: dict[str, str], parent: QWidget | None = None):
         super().__init__(parent)
         self.app = app
         self.setObjectName("find_panel")

@@ -1,6 +1,6 @@
 """The one place where the counter window asks for a printed form (Mẫu 01–06) or the logbook (Mẫu 07).
 
-Rendering is ``desk_app.services.printouts.render_dossier_form(app, form, code)``
+Rendering is ``printing.printouts.render_dossier_form(app, form, code)``
 and ``render_logbook_range(app, date_from, date_to)`` (the lead's module);
 previewing / printing is ``ui.print_bridge.PrintBridge`` (the printing engineer's).
 Both are imported lazily: while either is missing the officer gets a clear
@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 log = logging.getLogger("motcua.ui.print")
 
@@ -37,7 +40,7 @@ class FormPrinter(QObject):
     message = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, app: Any, parent: QWidget | None = None, printer_name: str = ""):
+    def __init__(self, app: App, parent: QWidget | None = None, printer_name: str = ""):
         super().__init__(parent)
         self.app = app
         self.window = parent
@@ -47,7 +50,7 @@ class FormPrinter(QObject):
 
     def _renderer(self) -> Any:
         try:
-            from desk_app.services.printouts import render_dossier_form
+            from printing.printouts import render_dossier_form
         except ImportError:
             return None
         return render_dossier_form
@@ -87,7 +90,7 @@ class FormPrinter(QObject):
     def preview_logbook(self, date_from: dt.date, date_to: dt.date) -> None:
         """Render the logbook (dossiers received ``date_from``…``date_to``) in a worker, then preview."""
         try:
-            from desk_app.services.printouts import render_logbook_range
+            from printing.printouts import render_logbook_range
         except ImportError:
             render_logbook_range = None  # type: ignore[assignment]
         bridge = self.bridge()

@@ -455,8 +455,7 @@ class IntakeForm(QWidget):
     # ------------------------------------------------------------------ procedures
     def _load_procedures(self) -> None:
         def load() -> list[Procedure]:
-            with self.app.station.uow(write=False) as uow:
-                return list(uow.procedures.all())
+            return self.app.catalogue.procedures()
 
         run_op(load, self._procedures_loaded, lambda exc: self.status.emit(describe_error(exc)), owner=self)
 
@@ -544,10 +543,8 @@ class IntakeForm(QWidget):
             if name == "full_name":
                 validate_name(text)
             elif name == "id_number":
-                kind = IdKind(self.id_kind.currentData())
-                if kind is not IdKind.NONE or text.strip():
-                    birth = self._birth_date_or_none()
-                    validate_id(kind, text, birth.year if birth else None)
+                birth = self._birth_date_or_none()  # validate_id knows the "no paper" case
+                validate_id(IdKind(self.id_kind.currentData()), text, birth.year if birth else None)
             elif name == "birth_date":
                 parse_date(text)
             elif name == "phone" and text.strip():
@@ -641,8 +638,7 @@ class IntakeForm(QWidget):
         self._lookup_key = key
 
         def find() -> Any:
-            with self.app.station.uow(write=False) as uow:
-                return uow.applicants.find(id_number, phone)
+            return self.app.queries.find_applicant(id_number, phone)
 
         run_op(find, lambda found: self._fill_applicant(found, key), owner=self)
 

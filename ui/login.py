@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -19,11 +19,14 @@ from PySide6.QtWidgets import (
 from desk_app.domain.model import Role
 from ui.workers import describe_error, run_op
 
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+
 
 class LoginDialog(QDialog):
     """Pick the account (typed or chosen), enter the password, Enter logs in, Esc quits."""
 
-    def __init__(self, app: Any, username: str = "", password: str = "", hint: str = "", parent: Any = None):
+    def __init__(self, app: App, username: str = "", password: str = "", hint: str = "", parent: Any = None):
         super().__init__(parent)
         self.app = app
         self.account: Any = None

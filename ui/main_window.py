@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut
@@ -55,6 +55,9 @@ from ui.settings_dialog import SettingsDialog, load_settings
 from ui.statistics import StatisticsTab
 from ui.workers import describe_error, run_op, tracker, wait_all
 
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+
 log = logging.getLogger("motcua.ui")
 
 PENDING_CAP = 10_000
@@ -92,13 +95,12 @@ TILES = [
 ]
 
 
-def pending_changes(app: Any, cap: int = PENDING_CAP) -> int:
+def pending_changes(app: App, cap: int = PENDING_CAP) -> int:
     """Outbox rows waiting for the server, counted up to ``cap`` (cheap on a big outbox)."""
-    with app.station.uow(write=False) as uow:
-        return int(uow.outbox.pending_count(cap))
+    return app.queries.pending_changes(cap)
 
 
-def device_status(app: Any) -> dict[str, Any]:
+def device_status(app: App) -> dict[str, Any]:
     """Pending changes, chosen printers and serial ports (runs in a worker)."""
     settings = load_settings(app)
     out: dict[str, Any] = {
@@ -205,7 +207,7 @@ class LogbookDialog(QDialog):
 class CounterWindow(QMainWindow):
     def __init__(
         self,
-        app: Any,
+        app: App,
         account: Any,
         parent: QWidget | None = None,
         *,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desk_app.bootstrap import open_station
 from desk_app.devices.api import PaperOutError, PrintResult, TicketPrintJob
 from desk_app.queue.service import LocalQueueClient, QueueService
-from desk_app.store.db import Database
 
 VN = dt.timezone(dt.timedelta(hours=7))
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -53,7 +53,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     OUT.mkdir(parents=True, exist_ok=True)
     now = [dt.datetime(2026, 11, 25, 9, 30, tzinfo=VN)]
-    db = Database(Path(tempfile.mkdtemp()) / "shots.sqlite3")
+    db = open_station(Path(tempfile.mkdtemp()) / "shots.sqlite3").db
     svc = QueueService(db, lambda: now[0])
     svc.set_settings(office_name="UBND phường Nha Trang — Bộ phận Một cửa")
     client = LocalQueueClient(svc)

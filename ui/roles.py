@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
-from desk_app.roles import Devices, DeviceState, StationTicketPrinter, counter_number
+from desk_app.device_status import DeviceState
+from desk_app.roles import Devices, StationTicketPrinter, counter_number
 from ui.workers import run_op
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 log = logging.getLogger("motcua.ui.roles")
 
@@ -56,7 +60,7 @@ def _present(window: QWidget, screen: QScreen | None, fullscreen: bool) -> None:
     window.show()
 
 
-def make_kiosk(app: Any, devices: Devices, parent: QWidget | None = None) -> QWidget:  # noqa: ARG001
+def make_kiosk(app: App, devices: Devices, parent: QWidget | None = None) -> QWidget:  # noqa: ARG001
     from ui.kiosk import KioskWindow
 
     printer = devices.printer or StationTicketPrinter(None)  # "no port configured" on every tap
@@ -72,7 +76,7 @@ def make_kiosk(app: Any, devices: Devices, parent: QWidget | None = None) -> QWi
     return kiosk
 
 
-def make_tv(app: Any, devices: Devices, parent: QWidget | None = None, *, poll_ms: int = 1000) -> QWidget:  # noqa: ARG001
+def make_tv(app: App, devices: Devices, parent: QWidget | None = None, *, poll_ms: int = 1000) -> QWidget:  # noqa: ARG001
     from desk_app.devices.voice import WavFileAnnouncer
     from ui.sound import QtWavPlayer
     from ui.tv_display import TvDisplayWindow
@@ -94,7 +98,7 @@ def make_tv(app: Any, devices: Devices, parent: QWidget | None = None, *, poll_m
 
 
 def open_role_windows(
-    app: Any,
+    app: App,
     devices: Devices,
     roles: Iterable[str],
     parent: QWidget | None = None,
@@ -126,7 +130,7 @@ def open_role_windows(
 
 
 def run_role_window(
-    app: Any,
+    app: App,
     devices: Devices,
     role: str,
     *,
@@ -176,7 +180,7 @@ def close_role_windows(windows: Iterable[QWidget]) -> None:
 
 
 def make_calling_panel(
-    app: Any,  # noqa: ARG001 - kept for symmetry with the other builders
+    app: App,  # noqa: ARG001 - kept for symmetry with the other builders
     devices: Devices,
     account: Any,
     *,

@@ -1,18 +1,19 @@
 """Settings (supervisor / admin only): unit, counters, hours and calendar, printers, ports, server.
 
 Unit data goes through ``Station.set_unit``; calendar overrides through
-``uow.calendar.set`` + ``Station.invalidate_calendar``; everything else is
-stored as JSON under ``settings.<name>`` in the station's meta table (the sync
-and device engineers read the same keys). The "Máy chủ" tab enrols the station
-with the central server using the one-time code (``desk_app.sync.client.enrol``).
+``app.calendar`` (in a worker); everything else is one
+typed ``desk_app.settings.Settings`` record written through ``app.settings``
+(the serial ports are the devices' own ``Settings.devices``, the ones the
+devices use). Saving runs off the GUI thread (``app_op``). The "Máy chủ" tab
+enrols the station with the central server using the one-time code
+(``desk_app.sync.client.enrol``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,11 +39,15 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.model import FormSet, UnitLevel, WorkingHours
+from desk_app.settings import CounterEntry, Printers, ServerSettings, Settings, is_server_url
+from desk_app.validation import validate_hhmm
 from ui.common import ErrorLabel, fmt_date
 from ui.dossier_actions import DEFAULT_SECTIONS
-from ui.workers import describe_error
+from ui.workers import app_op, describe_error
 
-HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+
 BAUDS = ["9600", "19200", "38400", "57600", "115200"]
 
 
@@ -69,10 +74,26 @@ def _port_value(combo: QComboBox) -> str:
     return text
 
 
-def load_settings(app: Any) -> dict[str, Any]:
-    keys = ("counters", "counter_no", "printers", "serial", "server", "sections")
-    with app.station.uow(write=False) as uow:
-        return {k: uow.meta.get_json(f"settings.{k}", None) for k in keys}
+def load_settings(app: App) -> dict[str, Any]:
+    """A dict view of ``app.settings.load()`` in the shape the counter window reads.
+
+    Kept so the counter window's readers need no change; the ports come from
+    ``Settings.devices``, the same values the devices use.
+    """
+    st = app.settings.load()
+    d = st.devices
+    return {
+        "counters": [dataclasses.asdict(c) for c in st.counters] or None,
+        "counter_no": d.counter_no,
+        "printers": dataclasses.asdict(st.printers),
+        "serial": {
+            "ticket_printer": {"port": d.printer_port, "baud": d.printer_baud},
+            "led_board": {"port": d.led_port, "baud": d.led_baud},
+            "scanner": {"port": d.scanner_port, "baud": d.scanner_baud},
+        },
+        "server": dataclasses.asdict(st.server),
+        "sections": list(st.sections) or None,
+    }
 
 
 class SettingsDialog(QDialog):
@@ -83,14 +104,14 @@ class SettingsDialog(QDialog):
     saved = Signal()
     enrolled = Signal()  # the station was enrolled with the central server
 
-    def __init__(self, app: Any, account: Any, parent: QWidget | None = None):
+    def __init__(self, app: App, account: Any, parent: QWidget | None = None):
         super().__init__(parent)
         self.app = app
         self.account = account
         self.setObjectName("settings_dialog")
         self.setWindowTitle("Cài đặt trạm")
         self.resize(760, 560)
-        self.values = load_settings(app)
+        self.settings: Settings = app.settings.load()  # small: one meta row
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs)
@@ -157,7 +178,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         self.counter_no = QSpinBox()
         self.counter_no.setRange(1, 99)
-        self.counter_no.setValue(int(self.values.get("counter_no") or self.account.counter_no or 1))
+        self.counter_no.setValue(int(self.settings.devices.counter_no or self.account.counter_no or 1))
         form.addRow("Máy này là quầy số:", self.counter_no)
         lay.addLayout(form)
         lay.addWidget(QLabel("Danh sách quầy (số – tên / lĩnh vực phụ trách):"))
@@ -165,8 +186,8 @@ class SettingsDialog(QDialog):
         self.counters.setObjectName("counters_table")
         self.counters.setHorizontalHeaderLabels(["Số quầy", "Tên quầy / lĩnh vực"])
         self.counters.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for entry in self.values.get("counters") or [{"no": 1, "name": "Quầy 1 – Hộ tịch, Chứng thực"}]:
-            self._add_counter(entry.get("no", 1), entry.get("name", ""))
+        for entry in self.settings.counters or (CounterEntry(1, "Quầy 1 – Hộ tịch, Chứng thực"),):
+            self._add_counter(entry.no, entry.name)
         lay.addWidget(self.counters)
         row = QHBoxLayout()
         add = QPushButton("Thêm quầy")
@@ -178,7 +199,7 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         lay.addLayout(row)
         lay.addWidget(QLabel("Bộ phận nhận hồ sơ khi chuyển xử lý (mỗi dòng một bộ phận):"))
-        self.sections = QPlainTextEdit("\n".join(self.values.get("sections") or DEFAULT_SECTIONS))
+        self.sections = QPlainTextEdit("\n".join(self.settings.sections or DEFAULT_SECTIONS))
         self.sections.setMaximumHeight(110)
         lay.addWidget(self.sections)
         self.tabs.addTab(page, "Quầy")
@@ -258,8 +279,12 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(page, "Giờ làm việc và lịch")
 
     def _load_overrides(self) -> None:
-        with self.app.station.uow(write=False) as uow:
-            rows = uow.calendar.overrides()
+        app_op(self.app, lambda app: app.calendar.overrides(), self._show_overrides, self._failed, owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.show_error(describe_error(exc))
+
+    def _show_overrides(self, rows: list[tuple[dt.date, str, str]]) -> None:
         self.overrides.setRowCount(0)
         for day, kind, note in rows:
             r = self.overrides.rowCount()
@@ -271,31 +296,40 @@ class SettingsDialog(QDialog):
             self.overrides.setItem(r, 2, QTableWidgetItem(note))
 
     def add_override(self) -> None:
+        """Store the day off / make-up workday in a worker, then reload the table."""
         q = self.override_date.date()
         day = dt.date(q.year(), q.month(), q.day())
         kind = self.override_kind.currentData()
-        with self.app.station.uow() as uow:
-            uow.calendar.set(day, kind, self.override_note.text().strip())
-            uow.commit()
-        self.app.station.invalidate_calendar()
-        self.override_note.clear()
-        self._load_overrides()
+        note = self.override_note.text().strip()
+        actor = str(getattr(self.account, "username", ""))
+
+        def done(_result: None) -> None:
+            self.override_note.clear()
+            self._load_overrides()
+
+        app_op(
+            self.app, lambda app: app.calendar.set_day(day, kind, note, actor), done, self._failed, owner=self
+        )
 
     def remove_override(self) -> None:
         row = self.overrides.currentRow()
-        if row < 0:
+        item = self.overrides.item(row, 0) if row >= 0 else None
+        if item is None:
             return
-        day = dt.date.fromisoformat(self.overrides.item(row, 0).data(Qt.ItemDataRole.UserRole))
-        with self.app.station.uow() as uow:
-            uow.calendar.remove(day)
-            uow.commit()
-        self.app.station.invalidate_calendar()
-        self._load_overrides()
+        day = dt.date.fromisoformat(item.data(Qt.ItemDataRole.UserRole))
+        actor = str(getattr(self.account, "username", ""))
+        app_op(
+            self.app,
+            lambda app: app.calendar.remove_day(day, actor),
+            lambda _r: self._load_overrides(),
+            self._failed,
+            owner=self,
+        )
 
     def _devices_tab(self) -> None:
         page = QWidget()
         form = QFormLayout(page)
-        printers = self.values.get("printers") or {}
+        printers = dataclasses.asdict(self.settings.printers)
         names = system_printers()
         self.printer_a4 = QComboBox()
         self.printer_a5 = QComboBox()
@@ -308,7 +342,12 @@ class SettingsDialog(QDialog):
             form.addRow(QLabel("Không tìm thấy máy in nào trong hệ thống; biểu mẫu vẫn lưu được thành PDF."))
         form.addRow("Máy in A4 (sổ theo dõi):", self.printer_a4)
         form.addRow("Máy in A5 (giấy tiếp nhận, phiếu):", self.printer_a5)
-        serial = self.values.get("serial") or {}
+        devices = self.settings.devices
+        serial = {
+            "ticket_printer": (devices.printer_port, devices.printer_baud),
+            "led_board": (devices.led_port, devices.led_baud),
+            "scanner": (devices.scanner_port, devices.scanner_baud),
+        }
         ports = serial_ports()
         self.ports: dict[str, QComboBox] = {}
         self.bauds: dict[str, QComboBox] = {}
@@ -322,7 +361,7 @@ class SettingsDialog(QDialog):
             port.addItem("(không dùng)", "")
             for device, desc in ports:
                 port.addItem(f"{device} – {desc}" if desc else device, device)
-            current = (serial.get(key) or {}).get("port", "")
+            current, current_baud = serial[key]
             idx = port.findData(current)
             if idx >= 0:
                 port.setCurrentIndex(idx)
@@ -330,7 +369,7 @@ class SettingsDialog(QDialog):
                 port.setEditText(current)
             baud = QComboBox()
             baud.addItems(BAUDS)
-            baud.setCurrentText(str((serial.get(key) or {}).get("baud", 9600)))
+            baud.setCurrentText(str(current_baud))
             row = QHBoxLayout()
             row.addWidget(port, 1)
             row.addWidget(QLabel("tốc độ:"))
@@ -345,19 +384,17 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(page, "Máy in và thiết bị")
 
     def _server_tab(self) -> None:
-        server = self.values.get("server") or {}
+        server = self.settings.server
         page = QWidget()
         form = QFormLayout(page)
-        self.server_url = QLineEdit(server.get("url", ""))
+        self.server_url = QLineEdit(server.url)
         self.server_url.setObjectName("server_url")
         self.server_url.setPlaceholderText("https://motcua.khanhhoa.gov.vn")
-        self.enrol_code = QLineEdit(server.get("enrol_code", ""))
+        self.enrol_code = QLineEdit(server.enrol_code)
         self.enrol_code.setObjectName("enrol_code")
         form.addRow("Địa chỉ máy chủ trung tâm:", self.server_url)
         form.addRow("Mã đăng ký trạm:", self.enrol_code)
-        from desk_app.sync.client import server_url
-
-        enrolled = server_url(self.app.station)
+        enrolled = self.app.server_url()
         self.enrol_state = QLabel(
             f"Trạm đã đăng ký với máy chủ {enrolled}."
             if enrolled
@@ -374,24 +411,15 @@ class SettingsDialog(QDialog):
 
     def enrol(self) -> None:
         """Enrol this station with the one-time code, off the GUI thread."""
-        from ui.workers import run_op
-
         url = self.server_url.text().strip()
         code = self.enrol_code.text().strip()
-        if not re.match(r"^https?://[^\s/]+", url) or not code:
+        if not is_server_url(url) or not code:
             self.enrol_state.setText(
                 "Nhập địa chỉ máy chủ (http:// hoặc https://) và mã đăng ký do quản trị tỉnh cấp."
             )
             return
         self.enrol_button.setEnabled(False)
         self.enrol_state.setText("Đang đăng ký…")
-        app = self.app
-
-        def work() -> dict[str, Any]:
-            from desk_app.sync.client import enrol, make_http
-
-            with make_http(url, timeout=15) as http:
-                return enrol(app.station, http, code, name="counter")
 
         def done(answer: dict[str, Any]) -> None:
             self.enrol_button.setEnabled(True)
@@ -406,43 +434,45 @@ class SettingsDialog(QDialog):
             self.enrol_button.setEnabled(True)
             self.enrol_state.setText(str(exc) or describe_error(exc))
 
-        run_op(work, done, failed, owner=self)
+        app_op(self.app, lambda app: app.enrol(url, code, name="counter"), done, failed, owner=self)
 
     # ------------------------------------------------------------------ save
-    def collect(self) -> dict[str, Any]:
-        hours = {k: e.text().strip() for k, e in self.hours.items()}
-        for key, value in hours.items():
-            if not HHMM.match(value):
-                raise ValidationError(key, f"Giờ “{value}” không hợp lệ: nhập dạng HH:MM, ví dụ 07:30.")
+    def collect(self) -> tuple[WorkingHours, Settings]:
+        """The hours and the new settings from the form; ``ValidationError`` for a bad field."""
+        hours = {k: validate_hhmm(e.text(), k) for k, e in self.hours.items()}
         counters = []
         for r in range(self.counters.rowCount()):
             no_item, name_item = self.counters.item(r, 0), self.counters.item(r, 1)
             no_text = no_item.text().strip() if no_item else ""
             if not no_text.isdigit():
                 raise ValidationError("counters", f"Số quầy ở dòng {r + 1} phải là số.")
-            counters.append({"no": int(no_text), "name": name_item.text().strip() if name_item else ""})
+            counters.append(CounterEntry(int(no_text), name_item.text().strip() if name_item else ""))
         url = self.server_url.text().strip()
-        if url and not re.match(r"^https?://[^\s/]+", url):
-            raise ValidationError("server_url", "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://.")
-        return {
-            "hours": WorkingHours(saturday_morning=self.saturday.isChecked(), **hours),
-            "counters": counters,
-            "counter_no": self.counter_no.value(),
-            "sections": [s.strip() for s in self.sections.toPlainText().splitlines() if s.strip()],
-            "printers": {
-                "a4": self.printer_a4.currentData() or "",
-                "a5": self.printer_a5.currentData() or "",
-            },
-            "serial": {
-                key: {"port": _port_value(combo), "baud": int(self.bauds[key].currentText())}
-                for key, combo in self.ports.items()
-            },
-            "server": {"url": url, "enrol_code": self.enrol_code.text().strip()},
-        }
+        ports = {key: _port_value(combo) for key, combo in self.ports.items()}
+        bauds = {key: int(combo.currentText()) for key, combo in self.bauds.items()}
+        devices = self.settings.devices.replace(
+            counter_no=self.counter_no.value(),
+            printer_port=ports["ticket_printer"],
+            printer_baud=bauds["ticket_printer"],
+            led_port=ports["led_board"],
+            led_baud=bauds["led_board"],
+            scanner_port=ports["scanner"],
+            scanner_baud=bauds["scanner"],
+        )
+        settings = self.settings.replace(
+            devices=devices,
+            counters=tuple(counters),
+            sections=tuple(s.strip() for s in self.sections.toPlainText().splitlines() if s.strip()),
+            printers=Printers(self.printer_a4.currentData() or "", self.printer_a5.currentData() or ""),
+            server=ServerSettings(url, self.enrol_code.text().strip()),
+        )
+        settings.validate()
+        return WorkingHours(saturday_morning=self.saturday.isChecked(), **hours), settings
 
     def save(self) -> None:
+        """Validate on the GUI thread, write in a worker; ``saved`` and close when it is stored."""
         try:
-            values = self.collect()
+            hours, settings = self.collect()
             unit = dataclasses.replace(
                 self.app.station.unit,
                 name=self.unit_name.text().strip(),
@@ -454,21 +484,46 @@ class SettingsDialog(QDialog):
                 form_set=FormSet(self.form_set.currentData()),
                 lookup_base_url=self.lookup_url.text().strip(),
                 body_name=" ".join(self.body_name.text().split()),
-                hours=values.pop("hours"),
+                hours=hours,
             )
             if not unit.name:
                 raise ValidationError("unit_name", "Tên đơn vị không được để trống.")
-            self.app.station.set_unit(unit)
-            with self.app.station.uow() as uow:
-                for key, value in values.items():
-                    uow.meta.set_json(f"settings.{key}", value)
-                uow.commit()
-            self.app.station.invalidate_calendar()
         except DomainError as exc:
             self.error.show_error(str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - disk full etc.: tell staff, keep the dialog
-            self.error.show_error(describe_error(exc))
-            return
-        self.saved.emit()
-        self.accept()
+        devices = settings.devices
+
+        def keep_others(stored: Settings) -> Settings:
+            # Fields this dialog does not show (roles, queue, printer mode…) stay as stored,
+            # even when ``motcua station set`` changed them while the dialog was open.
+            return settings.replace(
+                devices=stored.devices.replace(
+                    counter_no=devices.counter_no,
+                    printer_port=devices.printer_port,
+                    printer_baud=devices.printer_baud,
+                    led_port=devices.led_port,
+                    led_baud=devices.led_baud,
+                    scanner_port=devices.scanner_port,
+                    scanner_baud=devices.scanner_baud,
+                ),
+                receipt_copies=stored.receipt_copies,
+            )
+
+        def work(app: App) -> Settings:
+            app.station.set_unit(unit)
+            stored = app.settings.edit(keep_others)
+            app.station.invalidate_calendar()
+            return stored
+
+        def done(stored: Settings) -> None:
+            self.settings = stored
+            self.setEnabled(True)
+            self.saved.emit()
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.setEnabled(True)
+            self.error.show_error(describe_error(exc))  # disk full etc.: tell staff, keep the dialog
+
+        self.setEnabled(False)
+        app_op(self.app, work, done, failed, owner=self)

@@ -8,9 +8,12 @@ thread, and offers "sync now".
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ class SyncBridge(QObject):
 
     statusChanged = Signal(object)
 
-    def __init__(self, app: Any, parent: QObject | None = None, *, interval: float = 30.0):
+    def __init__(self, app: App, parent: QObject | None = None, *, interval: float = 30.0):
         super().__init__(parent)
         self.app = app
         self.worker: Any = None
@@ -51,9 +54,7 @@ class SyncBridge(QObject):
 
     @property
     def enrolled(self) -> bool:
-        from desk_app.sync.client import server_url
-
-        return bool(server_url(self.app.station))
+        return bool(self.app.server_url())
 
     def start(self) -> bool:
         """Start the worker if the station is enrolled; False when there is no server yet."""
@@ -62,11 +63,7 @@ class SyncBridge(QObject):
         try:
             if not self.enrolled:
                 return False
-            from desk_app.sync.worker import SyncWorker
-
-            self.worker = SyncWorker(
-                self.app.station, interval=self.interval, on_status=self.statusChanged.emit
-            )
+            self.worker = self.app.sync_worker(self.interval, self.statusChanged.emit)
             self.worker.start()
             self.statusChanged.emit(self.worker.status)
             return True

@@ -5,9 +5,11 @@ printing run in a ``QThreadPool`` worker; the result (or the exception) comes
 back on the GUI thread through a signals object created there, so Qt queues
 the delivery. SQLite connections come from the store's pool, one per thread.
 
-``run_op`` is the one entry point::
+``run_op`` is the one entry point; ``app_op`` is the same for work on the
+station: the function receives the ``App`` (as Anki's ``CollectionOp`` receives
+the collection) instead of capturing widgets in a closure::
 
-    run_op(lambda: app.queries.page(flt, 200), on_done=self._show_rows,
+    app_op(self.app, lambda app: app.queries.page(flt, 200), on_done=self._show_rows,
            on_error=self._show_error, owner=self)
 
 ``owner`` (a QObject) makes the callbacks silent once the owner is deleted, so
@@ -23,12 +25,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from desk_app.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+
+T = TypeVar("T")
 
 log = logging.getLogger("motcua.ui.workers")
 
@@ -152,6 +159,22 @@ def run_op(
     return signals
 
 
+def app_op(
+    app: App,
+    fn: Callable[[App], T],
+    on_done: Callable[[T], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    *,
+    owner: QObject | None = None,
+) -> OpSignals:
+    """Run ``fn(app)`` in a worker; the result or the exception comes back on the GUI thread.
+
+    ``fn`` should take what it needs from ``app`` and its own arguments, not from
+    widgets: widgets belong to the GUI thread.
+    """
+    return run_op(lambda: fn(app), on_done, on_error, owner=owner)
+
+
 def describe_error(exc: BaseException) -> str:
     """Vietnamese message for staff: domain messages as they are, faults explained."""
     if isinstance(exc, DomainError):
@@ -159,7 +182,7 @@ def describe_error(exc: BaseException) -> str:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, sqlite3.Error):
-            from desk_app.store.db import describe_sqlite_error
+            from desk_app.bootstrap import describe_sqlite_error
 
             return describe_sqlite_error(cause)
         cause = cause.__cause__ or getattr(cause, "orig", None)

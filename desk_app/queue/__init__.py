@@ -1,5 +1,15 @@
-"""The ticket queue (xếp hàng, lấy số): domain, statistics, LAN host and client. No Qt."""
+"""The ticket queue (xếp hàng, lấy số). No Qt.
 
+``models`` (records and errors, kept in ``desk_app.domain.queue``), ``rules``
+(pure: who is called next), ``api`` (one typed command per write action, the
+``COMMANDS`` table, the ``QueueApi`` base), ``service`` (the rules applied to this
+station's database through ``uow.tickets``, group commit), ``ticket_printing``
+(the kiosk's two-phase issuing), ``host`` / ``client`` (the LAN API and its
+client, over the same commands), ``lan_host`` (start/stop with the station),
+``stats`` (figures from events).
+"""
+
+from desk_app.queue.api import COMMANDS, Command, QueueApi
 from desk_app.queue.models import (
     CallRecord,
     CounterNow,
@@ -18,15 +28,12 @@ from desk_app.queue.models import (
     TicketNotFound,
     TicketState,
 )
-from desk_app.queue.service import (
-    LocalQueueClient,
-    QueueApi,
-    QueueService,
-    issue_with_printer,
-    reprint_with_printer,
-)
+from desk_app.queue.service import LocalQueueClient, QueueService
+from desk_app.queue.ticket_printing import issue_with_printer, reprint_with_printer
 
 __all__ = [
+    "COMMANDS",
+    "Command",
     "CallRecord",
     "CounterNow",
     "EventKind",

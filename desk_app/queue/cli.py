@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from desk_app.queue.host import DEFAULT_PORT
+from desk_app.settings import DEFAULT_HOST_PORT as DEFAULT_PORT
 
 
 def _default_db() -> str | None:
@@ -45,7 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     if not secret:
         print("Lỗi: cần mã bí mật (--secret hoặc biến môi trường MOTCUA_QUEUE_SECRET).", file=sys.stderr)
         return 2
-    from desk_app.queue.host import check_secret_text
+    from desk_app.settings import check_secret_text
 
     try:
         check_secret_text(secret)

@@ -1,4 +1,7 @@
-"""Client of the LAN queue host, with the same interface as ``QueueService``.
+"""Client of the LAN queue host, with the same interface as ``QueueService`` (``QueueApi``).
+
+Write actions are the shared commands of ``desk_app.queue.api``, posted to
+``/commands/{name}``; only the reads have methods of their own here.
 
 Short timeouts (~1 s) and no retries of actions: when the host is gone the
 counter learns it at once (``QueueHostUnavailable``) and keeps receiving
@@ -8,10 +11,11 @@ call that did happen (the counter sees it in the status on the next poll).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
+from desk_app.queue.api import Command, QueueApi, R, decode_result
 from desk_app.queue.models import (
     SECRET_HEADER,
     CallRecord,
@@ -45,7 +49,7 @@ _RULE_ERRORS: dict[str, type[QueueError]] = {
 }
 
 
-class QueueClient:
+class QueueClient(QueueApi):
     """``QueueApi`` over HTTP. Thread-safe (one pooled ``httpx.Client``)."""
 
     def __init__(
@@ -96,97 +100,22 @@ class QueueClient:
         return Ticket.from_dict(self._request(method, path, json))
 
     # ------------------------------------------------------------- QueueApi
+    def execute(self, command: Command[R]) -> R:
+        """One write action: ``POST /commands/{name}`` with the command's fields."""
+        data = self._request("POST", f"/commands/{command.name}", command.arguments())
+        return cast(R, decode_result(data))
+
     def health(self) -> bool:
         return bool(self._request("GET", "/health").get("ok"))
 
     def config(self) -> QueueConfig:
         return QueueConfig.from_dict(self._request("GET", "/config"))
 
-    def reserve_ticket(self, service_id: str, priority_reason: str | None = None) -> Ticket:
-        return self._ticket(
-            "POST", "/tickets", {"service_id": service_id, "priority_reason": priority_reason}
-        )
-
-    def confirm_printed(self, ticket_id: str) -> Ticket:
-        return self._ticket("POST", f"/tickets/{ticket_id}/printed")
-
-    def mark_print_failed(self, ticket_id: str, error: str) -> Ticket:
-        return self._ticket("POST", f"/tickets/{ticket_id}/print-failed", {"error": error})
-
-    def begin_reprint(self, ticket_id: str) -> Ticket:
-        return self._ticket("POST", f"/tickets/{ticket_id}/reprint")
-
     def people_ahead(self, ticket_id: str) -> int:
         return int(self._request("GET", f"/tickets/{ticket_id}/ahead")["people_ahead"])
 
     def ticket(self, ticket_id: str) -> Ticket:
         return self._ticket("GET", f"/tickets/{ticket_id}")
-
-    def call_next(self, counter_no: int, officer: str) -> Ticket | None:
-        data = self._request("POST", f"/counters/{counter_no}/call-next", {"officer": officer})
-        return Ticket.from_dict(data["ticket"]) if data.get("ticket") else None
-
-    def recall(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._ticket(
-            "POST", f"/tickets/{ticket_id}/recall", {"counter_no": counter_no, "officer": officer}
-        )
-
-    def no_show(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._ticket(
-            "POST", f"/tickets/{ticket_id}/no-show", {"counter_no": counter_no, "officer": officer}
-        )
-
-    def transfer(
-        self,
-        ticket_id: str,
-        counter_no: int,
-        officer: str,
-        to_queue: str | None = None,
-        to_counter: int | None = None,
-    ) -> Ticket:
-        return self._ticket(
-            "POST",
-            f"/tickets/{ticket_id}/transfer",
-            {"counter_no": counter_no, "officer": officer, "to_queue": to_queue, "to_counter": to_counter},
-        )
-
-    def start(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._ticket(
-            "POST", f"/tickets/{ticket_id}/start", {"counter_no": counter_no, "officer": officer}
-        )
-
-    def finish(self, ticket_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._ticket(
-            "POST", f"/tickets/{ticket_id}/finish", {"counter_no": counter_no, "officer": officer}
-        )
-
-    def walk_in(
-        self,
-        counter_no: int,
-        officer: str,
-        queue_code: str | None = None,
-        service_id: str | None = None,
-        note: str = "",
-    ) -> Ticket:
-        return self._ticket(
-            "POST",
-            f"/counters/{counter_no}/walk-in",
-            {"officer": officer, "queue_code": queue_code, "service_id": service_id, "note": note},
-        )
-
-    def link_dossier(self, ticket_id: str, dossier_id: str, counter_no: int, officer: str) -> Ticket:
-        return self._ticket(
-            "POST",
-            f"/tickets/{ticket_id}/link-dossier",
-            {"dossier_id": dossier_id, "counter_no": counter_no, "officer": officer},
-        )
-
-    def cancel(self, ticket_id: str, counter_no: int | None, officer: str, reason: str = "") -> Ticket:
-        return self._ticket(
-            "POST",
-            f"/tickets/{ticket_id}/cancel",
-            {"counter_no": counter_no, "officer": officer, "reason": reason},
-        )
 
     def status(self) -> QueueStatus:
         return QueueStatus.from_dict(self._request("GET", "/status"))

@@ -8,7 +8,11 @@ a restart or power cut loses nothing (every action is committed, with
 Every request except ``GET /health`` must carry the shared secret in the
 ``X-Queue-Secret`` header: missing → 401, wrong → 403 (compared in constant
 time). Errors are JSON ``{"detail": <Vietnamese message>, "error": <class>}``:
-404 unknown ticket, 409 a queue rule, 503 the host's disk / database failed.
+404 unknown ticket, 409 a queue rule, 422 a malformed command, 503 the host's
+disk / database failed.
+
+Every write action is ``POST /commands/{name}`` with the command's fields as the
+JSON body (``desk_app.queue.api.COMMANDS``); reads keep their own GET routes.
 """
 
 from __future__ import annotations
@@ -28,65 +32,18 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from desk_app.queue.api import COMMANDS, decode_command, encode_result
 from desk_app.queue.models import QueueError, TicketNotFound
 from desk_app.queue.service import QueueService
+from desk_app.settings import DEFAULT_HOST_PORT, SECRET_RULE, check_secret_text  # noqa: F401 - re-exported
 from desk_app.store.db import Database, StoreError, describe_sqlite_error
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 8765
-
-
-class ReserveBody(BaseModel):
-    service_id: str
-    priority_reason: str | None = None
-
-
-class FailBody(BaseModel):
-    error: str
-
-
-class ActorBody(BaseModel):
-    counter_no: int
-    officer: str = ""
-
-
-class OfficerBody(BaseModel):
-    officer: str = ""
-
-
-class TransferBody(ActorBody):
-    to_queue: str | None = None
-    to_counter: int | None = None
-
-
-class WalkInBody(BaseModel):
-    officer: str = ""
-    queue_code: str | None = None
-    service_id: str | None = None
-    note: str = ""
-
-
-class LinkBody(ActorBody):
-    dossier_id: str
-
-
-class CancelBody(BaseModel):
-    counter_no: int | None = None
-    officer: str = ""
-    reason: str = ""
-
-
-SECRET_RULE = "Mã bí mật phải có ít nhất 8 ký tự, chỉ gồm chữ cái không dấu, chữ số và ký hiệu."
-
-
-def check_secret_text(secret: str) -> None:
-    """HTTP headers carry ASCII only; a short secret is guessable on a shared LAN."""
-    if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or secret.strip() != secret:
-        raise ValueError(SECRET_RULE)
+DEFAULT_PORT = DEFAULT_HOST_PORT
 
 
 def _json(data: Any) -> Response:
@@ -189,13 +146,6 @@ def create_app(service: QueueService, secret: str) -> FastAPI:
     writer = GroupWriter(service)
     app.state.writer = writer
 
-    async def run(name: str, *args: Any) -> Any:
-        return await asyncio.wrap_future(writer.submit(service.action(name, *args)))
-
-    async def write(name: str, *args: Any) -> Response:
-        result = await run(name, *args)
-        return _json(result.to_dict())
-
     auth = [Depends(check_secret)]
 
     @app.exception_handler(TicketNotFound)
@@ -223,9 +173,17 @@ def create_app(service: QueueService, secret: str) -> FastAPI:
     def config() -> Response:
         return _json(service.config().to_dict())
 
-    @app.post("/tickets", dependencies=auth)
-    async def reserve(body: ReserveBody) -> Response:
-        return await write("reserve_ticket", body.service_id, body.priority_reason)
+    @app.post("/commands/{name}", dependencies=auth)
+    async def command(name: str, request: Request) -> Response:
+        """Every write action: the body is the command's fields (``desk_app.queue.api``)."""
+        if name not in COMMANDS:
+            return JSONResponse({"detail": f"Không có thao tác “{name}”.", "error": "NotFound"}, 404)
+        try:
+            cmd = decode_command(name, await request.json())
+        except (ValueError, ValidationError) as exc:  # not JSON / wrong fields: a client bug
+            return JSONResponse({"detail": str(exc), "error": "BadRequest"}, status_code=422)
+        result = await asyncio.wrap_future(writer.submit(service.action(cmd)))
+        return _json(encode_result(result))
 
     @app.get("/tickets/{ticket_id}", dependencies=auth)
     def ticket(ticket_id: str) -> Response:
@@ -234,57 +192,6 @@ def create_app(service: QueueService, secret: str) -> FastAPI:
     @app.get("/tickets/{ticket_id}/ahead", dependencies=auth)
     def ahead(ticket_id: str) -> Response:
         return _json({"people_ahead": service.people_ahead(ticket_id)})
-
-    @app.post("/tickets/{ticket_id}/printed", dependencies=auth)
-    async def printed(ticket_id: str) -> Response:
-        return await write("confirm_printed", ticket_id)
-
-    @app.post("/tickets/{ticket_id}/print-failed", dependencies=auth)
-    async def print_failed(ticket_id: str, body: FailBody) -> Response:
-        return await write("mark_print_failed", ticket_id, body.error)
-
-    @app.post("/tickets/{ticket_id}/reprint", dependencies=auth)
-    async def reprint(ticket_id: str) -> Response:
-        return await write("begin_reprint", ticket_id)
-
-    @app.post("/counters/{counter_no}/call-next", dependencies=auth)
-    async def call_next(counter_no: int, body: OfficerBody) -> Response:
-        t = await run("call_next", counter_no, body.officer)
-        return _json({"ticket": t.to_dict() if t else None})
-
-    @app.post("/counters/{counter_no}/walk-in", dependencies=auth)
-    async def walk_in(counter_no: int, body: WalkInBody) -> Response:
-        return await write("walk_in", counter_no, body.officer, body.queue_code, body.service_id, body.note)
-
-    @app.post("/tickets/{ticket_id}/recall", dependencies=auth)
-    async def recall(ticket_id: str, body: ActorBody) -> Response:
-        return await write("recall", ticket_id, body.counter_no, body.officer)
-
-    @app.post("/tickets/{ticket_id}/no-show", dependencies=auth)
-    async def no_show(ticket_id: str, body: ActorBody) -> Response:
-        return await write("no_show", ticket_id, body.counter_no, body.officer)
-
-    @app.post("/tickets/{ticket_id}/transfer", dependencies=auth)
-    async def transfer(ticket_id: str, body: TransferBody) -> Response:
-        return await write(
-            "transfer", ticket_id, body.counter_no, body.officer, body.to_queue, body.to_counter
-        )
-
-    @app.post("/tickets/{ticket_id}/start", dependencies=auth)
-    async def start(ticket_id: str, body: ActorBody) -> Response:
-        return await write("start", ticket_id, body.counter_no, body.officer)
-
-    @app.post("/tickets/{ticket_id}/finish", dependencies=auth)
-    async def finish(ticket_id: str, body: ActorBody) -> Response:
-        return await write("finish", ticket_id, body.counter_no, body.officer)
-
-    @app.post("/tickets/{ticket_id}/link-dossier", dependencies=auth)
-    async def link(ticket_id: str, body: LinkBody) -> Response:
-        return await write("link_dossier", ticket_id, body.dossier_id, body.counter_no, body.officer)
-
-    @app.post("/tickets/{ticket_id}/cancel", dependencies=auth)
-    async def cancel(ticket_id: str, body: CancelBody) -> Response:
-        return await write("cancel", ticket_id, body.counter_no, body.officer, body.reason)
 
     @app.get("/status", dependencies=auth)
     def status() -> Response:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 
 from desk_app.domain.errors import DomainError, ValidationError
@@ -16,7 +15,19 @@ from desk_app.store import schema as s
 from desk_app.store.repositories import iso
 from desk_app.textfold import normalize_text
 
-_hasher = PasswordHasher()
+_hasher_instance: Any = None
+
+
+def _hasher() -> Any:
+    """argon2's hasher, imported on first use (not on the program's start-up path)."""
+    global _hasher_instance
+    if _hasher_instance is None:
+        from argon2 import PasswordHasher
+
+        _hasher_instance = PasswordHasher()
+    return _hasher_instance
+
+
 MIN_PASSWORD = 6
 
 
@@ -65,7 +76,7 @@ class AccountService:
                     username=username,
                     full_name=normalize_text(full_name),
                     role=Role(role).value,
-                    password_hash=_hasher.hash(password),
+                    password_hash=_hasher().hash(password),
                     active=True,
                     counter_no=counter_no,
                     created_at=now,
@@ -84,12 +95,14 @@ class AccountService:
         message = "Tên đăng nhập hoặc mật khẩu không đúng."
         if row is None or not row.active:
             raise AuthError(message)
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
-            _hasher.verify(row.password_hash, password)
+            _hasher().verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             self._audit(username, "login.failed")
             raise AuthError(message) from None
-        if _hasher.check_needs_rehash(row.password_hash):
+        if _hasher().check_needs_rehash(row.password_hash):
             self.set_password(username, password)
         self._audit(username, "login")
         return Account(row.username, row.full_name, Role(row.role), row.counter_no, bool(row.active))
@@ -101,7 +114,7 @@ class AccountService:
             uow.conn.execute(
                 update(s.users)
                 .where(s.users.c.username == username)
-                .values(password_hash=_hasher.hash(password))
+                .values(password_hash=_hasher().hash(password))
             )
             uow.commit()
 

@@ -1,4 +1,8 @@
-"""Realistic demo data, created through the same intake and workflow rules as the counter.
+"""Demo data: the demo unit and accounts (``ensure_demo``) and realistic dossiers.
+
+``motcua demo``, ``motcua run-demo``, the screenshots tool, the benchmarks and
+the tests all take the demo unit from here. Dossiers are created through the
+same intake and workflow rules as the counter.
 
 Small sets go through ``WorkflowService.act`` one action at a time; large sets
 (benchmarks) use ``IntakeService.receive_many`` with a pre-planned history per
@@ -9,16 +13,49 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desk_app import geo
 from desk_app.domain.lifecycle import EventKind
-from desk_app.domain.model import Channel, IdKind, Procedure, ReceivedComponent, ReturnMethod
+from desk_app.domain.model import (
+    Channel,
+    IdKind,
+    Procedure,
+    ReceivedComponent,
+    ReturnMethod,
+    Role,
+    Unit,
+    UnitLevel,
+)
 from desk_app.services.intake import ApplicantInput, IntakeRequest, IntakeService
 from desk_app.services.station import Station
 from desk_app.validation import CCCD_PROVINCES
 from desk_app.workcalendar import WorkCalendar
+
+if TYPE_CHECKING:
+    from desk_app.bootstrap import App
+
+DEMO_UNIT = Unit(
+    code="000.21.31.H56",
+    name="Trung tâm Phục vụ hành chính công xã Vĩnh Lương",
+    level=UnitLevel.XA,
+    parent_name="ỦY BAN NHÂN DÂN XÃ VĨNH LƯƠNG",
+    place="Vĩnh Lương",
+    address="Thôn Văn Đăng, xã Vĩnh Lương, tỉnh Khánh Hòa",
+    phone="0258 3839 123",
+)
+
+#: (username, full name, password, role, counter number)
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, Role, int | None], ...] = (
+    ("admin", "Quản trị viên", "admin123", Role.ADMIN, None),
+    ("canbo1", "Nguyễn Thị Hồng Nhung", "canbo123", Role.OFFICER, 1),
+    ("canbo2", "Trần Văn Đức", "canbo123", Role.OFFICER, 2),
+    ("giamsat", "Lê Minh Tâm", "giamsat123", Role.SUPERVISOR, None),
+    ("kiosk", "Máy lấy số", "kiosk123", Role.KIOSK, None),
+)
 
 SURNAMES = [
     "Nguyễn",
@@ -311,3 +348,28 @@ def generate(
         if progress:
             progress(done, count)
     return done
+
+
+def ensure_demo(app: App, dossiers: int, quiet: bool = False) -> int:
+    """Initialise a demo unit, accounts and catalogue if missing; add ``dossiers``."""
+    from desk_app.services.catalog import seed_catalog
+
+    if not app.station.is_initialised:
+        app.station.set_unit(DEMO_UNIT)
+    with app.station.uow(write=False) as uow:
+        has_catalog = uow.procedures.count() > 0
+    if not has_catalog:
+        seed_catalog(app.db)
+    existing = {a.username for a in app.accounts.list()}
+    for username, name, password, role, counter in DEMO_ACCOUNTS:
+        if username not in existing:
+            app.accounts.create(username, name, password, role, counter)
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and total >= 20_000:
+            print(f"\r  {done:,}/{total:,} hồ sơ", end="", file=sys.stderr, flush=True)
+
+    made = generate(app.station, dossiers, actor="canbo1", progress=progress) if dossiers else 0
+    if not quiet and dossiers >= 20_000:
+        print(file=sys.stderr)
+    return made

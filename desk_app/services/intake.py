@@ -84,9 +84,8 @@ def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]
             errors[name] = str(exc)
 
     check("full_name", validate_name, data.full_name)
-    if data.id_kind is not IdKind.NONE or data.id_number:
-        birth_year = data.birth_date.year if data.birth_date else None
-        check("id_number", validate_id, data.id_kind, data.id_number, birth_year)
+    birth_year = data.birth_date.year if data.birth_date else None
+    check("id_number", validate_id, data.id_kind, data.id_number, birth_year)  # "" for IdKind.NONE
     if data.phone.strip():
         check("phone", validate_phone, data.phone)
     if data.email.strip():

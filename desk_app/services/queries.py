@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, column, func, literal_column, or_, select, 
 
 from desk_app.codes import CODE_RE
 from desk_app.domain.lifecycle import FINAL_STATUSES, Status
+from desk_app.domain.model import Applicant
 from desk_app.services.station import Station
 from desk_app.store import schema as s
 from desk_app.store.repositories import iso
@@ -285,3 +286,19 @@ class QueryService:
         )
         with self.station.uow(write=False) as uow:
             return [r[0] for r in uow.conn.execute(stmt)]
+
+    # ------------------------------------------------------------------ small probes for the windows
+    def has_dossiers(self) -> bool:
+        """True when at least one dossier exists (an indexed probe, not a count)."""
+        with self.station.uow(write=False) as uow:
+            return uow.conn.execute(select(s.dossiers.c.id).limit(1)).first() is not None
+
+    def pending_changes(self, cap: int | None = None) -> int:
+        """Outbox rows waiting for the server, counted up to ``cap`` (cheap on a big outbox)."""
+        with self.station.uow(write=False) as uow:
+            return int(uow.outbox.pending_count(cap))
+
+    def find_applicant(self, id_number: str = "", phone: str = "") -> Applicant | None:
+        """A returning applicant by id number first, then by phone."""
+        with self.station.uow(write=False) as uow:
+            return uow.applicants.find(id_number, phone)

@@ -70,6 +70,9 @@ class MetaRepository:
     def set_json(self, key: str, value: Any) -> None:
         self.set(key, json.dumps(value, ensure_ascii=False))
 
+    def delete(self, key: str) -> None:
+        self.conn.execute(s.meta.delete().where(s.meta.c.key == key))
+
 
 # ---------------------------------------------------------------- units
 def unit_to_row(unit: Unit) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from desk_app.store import repositories as r
 from desk_app.store.db import Database, StoreError, describe_sqlite_error
+from desk_app.store.queue_repository import TicketRepository
 
 
 class UnitOfWork:
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.calendar = r.CalendarRepository(c)
         self.logbook = r.LogbookRepository(c)
         self.audit = r.AuditRepository(c)
+        self.tickets = TicketRepository(c)
         return self
 
     def commit(self) -> None:

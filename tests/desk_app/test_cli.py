@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desk_app.cli import main
+from ui.launcher import main  # the motcua entry point: core commands plus print and run
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
@@ -149,6 +149,8 @@ def test_no_command_opens_the_program(monkeypatch, db) -> None:  # type: ignore[
     monkeypatch.setattr(
         ui.app, "main", lambda db_path=None, demo=False: calls.append((str(db_path), demo)) or 0
     )
-    assert main([]) == 0
-    assert main(["--db", db]) == 0
+    from ui.launcher import main as launcher_main
+
+    assert launcher_main([]) == 0
+    assert launcher_main(["--db", db]) == 0
     assert calls == [("None", False), (db, False)]

@@ -317,3 +317,27 @@ def test_birth_date() -> None:
     assert "1900" in str(error(validate_birth_date, dt.date(1899, 12, 31), today=today))
     assert error(validate_birth_date, dt.date(1899, 12, 31)).field == "birth_date"
     assert validate_birth_date(dt.date(2000, 1, 1)) == dt.date(2000, 1, 1)  # default "today"
+
+
+def test_no_identity_paper_needs_no_number_and_refuses_one() -> None:
+    """The "check the ID unless the kind is NONE" rule lives in ``validate_id`` alone."""
+    assert validate_id(IdKind.NONE, "") == ""
+    assert validate_id(IdKind.NONE, "   ") == ""
+    with pytest.raises(ValidationError, match="Không có giấy tờ"):
+        validate_id(IdKind.NONE, "012345678901")
+
+
+@pytest.mark.parametrize("good", ["00:00", "07:30", "23:59", " 13:30 "])
+def test_office_hours_are_hh_mm(good: str) -> None:
+    from desk_app.validation import validate_hhmm
+
+    assert validate_hhmm(good) == good.strip()
+
+
+@pytest.mark.parametrize("bad", ["24:00", "7:30", "07:60", "0730", "", "07:3a"])
+def test_bad_office_hours_are_refused_in_vietnamese(bad: str) -> None:
+    from desk_app.validation import validate_hhmm
+
+    with pytest.raises(ValidationError, match="HH:MM") as err:
+        validate_hhmm(bad, "morning_start")
+    assert err.value.field == "morning_start"

@@ -93,7 +93,9 @@ def test_secret_required(host: QueueHost) -> None:
     assert httpx.get(url, headers={"X-Queue-Secret": "sai"}).status_code == 403
     assert (
         httpx.post(
-            host.base_url + "/counters/1/call-next", json={"officer": "x"}, headers={"X-Queue-Secret": "sai"}
+            host.base_url + "/commands/call_next",
+            json={"counter_no": 1, "officer": "x"},
+            headers={"X-Queue-Secret": "sai"},
         ).status_code
         == 403
     )
@@ -214,3 +216,13 @@ def test_unreachable_host_fails_fast() -> None:
         client.status()
     assert time.monotonic() - t0 < 1.0
     assert "tiếp nhận hồ sơ" in str(info.value)
+
+
+def test_unknown_or_malformed_commands_are_refused(host: QueueHost) -> None:
+    """The host decodes write actions with the shared ``COMMANDS`` table only."""
+    headers = {"X-Queue-Secret": SECRET}
+    url = host.base_url + "/commands/"
+    assert httpx.post(url + "drop_table", json={}, headers=headers).status_code == 404
+    bad = httpx.post(url + "call_next", json={"counter_no": "một", "officer": "x"}, headers=headers)
+    assert bad.status_code == 422
+    assert httpx.post(url + "call_next", content=b"{", headers=headers).status_code == 422

@@ -94,8 +94,8 @@ def test_run_role_queue_host_serves_until_ctrl_c(db: str) -> None:
             assert proc.poll() is None and time.monotonic() < deadline, "host did not start"
             time.sleep(0.05)
         r = httpx.post(
-            f"http://127.0.0.1:{port}/counters/1/call-next",
-            json={"officer": "a"},
+            f"http://127.0.0.1:{port}/commands/call_next",
+            json={"counter_no": 1, "officer": "a"},
             headers={"X-Queue-Secret": SECRET},
             timeout=5,
         )
@@ -119,7 +119,7 @@ def test_run_role_window_opens_until_terminated(db: str, role: str, opened: str)
     # A child process: quitting the test process's own QApplication would break qtbot's waits.
     command = ["run-role", role, "--db", db, "--demo", "--windowed"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desk_app.roles_cli", *command],
+        [sys.executable, "-m", "ui.launcher", *command],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -8,7 +8,6 @@ import pytest
 
 from desk_app.domain.errors import ValidationError
 from desk_app.roles import (
-    META_DEVICES,
     DeviceSettings,
     load_device_settings,
     parse_roles,
@@ -42,29 +41,20 @@ def test_round_trip_through_the_station_database(app: Any) -> None:
     save_device_settings(app, s)
     assert load_device_settings(app) == s
     with app.station.uow(write=False) as uow:
-        stored = uow.meta.get_json(META_DEVICES)
+        stored = uow.meta.get_json("settings")["devices"]
     assert stored["roles"] == ["counter", "kiosk", "display", "queue-host"]
     assert stored["printer_mode"] == "tcvn3"
 
 
 def test_unknown_keys_from_a_newer_version_are_ignored(app: Any) -> None:
     with app.station.uow() as uow:
-        uow.meta.set_json(META_DEVICES, {"roles": ["kiosk"], "printer_port": "COM3", "future": 1})
+        uow.meta.set_json(
+            "settings",
+            {"version": 9, "devices": {"roles": ["kiosk"], "printer_port": "COM3", "future": 1}, "x": 2},
+        )
         uow.commit()
     s = load_device_settings(app)
     assert s.roles == ("kiosk",) and s.printer_port == "COM3"
-
-
-def test_ports_chosen_in_the_settings_dialog_are_used_until_device_settings_exist(app: Any) -> None:
-    with app.station.uow() as uow:
-        uow.meta.set_json(
-            "settings.serial",
-            {"ticket_printer": {"port": "COM4", "baud": 19200}, "led_board": {"port": "COM5", "baud": 9600}},
-        )
-        uow.meta.set_json("settings.counter_no", 2)
-        uow.commit()
-    s = load_device_settings(app)
-    assert (s.printer_port, s.printer_baud, s.led_port, s.counter_no) == ("COM4", 19200, "COM5", 2)
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ def wait_active(qtbot: Any, widget: Any) -> None:
 def test_logbook_for_a_date_range_is_rendered_off_the_gui_thread_and_previewed(
     window: Any, qtbot: Any, app: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import desk_app.services.printouts as printouts
+    import printing.printouts as printouts
     from ui.print_bridge import PrintBridge
 
     before_month = receive_at(app, clock, dt.datetime(2026, 10, 20, 9, 0))

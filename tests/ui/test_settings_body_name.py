@@ -28,7 +28,7 @@ def test_body_name_setting_and_no_district_level(qtbot: Any, app: Any, printed: 
         assert settings.body_name.placeholderText() == app.station.unit.one_stop_body
         settings.body_name.setText("  Trung tâm Phục vụ hành chính công   xã Vĩnh Lương ")
         settings.save()
-        assert not settings.isVisible()
+        qtbot.waitUntil(lambda: not settings.isVisible(), timeout=5000)  # saved in a worker
         assert app.station.unit.body_name == "Trung tâm Phục vụ hành chính công xã Vĩnh Lương"
     finally:
         window.shutdown()

@@ -8,7 +8,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-import desk_app.queue.schema  # noqa: F401  (registers the tables on metadata for autogenerate)
+import desk_app.store.queue_schema  # noqa: F401  (registers the tables on metadata for autogenerate)
 
 revision = "0002"
 down_revision = "0001"

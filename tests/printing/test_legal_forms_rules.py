@@ -64,7 +64,7 @@ def test_service_refuses_an_early_apology(app, clock) -> None:  # type: ignore[n
 
 
 def test_printing_an_apology_without_extension_is_refused(app) -> None:  # type: ignore[no-untyped-def]
-    from desk_app.services.printouts import render_dossier_form
+    from printing.printouts import render_dossier_form
 
     code = app.intake.receive("canbo1", birth_request()).code
     with pytest.raises(DomainError, match="Chưa có đề nghị gia hạn"):
@@ -72,7 +72,7 @@ def test_printing_an_apology_without_extension_is_refused(app) -> None:  # type:
 
 
 def test_receipt_prints_two_copies_by_default(app) -> None:  # type: ignore[no-untyped-def]
-    from desk_app.services.printouts import form_context
+    from printing.printouts import form_context
 
     code = app.intake.receive("canbo1", birth_request()).code
     assert form_context(app, "receipt", code).copies == 2
@@ -102,7 +102,7 @@ def test_default_body_name_per_level(level: UnitLevel, name: str, body: str) -> 
 def test_body_name_setting_is_stored_and_printed(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from desk_app.services.printouts import render_dossier_form
+    from printing.printouts import render_dossier_form
     from tests.printing.conftest import pdf_text
 
     app.station.set_unit(

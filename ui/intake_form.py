@@ -19,10 +19,11 @@ Signals:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -59,8 +61,16 @@ from desk_app.domain.model import (
 )
 from desk_app.services.intake import ApplicantInput, IntakeRequest, compute_fee
 from desk_app.textfold import fold
-from desk_app.validation import validate_email, validate_id, validate_name, validate_phone
-from ui.common import OK_STYLE, WEEKDAYS, ErrorLabel, PickerCombo, fmt_appointment, fmt_date, parse_date
+from desk_app.validation import (
+    capitalized_name,
+    needs_capitals,
+    parse_birth_date,
+    validate_email,
+    validate_id,
+    validate_name,
+    validate_phone,
+)
+from ui.common import ERROR_STYLE, OK_STYLE, WEEKDAYS, ErrorLabel, PickerCombo, fmt_appointment, fmt_date
 from ui.dossier_actions import ActionDialog
 from ui.workers import describe_error, run_op
 
@@ -72,6 +82,48 @@ ID_KINDS = [
 ]
 FULL_LENGTH = {"id_number": 12, "phone": 10}
 AGENCY_ID_LENGTH = len("000.21.31.H56")
+ACCEPT_SUGGESTION_KEY = "Ctrl+U"
+# What the returning-applicant note calls each field it filled.
+FIELD_LABELS = {
+    "full_name": "họ và tên",
+    "id_number": "số giấy tờ",
+    "birth_date": "ngày sinh",
+    "phone": "điện thoại",
+    "email": "thư điện tử",
+    "province": "tỉnh/thành phố",
+    "commune": "xã/phường",
+    "street": "địa chỉ",
+}
+RESERVED_ERROR_LINES = 2
+
+
+class FieldMessage(ErrorLabel):
+    """The line under an applicant field: its height is reserved, so a message never moves the rows below.
+
+    Red for an error, green for a note (e.g. the name was capitalised). A message
+    longer than the reserved lines is cut, with the whole text in the tooltip.
+    """
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(name, parent)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setFixedHeight(QFontMetrics(self.font()).lineSpacing() * RESERVED_ERROR_LINES + 2)
+        self.is_note = False
+
+    def show_error(self, message: str) -> None:
+        self.is_note = False
+        self.setStyleSheet(ERROR_STYLE)
+        self.setToolTip(message)
+        super().show_error(message)
+
+    def show_note(self, message: str) -> None:
+        self.is_note = True
+        self.setStyleSheet(OK_STYLE)
+        self.setToolTip(message)
+        super().show_error(message)
 
 
 class ProcedureSearch(QLineEdit):
@@ -176,14 +228,14 @@ class IntakeForm(QWidget):
         box = QGroupBox("2. Người nộp hồ sơ")
         grid = QGridLayout(box)
         self.inputs: dict[str, QWidget] = {}
-        self.err: dict[str, ErrorLabel] = {}
+        self.err: dict[str, FieldMessage] = {}
         row = 0
 
         def add(name: str, label: str, widget: QWidget, col: int = 0, span: int = 1) -> None:
             nonlocal row
             widget.setObjectName(name)
             self.inputs[name] = widget
-            err = ErrorLabel(name)
+            err = FieldMessage(name)
             self.err[name] = err
             lab = QLabel(label)
             lab.setBuddy(widget)
@@ -226,6 +278,25 @@ class IntakeForm(QWidget):
         self.returning.setStyleSheet(OK_STYLE)
         self.returning.setWordWrap(True)
         grid.addWidget(self.returning, row, 0, 1, 4)
+        row += 1
+        # A match by phone is only offered: families share one phone.
+        self.suggestion = QWidget()
+        self.suggestion.setObjectName("applicant_suggestion")
+        self.suggestion.setStyleSheet("#applicant_suggestion { background: #fff3cd; border-radius: 3px; }")
+        bar = QHBoxLayout(self.suggestion)
+        bar.setContentsMargins(6, 3, 6, 3)
+        self.suggestion_text = QLabel("")
+        self.suggestion_text.setObjectName("suggestion_text")
+        self.suggestion_text.setWordWrap(True)
+        self.suggestion_accept = QPushButton(f"Dùng thông tin này ({ACCEPT_SUGGESTION_KEY})")
+        self.suggestion_accept.setObjectName("suggestion_accept")
+        self.suggestion_accept.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.suggestion_accept.clicked.connect(self.accept_suggestion)
+        bar.addWidget(self.suggestion_text, 1)
+        bar.addWidget(self.suggestion_accept)
+        self.suggestion.hide()
+        self.suggested: Any = None
+        grid.addWidget(self.suggestion, row, 0, 1, 4)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         left.addWidget(box)
@@ -235,6 +306,7 @@ class IntakeForm(QWidget):
             assert isinstance(edit, QLineEdit)
             edit.textChanged.connect(lambda _t, n=name: self.validate_field(n))
             edit.editingFinished.connect(lambda n=name: self._touch(n))
+        self.full_name.editingFinished.connect(self._offer_capitals)
         self.id_kind.currentIndexChanged.connect(lambda _i: self.validate_field("id_number"))
         self.province.picked.connect(self._province_changed)
         self.id_number.editingFinished.connect(self._cccd_qr)
@@ -375,7 +447,7 @@ class IntakeForm(QWidget):
         self.refuse_button.clicked.connect(self.refuse)
         self.clear_button = QPushButton("Hồ sơ mới (Ctrl+N)")
         self.clear_button.setObjectName("intake_clear")
-        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.clicked.connect(self.new_dossier)
         self.last_saved = QLabel("")
         self.last_saved.setObjectName("last_saved")
         self.last_saved.setStyleSheet(OK_STYLE)
@@ -396,8 +468,9 @@ class IntakeForm(QWidget):
             ("Ctrl+Enter", self.save),
             ("Ctrl+B", self.request_supplement),
             ("Ctrl+R", self.refuse),
-            ("Ctrl+N", self.clear),
+            ("Ctrl+N", self.new_dossier),
             ("Ctrl+D", self.mark_all_received),
+            (ACCEPT_SUGGESTION_KEY, self.accept_suggestion),
         ):
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(ctx)
@@ -539,25 +612,31 @@ class IntakeForm(QWidget):
             elif name == "id_number":
                 kind = IdKind(self.id_kind.currentData())
                 if kind is not IdKind.NONE or text.strip():
+                    # Only a valid birth date is held against the CCCD: a wrong year is the date's fault.
                     birth = self._birth_date_or_none()
                     validate_id(kind, text, birth.year if birth else None)
             elif name == "birth_date":
-                parse_date(text)
+                parse_birth_date(text, self._today())
             elif name == "phone" and text.strip():
                 validate_phone(text)
             elif name == "email" and text.strip():
                 validate_email(text)
         except ValidationError as exc:
             return str(exc)
-        except ValueError:
-            return "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 17/05/1990."
         return ""
+
+    def _today(self) -> dt.date:
+        return self.app.station.now().date()  # type: ignore[no-any-return]
 
     def _complete(self, name: str) -> bool:
         digits = sum(ch.isdigit() for ch in self._text(name))
         return name in FULL_LENGTH and digits >= FULL_LENGTH[name]
 
     def validate_field(self, name: str) -> str:
+        if name == "phone" and self.suggested is not None:
+            typed = "".join(ch for ch in self._text("phone") if ch.isdigit())
+            if typed != self.suggested.phone:
+                self._hide_suggestion()  # the offer was for another number
         message = self._field_error(name)
         visible = name in self.touched or self._complete(name) or not message
         self.err[name].show_error(message if visible else "")
@@ -598,9 +677,23 @@ class IntakeForm(QWidget):
 
     def _birth_date_or_none(self) -> dt.date | None:
         try:
-            return parse_date(self.birth_date.text())
-        except ValueError:
+            return parse_birth_date(self.birth_date.text(), self._today())
+        except ValidationError:
             return None
+
+    def _offer_capitals(self) -> None:
+        """A name typed all in lower case becomes 'Le Van Minh' on leaving the field (Ctrl+Z undoes it)."""
+        text = self.full_name.text()
+        if not needs_capitals(text) or self._field_error("full_name"):
+            return
+        fixed = capitalized_name(text)
+        self.full_name.blockSignals(True)
+        self.full_name.selectAll()
+        self.full_name.insert(fixed)  # through the undo stack, unlike setText
+        self.full_name.blockSignals(False)
+        self.err["full_name"].show_note(
+            f"Đã viết hoa chữ cái đầu: “{fixed}” (Ctrl+Z trong ô này để hoàn tác)."
+        )
 
     def _province_changed(self, code: str) -> None:
         self.commune.set_items(geo.communes(code) if code else [])
@@ -633,38 +726,100 @@ class IntakeForm(QWidget):
             return
         self._lookup_key = key
 
-        def find() -> Any:
+        def find() -> tuple[Any, Any]:
             with self.app.station.uow(write=False) as uow:
-                return uow.applicants.find(id_number, phone)
+                by_id = uow.applicants.find(id_number, "") if id_number else None
+                by_phone = uow.applicants.find("", phone) if phone else None
+            return by_id, by_phone
 
-        run_op(find, lambda found: self._fill_applicant(found, key), owner=self)
+        run_op(find, lambda found: self._applicant_found(found, key), owner=self)
 
-    def _fill_applicant(self, found: Any, key: str) -> None:
-        if found is None or key != self._lookup_key:
+    def _applicant_found(self, found: tuple[Any, Any], key: str) -> None:
+        """By ID number: fill only the empty fields. By phone: only offer the earlier applicant."""
+        if key != self._lookup_key:
             return
-        self.fill_applicant(found)
-        self.returning.setText(
-            f"Công dân đã từng nộp hồ sơ: đã điền sẵn thông tin của {found.full_name} "
-            "(kiểm tra và sửa nếu có thay đổi)."
+        by_id, by_phone = found
+        if by_id is not None:
+            filled = self.fill_applicant(by_id, only_empty=True)
+            if filled:
+                self.returning.setText(
+                    f"Công dân đã từng nộp hồ sơ (tìm theo số giấy tờ): đã điền {', '.join(filled)} "
+                    f"theo hồ sơ trước của {by_id.full_name}; các ô đã nhập được giữ nguyên."
+                )
+            else:
+                self.returning.setText(
+                    f"Công dân đã từng nộp hồ sơ (tìm theo số giấy tờ, tên đã lưu: {by_id.full_name}); "
+                    "không ô nào bị thay đổi."
+                )
+        same_person = by_phone is not None and (
+            (by_id is not None and by_phone.id == by_id.id) or self._typed_id() == by_phone.id_number
         )
+        if by_phone is None or same_person:
+            self._hide_suggestion()
+            return
+        self.suggested = by_phone
+        self.suggestion_text.setText(
+            f"Người đã nộp trước với số điện thoại này: <b>{by_phone.full_name}</b> — "
+            f"nhấn {ACCEPT_SUGGESTION_KEY} để dùng thông tin của người này."
+        )
+        self.suggestion.show()
 
-    def fill_applicant(self, applicant: Any) -> None:
-        self.full_name.setText(applicant.full_name)
-        self.id_kind.setCurrentIndex(max(self.id_kind.findData(applicant.id_kind.value), 0))
-        if applicant.id_number and self.id_number.text() != applicant.id_number:
-            self.id_number.setText(applicant.id_number)
-        if applicant.birth_date:
-            self.birth_date.setText(fmt_date(applicant.birth_date))
-        if applicant.phone and self.phone.text() != applicant.phone:
-            self.phone.setText(applicant.phone)
-        self.email.setText(applicant.email)
+    def _typed_id(self) -> str:
+        text = self._text("id_number").strip()
+        if IdKind(self.id_kind.currentData()) in (IdKind.CCCD, IdKind.CMND):
+            return "".join(ch for ch in text if ch.isdigit())
+        return text.upper()
+
+    def accept_suggestion(self) -> None:
+        """The officer's explicit accept: the suggested applicant's details replace the form's."""
+        applicant = self.suggested
+        if applicant is None or not self.suggestion.isVisible():
+            return
+        self._hide_suggestion()
+        filled = self.fill_applicant(applicant, only_empty=False)
+        self.returning.setText(
+            f"Đã dùng thông tin của {applicant.full_name}"
+            + (f": đã điền {', '.join(filled)}." if filled else "; các ô đã đúng như hồ sơ trước.")
+        )
+        self.full_name.setFocus()
+
+    def _hide_suggestion(self) -> None:
+        self.suggested = None
+        self.suggestion.hide()
+        self.suggestion_text.setText("")
+
+    def fill_applicant(self, applicant: Any, only_empty: bool = False) -> list[str]:
+        """Put ``applicant`` into the form; returns the labels of the fields that changed.
+
+        With ``only_empty`` a field the officer already typed in is never touched.
+        """
+        filled: list[str] = []
+
+        def put(name: str, edit: QLineEdit, value: str) -> None:
+            if not value or edit.text() == value or (only_empty and edit.text().strip()):
+                return
+            edit.setText(value)
+            filled.append(FIELD_LABELS[name])
+
+        put("full_name", self.full_name, applicant.full_name)
+        if applicant.id_number and not (only_empty and self.id_number.text().strip()):
+            self.id_kind.setCurrentIndex(max(self.id_kind.findData(applicant.id_kind.value), 0))
+        put("id_number", self.id_number, applicant.id_number)
+        put("birth_date", self.birth_date, fmt_date(applicant.birth_date))
+        put("phone", self.phone, applicant.phone)
+        put("email", self.email, applicant.email)
         addr = applicant.address
-        if addr.province_code:
-            self.province.set_code(addr.province_code)
-            self._province_changed(addr.province_code)
-        if addr.commune_code:
-            self.commune.set_code(addr.commune_code)
-        self.street.setText(addr.street)
+        if addr.province_code and addr.province_code != self.province.code():
+            if not (only_empty and self.province.code()):
+                self.province.set_code(addr.province_code)
+                self._province_changed(addr.province_code)
+                filled.append(FIELD_LABELS["province"])
+        if addr.commune_code and addr.commune_code != self.commune.code():
+            if not (only_empty and self.commune.code()) and self.province.code() == addr.province_code:
+                self.commune.set_code(addr.commune_code)
+                filled.append(FIELD_LABELS["commune"])
+        put("street", self.street, addr.street)
+        return filled
 
     # ------------------------------------------------------------------ components, fee, appointment
     def received_components(self) -> list[ReceivedComponent]:
@@ -768,10 +923,7 @@ class IntakeForm(QWidget):
     # ------------------------------------------------------------------ build, save
     def build_request(self) -> IntakeRequest:
         prov = self.province.code()
-        try:
-            birth = parse_date(self.birth_date.text())
-        except ValueError:
-            birth = None
+        birth = self._birth_date_or_none()
         applicant = ApplicantInput(
             full_name=self.full_name.text(),
             id_kind=IdKind(self.id_kind.currentData()),
@@ -967,6 +1119,7 @@ class IntakeForm(QWidget):
         ):
             label.show_error("")
         self.returning.setText("")
+        self._hide_suggestion()
         self._lookup_key = ""
         self.ticket_id = ""
         self.procedure = None
@@ -986,8 +1139,71 @@ class IntakeForm(QWidget):
         self.proc_search.clear()
         self.proc_search.setFocus()
 
+    def is_dirty(self) -> bool:
+        """Whether the officer has started a dossier that a reset would lose."""
+        texts = (
+            self.full_name,
+            self.id_number,
+            self.birth_date,
+            self.phone,
+            self.email,
+            self.street,
+            self.note,
+            self.target_unit,
+        )
+        return (
+            self.procedure is not None
+            or any(edit.text().strip() for edit in texts)
+            or bool(self.province.code())
+            or bool(self.received_components())
+        )
+
+    def confirm_discard(self, then: Callable[[], None]) -> None:
+        """Run ``then`` at once on an untouched form; otherwise ask first (Enter keeps the form)."""
+        if not self.is_dirty():
+            then()
+            return
+        box = QMessageBox(self)
+        box.setObjectName("discard_box")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Bỏ hồ sơ đang nhập?")
+        name = self.full_name.text().strip()
+        box.setText(
+            "Biểu mẫu đang có hồ sơ chưa lưu"
+            + (f" của {name}" if name else "")
+            + ". Xóa để tiếp nhận hồ sơ mới?"
+        )
+        box.setInformativeText("Enter hoặc Esc: giữ lại biểu mẫu để nhập tiếp.")
+        keep = box.addButton("Giữ lại biểu mẫu", QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton("Xóa và tiếp nhận mới", QMessageBox.ButtonRole.DestructiveRole)
+        keep.setObjectName("discard_keep")
+        discard.setObjectName("discard_confirm")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        keep.setFocus()
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is discard:
+                then()
+            else:
+                self.status.emit("Đã giữ lại hồ sơ đang nhập.")
+
+        box.finished.connect(done)
+        self.discard_box = box
+        box.open()
+
+    def new_dossier(self) -> None:
+        """Ctrl+N / "Hồ sơ mới": a fresh form, after asking if one is half filled."""
+        self.confirm_discard(self.clear)
+
     def prefill_from_ticket(self, data: dict[str, Any]) -> None:
-        """Start a dossier from a called queue ticket (keys the queue panel may send)."""
+        """Start a dossier from a called queue ticket (keys the queue panel may send).
+
+        A half-filled form is not wiped without the officer's consent.
+        """
+        self.confirm_discard(lambda: self._prefill(data))
+
+    def _prefill(self, data: dict[str, Any]) -> None:
         self.clear()
         self.ticket_id = str(data.get("ticket_id") or data.get("id") or "")
         if data.get("procedure_code"):

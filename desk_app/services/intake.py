@@ -28,7 +28,13 @@ from desk_app.services.station import Station
 from desk_app.store.repositories import applicant_to_row, dossier_to_row, event_to_row, iso, summary_values
 from desk_app.store.uow import UnitOfWork
 from desk_app.textfold import normalize_text
-from desk_app.validation import validate_email, validate_id, validate_name, validate_phone
+from desk_app.validation import (
+    validate_birth_date,
+    validate_email,
+    validate_id,
+    validate_name,
+    validate_phone,
+)
 
 
 @dataclass
@@ -67,8 +73,13 @@ class IntakeRequest:
     refusal_reason: str = ""
 
 
-def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]:
-    """Return the normalised applicant and the field errors (Vietnamese)."""
+def validate_applicant(
+    data: ApplicantInput, today: dt.date | None = None
+) -> tuple[Applicant, dict[str, str]]:
+    """Return the normalised applicant and the field errors (Vietnamese).
+
+    ``today`` is the station's date (birth dates after it are refused).
+    """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
 
@@ -79,8 +90,12 @@ def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]
             errors[name] = str(exc)
 
     check("full_name", validate_name, data.full_name)
+    if data.birth_date is not None:
+        check("birth_date", validate_birth_date, data.birth_date, today)
     if data.id_kind is not IdKind.NONE or data.id_number:
-        birth_year = data.birth_date.year if data.birth_date else None
+        # A wrong birth date is blamed on the birth date, not on the CCCD's digits.
+        birth_ok = data.birth_date is not None and "birth_date" not in errors
+        birth_year = data.birth_date.year if birth_ok and data.birth_date else None
         check("id_number", validate_id, data.id_kind, data.id_number, birth_year)
     if data.phone.strip():
         check("phone", validate_phone, data.phone)
@@ -153,7 +168,7 @@ class IntakeService:
     _pending: dict[str, list[dict[str, Any]]]
 
     def _procedure(self, uow: UnitOfWork, code: str) -> Procedure:
-        cache = getattr(self, "_procs_cache", None)
+        cache: dict[str, Procedure] | None = getattr(self, "_procs_cache", None)
         if cache is not None and code in cache:
             return cache[code]
         proc = uow.procedures.get(code)
@@ -201,7 +216,7 @@ class IntakeService:
         except InputErrors as exc:
             errors.update(exc.errors)
             proc = None
-        applicant, app_errors = validate_applicant(req.applicant)
+        applicant, app_errors = validate_applicant(req.applicant, received_at.date())
         errors.update(app_errors)
         if req.sets < 1:
             errors["sets"] = "Số bộ hồ sơ phải từ 1 trở lên."

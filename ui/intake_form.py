@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import geo
+from desk_app.cccd_qr import parse_cccd_qr
 from desk_app.domain.errors import InputErrors, ValidationError
 from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import (
@@ -699,19 +700,47 @@ class IntakeForm(QWidget):
         self.commune.set_items(geo.communes(code) if code else [])
 
     def _cccd_qr(self) -> None:
-        """A CCCD chip card's QR scanned into the CCCD field: 'id|cmnd|name|ddmmyyyy|sex|address|issued'."""
-        text = self.id_number.text()
-        if "|" not in text:
+        """A CCCD QR that reached the CCCD field slowly (not seen as a scan) is still read."""
+        if "|" in self.id_number.text():
+            text = self.id_number.text()
+            self.id_number.clear()
+            self.cccd_scanned(text)
+
+    def cccd_scanned(self, text: str) -> None:
+        """The QR of a chip CCCD card, scanned anywhere: the card's details go into the form.
+
+        Scanning the card is the officer's explicit act, so the card's number, name and
+        birth date replace what is there; the address only fills an empty field.
+        """
+        try:
+            card = parse_cccd_qr(text)
+        except ValidationError as exc:
+            self.general.show_error(str(exc))
+            self.status.emit(str(exc))
             return
-        parts = text.split("|")
-        self.id_number.setText(parts[0].strip())
-        if len(parts) > 2 and parts[2].strip():
-            self.full_name.setText(parts[2].strip())
-        if len(parts) > 3 and len(parts[3].strip()) == 8:
-            d = parts[3].strip()
-            self.birth_date.setText(f"{d[:2]}/{d[2:4]}/{d[4:]}")
-        if len(parts) > 5 and parts[5].strip() and not self.street.text():
-            self.street.setText(parts[5].strip())
+        self.general.show_error("")
+        filled: list[str] = []
+
+        def put(name: str, edit: QLineEdit, value: str) -> None:
+            if value and edit.text() != value:
+                edit.setText(value)
+                filled.append(FIELD_LABELS[name])
+
+        self.id_kind.setCurrentIndex(max(self.id_kind.findData(IdKind.CCCD.value), 0))
+        put("id_number", self.id_number, card.id_number)
+        put("full_name", self.full_name, card.full_name)
+        put("birth_date", self.birth_date, fmt_date(card.birth_date))
+        if not self.street.text().strip():
+            put("street", self.street, card.address)
+        self.touched.update(("full_name", "id_number", "birth_date"))
+        for name in ("full_name", "id_number", "birth_date"):
+            self.validate_field(name)
+        self.returning.setText(
+            "Đã đọc thẻ căn cước"
+            + (f": đã điền {', '.join(filled)}." if filled else "; thông tin đã khớp với biểu mẫu.")
+        )
+        self.status.emit(f"Đã đọc thẻ căn cước của {card.full_name}.")
+        self.lookup_applicant()
 
     # ------------------------------------------------------------------ returning applicant
     def lookup_applicant(self) -> None:

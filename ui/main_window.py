@@ -293,6 +293,7 @@ class CounterWindow(QMainWindow):
         self.scanner = ScanDetector(self)
         self.scanner.codeScanned.connect(self.open_scanned)
         self.scanner.foreignScanned.connect(lambda _text, msg: self.notify(msg, error=True))
+        self.scanner.cccdScanned.connect(self._cccd_scanned)
         self.scanner_installed = False
         if install_scanner:
             QApplication.instance().installEventFilter(self.scanner)
@@ -659,6 +660,10 @@ class CounterWindow(QMainWindow):
             self.find.model.refresh()
         else:
             self.list_stale = True
+
+    def _cccd_scanned(self, text: str) -> None:
+        self.tabs.setCurrentWidget(self.intake)  # a citizen's card is read into the intake form
+        self.intake.cccd_scanned(text)
 
     def _receive_from_ticket(self, data: dict[str, Any]) -> None:
         self.tabs.setCurrentWidget(self.intake)

@@ -9,14 +9,20 @@ characters:
 * a dossier code (``ddd.dd.dd.Hdd-yymmdd-NNNN``) is a scan: the Enter is
   swallowed, the code is removed again from the line edit it landed in, and
   ``codeScanned(code)`` fires;
-* anything else typed into a text field is left alone (it may be a CCCD QR
-  scanned into the CCCD field), unless it starts like a dossier code;
+* the QR of a chip CCCD card (``desk_app.cccd_qr``) is a scan wherever the focus
+  is: it is removed from the field it landed in and ``cccdScanned(text)`` fires;
+* anything else typed into a text field is left alone, unless it starts like a
+  dossier code;
 * anything else with focus outside a text field is a foreign barcode:
   ``foreignScanned(text, message)`` fires with a Vietnamese explanation.
 
 Signals:
     codeScanned(str): a valid dossier code was scanned.
     foreignScanned(str, str): text scanned, Vietnamese message.
+    cccdScanned(str): the QR text of a CCCD card.
+
+Scanners in serial mode (``desk_app.devices.barcode_scanner``) hand whole lines
+to ``dispatch``, which sorts them the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
+from desk_app.cccd_qr import looks_like_cccd_qr
 from desk_app.codes import parse_code
 from desk_app.domain.errors import ValidationError
 
@@ -39,6 +46,7 @@ _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 class ScanDetector(QObject):
     codeScanned = Signal(str)
     foreignScanned = Signal(str, str)
+    cccdScanned = Signal(str)
 
     def __init__(
         self,
@@ -83,6 +91,11 @@ class ScanDetector(QObject):
     def _on_burst(self, burst: str, target: QObject) -> bool:
         text = burst.strip()
         editable = isinstance(target, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
+        qr = _cccd_qr_tail(burst)
+        if qr:
+            _strip_tail(target, qr)
+            self.cccdScanned.emit(qr.strip())
+            return True
         try:
             code = parse_code(text)
         except ValidationError as exc:
@@ -102,6 +115,35 @@ class ScanDetector(QObject):
         _strip_tail(target, burst)
         self.codeScanned.emit(str(code))
         return True
+
+    def dispatch(self, text: str) -> None:
+        """A whole scan from a serial scanner: a dossier code, a CCCD QR or a foreign code."""
+        text = text.strip()
+        if not text:
+            return
+        if looks_like_cccd_qr(text):
+            self.cccdScanned.emit(text)
+            return
+        try:
+            code = parse_code(text)
+        except ValidationError as exc:
+            message = (
+                str(exc)
+                if CODE_PREFIX_RE.match(text)
+                else f"Mã vừa quét “{text}” không phải mã hồ sơ của hệ thống Một cửa."
+            )
+            self.foreignScanned.emit(text, message)
+            return
+        self.codeScanned.emit(str(code))
+
+
+def _cccd_qr_tail(burst: str) -> str:
+    """The CCCD QR at the end of a burst ('' if none): keys typed just before the scan may precede it."""
+    bar = burst.find("|")
+    start = bar - 12
+    if start < 0 or not looks_like_cccd_qr(burst[start:]):
+        return ""
+    return burst[start:]
 
 
 def _strip_tail(target: QObject, burst: str) -> None:

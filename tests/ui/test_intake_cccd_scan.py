@@ -1,0 +1,55 @@
+"""The chip CCCD card's QR fills the intake form wherever the focus is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ui.keys import scan, type_text
+
+pytestmark = pytest.mark.gui
+
+QR = "001185012345|012345678|Trần Thị Bình|17051985|Nữ|Số 5 ngõ 12 Láng Hạ, Đống Đa, Hà Nội|10082021"
+
+
+def test_qr_scanned_into_the_phone_field_fills_the_card_fields(window: Any) -> None:
+    form = window.intake
+    form.phone.setFocus()
+    type_text(None, "0912")
+    scan(QR)
+    assert form.phone.text() == "0912"  # the burst did not land in the phone field
+    assert form.id_number.text() == "001185012345"
+    assert form.full_name.text() == "Trần Thị Bình"
+    assert form.birth_date.text() == "17/05/1985"
+    assert form.street.text() == "Số 5 ngõ 12 Láng Hạ, Đống Đa, Hà Nội"
+    assert "Đã đọc thẻ căn cước" in form.returning.text()
+    assert not form.err["id_number"].text() and not form.err["birth_date"].text()
+
+
+def test_qr_scanned_with_focus_on_the_procedure_search_or_components(window: Any) -> None:
+    form = window.intake
+    form.proc_search.setFocus()
+    type_text(None, "khai sinh")
+    scan(QR)
+    assert form.proc_search.text() == "khai sinh"
+    assert form.full_name.text() == "Trần Thị Bình"
+    form.clear()
+    form.components.setFocus()
+    scan(QR)
+    assert form.id_number.text() == "001185012345"
+
+
+def test_qr_scanned_on_another_tab_opens_the_intake_form(window: Any) -> None:
+    window.show_find()
+    scan(QR)
+    assert window.tabs.currentWidget() is window.intake
+    assert window.intake.full_name.text() == "Trần Thị Bình"
+
+
+def test_malformed_qr_says_why_in_vietnamese_and_fills_nothing(window: Any) -> None:
+    form = window.intake
+    form.street.setFocus()
+    scan("001185012345||Trần Thị Bình|31021985|Nữ|Hà Nội|10082021")
+    assert form.full_name.text() == "" and form.street.text() == ""
+    assert "không phải ngày có thật" in form.general.text()

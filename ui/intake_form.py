@@ -14,6 +14,8 @@ Signals:
     saved(object, str): the Dossier recorded and the form to print
         ("receipt", "supplement" or "refusal").
     status(str): a Vietnamese line for the status bar.
+    serialScanned(str): a whole code from the serial-mode scanner (the window sorts it
+        like a keyboard-wedge scan: dossier code, CCCD card QR, foreign code).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ from desk_app.validation import (
 )
 from ui.common import ERROR_STYLE, OK_STYLE, WEEKDAYS, ErrorLabel, PickerCombo, fmt_appointment, fmt_date
 from ui.dossier_actions import ActionDialog
+from ui.scanner import SerialScanReader
 from ui.workers import describe_error, run_op
 
 ID_KINDS = [
@@ -96,6 +99,18 @@ FIELD_LABELS = {
     "street": "địa chỉ",
 }
 RESERVED_ERROR_LINES = 2
+
+
+def serial_scanner_setting(app: Any) -> tuple[str, int]:
+    """(port, baud) of the serial-mode scanner from the station settings; ('', 0) when none.
+
+    The one place that reads it (the settings dialog writes ``settings.serial``):
+    it moves to the typed settings service when that exists.
+    """
+    with app.station.uow(write=False) as uow:
+        serial = uow.meta.get_json("settings.serial", None) or {}
+    scanner = serial.get("scanner") or {}
+    return str(scanner.get("port") or ""), int(scanner.get("baud") or 9600)
 
 
 class FieldMessage(ErrorLabel):
@@ -162,6 +177,7 @@ class ComponentTable(QTableWidget):
 class IntakeForm(QWidget):
     saved = Signal(object, str)
     status = Signal(str)
+    serialScanned = Signal(str)  # noqa: N815 - Qt signal naming
 
     def __init__(self, app: Any, actor: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -174,6 +190,7 @@ class IntakeForm(QWidget):
         self._lookup_key = ""
         self._incomplete: dict[str, Any] = {}
         self.saving = False
+        self.serial_reader: SerialScanReader | None = None
         self.setObjectName("intake_form")
         self._build()
         self._tick = QTimer(self)
@@ -512,6 +529,35 @@ class IntakeForm(QWidget):
         """Load the catalogue and the province list in workers (not during start-up)."""
         self._load_procedures()
         run_op(geo.provinces, self._provinces_loaded, owner=self)
+        self.start_serial_scanner()
+
+    # ------------------------------------------------------------------ serial scanner
+    def start_serial_scanner(self) -> None:
+        """Read the scanner's port from the settings (in a worker) and start reading it if set."""
+        app = self.app
+
+        def setting() -> tuple[str, int]:
+            return serial_scanner_setting(app)
+
+        run_op(setting, lambda value: self.attach_serial_scanner(*value), owner=self)
+
+    def attach_serial_scanner(self, port: str, baud: int = 9600) -> None:
+        self.stop_serial_scanner()
+        if not port:
+            return
+        reader = SerialScanReader(port, baud, self)
+        reader.scanned.connect(self.serialScanned.emit)
+        reader.failed.connect(self.status.emit)
+        self.serial_reader = reader
+        reader.start()
+
+    def stop_serial_scanner(self) -> None:
+        reader, self.serial_reader = self.serial_reader, None
+        if reader is not None:
+            reader.stop()
+
+    def shutdown(self) -> None:
+        self.stop_serial_scanner()
 
     def _provinces_loaded(self, provinces: list[tuple[str, str]]) -> None:
         code = self.province.code()

@@ -294,6 +294,7 @@ class CounterWindow(QMainWindow):
         self.scanner.codeScanned.connect(self.open_scanned)
         self.scanner.foreignScanned.connect(lambda _text, msg: self.notify(msg, error=True))
         self.scanner.cccdScanned.connect(self._cccd_scanned)
+        self.intake.serialScanned.connect(self.scanner.dispatch)
         self.scanner_installed = False
         if install_scanner:
             QApplication.instance().installEventFilter(self.scanner)
@@ -763,6 +764,7 @@ class CounterWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self.sync.stop()
+        self.intake.shutdown()
         if self.device_watcher is not None:
             self.device_watcher.stop()
         self.timer.stop()

@@ -28,6 +28,7 @@ to ``dispatch``, which sorts them the same way.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 
@@ -152,3 +153,54 @@ def _strip_tail(target: QObject, burst: str) -> None:
         current = target.text()
         if current.endswith(burst):
             target.setText(current[: -len(burst)])
+
+
+class SerialScanReader(QObject):
+    """Reads a serial-mode scanner in a thread of its own; scans arrive on the GUI thread as signals.
+
+    A fault is reported once (``failed``), then the port is retried every few
+    seconds, so plugging the cable back in is enough.
+
+    Signals:
+        scanned(str): one complete scan (UTF-8 text as the scanner sent it).
+        failed(str): a Vietnamese message about the port.
+    """
+
+    scanned = Signal(str)
+    failed = Signal(str)
+
+    RETRY_S = 3.0
+
+    def __init__(self, port: str, baud: int = 9600, parent: QObject | None = None):
+        super().__init__(parent)
+        from desk_app.devices.barcode_scanner import SerialBarcodeScanner
+
+        self.port = port
+        self._scanner = SerialBarcodeScanner(port, baud)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"scanner:{self.port}", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        from desk_app.devices.api import DeviceError
+
+        reported = False
+        while not self._stop.is_set():
+            try:
+                self._scanner.run(self.scanned.emit, self._stop)
+            except DeviceError as exc:
+                if not reported:
+                    self.failed.emit(str(exc))
+                    reported = True
+                self._stop.wait(self.RETRY_S)
+        self._scanner.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None

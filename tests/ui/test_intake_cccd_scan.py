@@ -53,3 +53,32 @@ def test_malformed_qr_says_why_in_vietnamese_and_fills_nothing(window: Any) -> N
     scan("001185012345||Trần Thị Bình|31021985|Nữ|Hà Nội|10082021")
     assert form.full_name.text() == "" and form.street.text() == ""
     assert "không phải ngày có thật" in form.general.text()
+
+
+def test_serial_scanner_fills_the_form_with_vietnamese_intact(window: Any, qtbot: Any, app: Any) -> None:
+    from desk_app.devices.simulators import BarcodeScannerSimulator
+
+    with BarcodeScannerSimulator(chunk=5) as sim:
+        with app.station.uow() as uow:
+            uow.meta.set_json("settings.serial", {"scanner": {"port": sim.port, "baud": 9600}})
+            uow.commit()
+        form = window.intake
+        form.start_serial_scanner()
+        qtbot.waitUntil(lambda: form.serial_reader is not None, timeout=5000)
+        window.show_find()
+        sim.scan(QR)
+        qtbot.waitUntil(lambda: form.full_name.text() == "Trần Thị Bình", timeout=5000)
+        assert window.tabs.currentWidget() is form
+        assert form.street.text() == "Số 5 ngõ 12 Láng Hạ, Đống Đa, Hà Nội"
+        sim.scan("8934567890123")  # a product barcode: the window says it is not a dossier code
+        qtbot.waitUntil(lambda: "không phải mã hồ sơ" in window.notice.text(), timeout=5000)
+        form.stop_serial_scanner()
+
+
+def test_serial_scanner_fault_is_reported_once(window: Any, qtbot: Any) -> None:
+    messages: list[str] = []
+    window.intake.status.connect(messages.append)
+    window.intake.attach_serial_scanner("/dev/khong-co-may-quet")
+    qtbot.waitUntil(lambda: any("máy quét mã vạch" in m for m in messages), timeout=5000)
+    window.intake.stop_serial_scanner()
+    assert window.intake.serial_reader is None

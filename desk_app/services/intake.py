@@ -22,6 +22,7 @@ from desk_app.domain.model import (
     Procedure,
     ReceivedComponent,
     ReturnMethod,
+    TimeKind,
 )
 from desk_app.ids import uuid7
 from desk_app.services.station import Station
@@ -129,6 +130,32 @@ def compute_fee(proc: Procedure, copies: int = 1, pages: int = 1) -> int:
     return proc.fee.compute(copies=copies, pages=pages)
 
 
+def settles_on_the_spot(proc: Procedure) -> bool:
+    """Whether a procedure may be settled at the desk in one sitting ("Giải quyết ngay").
+
+    Derived from the catalogue: procedures whose legal time is within the working day
+    (chứng thực, many hộ tịch extracts) are the ones offices settle on the spot.
+    """
+    return proc.time.kind is TimeKind.SAME_DAY
+
+
+def on_the_spot_errors(proc: Procedure, req: IntakeRequest) -> dict[str, str]:
+    """Why ``req`` cannot be settled on the spot (empty when it can)."""
+    errors: dict[str, str] = {}
+    if not settles_on_the_spot(proc):
+        errors["procedure"] = (
+            f"Thủ tục “{proc.name}” có thời hạn {proc.time.label.lower()}: "
+            "không giải quyết ngay tại quầy được; hãy tiếp nhận và hẹn trả kết quả."
+        )
+    if req.incomplete_action:
+        errors["components"] = "Hồ sơ chưa đầy đủ không giải quyết ngay được."
+    if req.return_method is not ReturnMethod.DESK:
+        errors["return_address"] = "Giải quyết ngay thì trả kết quả trực tiếp tại quầy, không qua bưu chính."
+    if req.target_unit_code:
+        errors["target_unit"] = "Hồ sơ thuộc đơn vị khác giải quyết: không giải quyết ngay tại đây được."
+    return errors
+
+
 class IntakeService:
     def __init__(self, station: Station):
         self.station = station
@@ -140,6 +167,47 @@ class IntakeService:
         """Record one dossier; raises ``InputErrors`` listing every bad field."""
         with self.station.uow() as uow:
             dossier = self._receive_in(uow, actor, req, received_at or self.station.now())
+            uow.commit()
+        return dossier
+
+    def settle_on_the_spot(self, actor: str, req: IntakeRequest) -> Dossier:
+        """Receive, settle and return in one sitting: three events, each at its real time, each audited.
+
+        The fee collected is recorded on the return. Raises ``InputErrors`` like
+        ``receive`` and when the procedure or the request does not allow it.
+        """
+        with self.station.uow() as uow:
+            errors: dict[str, str] = {}
+            try:
+                proc = self._procedure(uow, req.procedure_code)
+            except InputErrors as exc:
+                raise InputErrors({**exc.errors, **validate_applicant(req.applicant)[1]}) from None
+            errors = on_the_spot_errors(proc, req)
+            if errors:
+                raise InputErrors(errors)
+            received_at = self.station.now()
+            fee = (
+                req.fee_override if req.fee_override is not None else compute_fee(proc, req.copies, req.pages)
+            )
+            result_at = max(self.station.now(), received_at)
+            returned_at = max(self.station.now(), result_at)
+            history = [
+                (EventKind.RESULT_READY, result_at, {"result": proc.result, "on_the_spot": True}),
+                (
+                    EventKind.RETURNED,
+                    returned_at,
+                    {
+                        "method": ReturnMethod.DESK.value,
+                        "tracking_number": "",
+                        "receiver": normalize_text(req.applicant.full_name),
+                        "fee_collected": fee,
+                        "on_the_spot": True,
+                    },
+                ),
+            ]
+            dossier = self._receive_in(uow, actor, req, received_at, history=history)
+            for kind, at, _payload in history:
+                uow.audit.add(uuid7(), iso(at) or "", actor, f"dossier.{kind.value}", dossier.code)
             uow.commit()
         return dossier
 
@@ -411,6 +479,8 @@ __all__ = [
     "IntakeRequest",
     "IntakeService",
     "compute_fee",
+    "on_the_spot_errors",
+    "settles_on_the_spot",
     "ensure_dossier",
     "missing_components",
     "validate_applicant",

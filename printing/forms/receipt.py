@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import format_vnd
 from printing.context import FormContext
 from printing.forms.common import (
@@ -34,6 +37,16 @@ from printing.layout import (
 
 FORM = "receipt"
 TITLE = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+# Settled on the spot ("Giải quyết ngay"): no appointment, the result went home with the citizen.
+SETTLED_TITLE = "Giấy tiếp nhận hồ sơ và trả kết quả"
+
+
+def settled_at(ctx: FormContext) -> dt.datetime | None:
+    """When the dossier was returned on the spot, or None."""
+    for event in ctx.events or ():
+        if event.kind is EventKind.RETURNED and event.payload.get("on_the_spot"):
+            return event.at
+    return None
 
 
 def story(ctx: FormContext, width: float) -> list[Flowable]:
@@ -41,10 +54,12 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
     d = ctx.dossier
     unit = ctx.unit
 
+    settled = settled_at(ctx)
+
     def one_copy(copy_label: str) -> list[Flowable]:
         out: list[Flowable] = [
             header_block(unit, width, ctx.print_time, st),
-            title(TITLE, st, width),
+            title(SETTLED_TITLE if settled else TITLE, st, width),
         ]
         if copy_label:
             out.append(para(f"({esc(copy_label)})", st.subtitle))
@@ -69,11 +84,21 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
             )
         )
         out.append(para(f"4. Thời gian nhận hồ sơ: {esc(clock_date(d.received_at))}", st.body))
-        out.append(
-            para(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(clock_date(d.due_at))}</b>", st.body)
-        )
-        out.append(para(f"6. Nhận kết quả: {esc(return_method_label(d))}", st.body))
+        if settled:
+            out.append(
+                para(f"5. Đã giải quyết và trả kết quả tại quầy: <b>{esc(clock_date(settled))}</b>", st.body)
+            )
+            out.append(para("6. Người nộp hồ sơ đã nhận kết quả.", st.body))
+        else:
+            out.append(
+                para(
+                    f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(clock_date(d.due_at))}</b>", st.body
+                )
+            )
+            out.append(para(f"6. Nhận kết quả: {esc(return_method_label(d))}", st.body))
         fee = format_vnd(d.fee) if d.fee else "Không thu"
+        if settled and d.fee:
+            fee = f"{fee} (đã thu)"
         fee_rule = f" <i>({esc(ctx.procedure.fee.label)})</i>" if ctx.procedure and d.fee else ""
         out.append(para(f"7. Phí, lệ phí: <b>{esc(fee)}</b>{fee_rule}", st.body))
         volume = esc(d.logbook_volume) or "……"
@@ -84,8 +109,16 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
         out.append(
             signature_blocks(
                 [
-                    ("Người nộp hồ sơ", "(Ký và ghi rõ họ tên)", d.applicant.full_name),
-                    ("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.officer_name(d.officer)),
+                    (
+                        "Người nhận kết quả" if settled else "Người nộp hồ sơ",
+                        "(Ký và ghi rõ họ tên)",
+                        d.applicant.full_name,
+                    ),
+                    (
+                        "Người trả kết quả" if settled else "Người tiếp nhận hồ sơ",
+                        "(Ký và ghi rõ họ tên)",
+                        ctx.officer_name(d.officer),
+                    ),
                 ],
                 width,
                 st,
@@ -103,5 +136,5 @@ def build(ctx: FormContext) -> bytes:
         pagesize=A5_PORTRAIT,
         form_label_text=form_label(FORM, ctx.unit),
         footer=legal_basis_line(FORM, ctx.unit),
-        title_meta=f"{TITLE} – {ctx.dossier.code}",
+        title_meta=f"{SETTLED_TITLE if settled_at(ctx) else TITLE} – {ctx.dossier.code}",
     )

@@ -62,7 +62,13 @@ from desk_app.domain.model import (
     format_vnd,
     validate_agency_id,
 )
-from desk_app.services.intake import ApplicantInput, IntakeRequest, compute_fee
+from desk_app.services.intake import (
+    ApplicantInput,
+    IntakeRequest,
+    compute_fee,
+    on_the_spot_errors,
+    settles_on_the_spot,
+)
 from desk_app.textfold import fold
 from desk_app.validation import (
     capitalized_name,
@@ -463,6 +469,14 @@ class IntakeForm(QWidget):
         self.refuse_button = QPushButton("Từ chối tiếp nhận (Ctrl+R)")
         self.refuse_button.setObjectName("intake_refuse")
         self.refuse_button.clicked.connect(self.refuse)
+        self.settle_button = QPushButton("Giải quyết ngay (Ctrl+G)")
+        self.settle_button.setObjectName("intake_settle")
+        self.settle_button.setToolTip(
+            "Thủ tục giải quyết trong ngày: tiếp nhận, có kết quả và trả kết quả ngay tại quầy, "
+            "in giấy tiếp nhận và trả kết quả (không hẹn)."
+        )
+        self.settle_button.setEnabled(False)
+        self.settle_button.clicked.connect(self.settle_now)
         self.clear_button = QPushButton("Hồ sơ mới (Ctrl+N)")
         self.clear_button.setObjectName("intake_clear")
         self.clear_button.clicked.connect(self.new_dossier)
@@ -476,6 +490,7 @@ class IntakeForm(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.refuse_button)
         bar.addWidget(self.supplement_button)
+        bar.addWidget(self.settle_button)
         bar.addWidget(self.save_button)
         outer.addLayout(bar)
 
@@ -489,6 +504,7 @@ class IntakeForm(QWidget):
             ("Ctrl+N", self.new_dossier),
             ("Ctrl+D", self.mark_all_received),
             (ACCEPT_SUGGESTION_KEY, self.accept_suggestion),
+            ("Ctrl+G", self.settle_now),
         ):
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(ctx)
@@ -517,6 +533,7 @@ class IntakeForm(QWidget):
             self.note,
             self.target_unit,
             self.save_button,
+            self.settle_button,
             self.supplement_button,
             self.refuse_button,
             self.clear_button,
@@ -643,6 +660,7 @@ class IntakeForm(QWidget):
         self.update_fee()
         self._components_changed()
         self.update_appointment()
+        self.settle_button.setEnabled(settles_on_the_spot(proc))
 
     # ------------------------------------------------------------------ validation as you type
     def _touch(self, name: str) -> None:
@@ -1069,14 +1087,21 @@ class IntakeForm(QWidget):
             owner=self,
         )
 
-    def _saved(self, dossier: Any, form: str) -> None:
+    def _saved(self, dossier: Any, form: str, settled: bool = False) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
         self._incomplete = {}
-        self.last_saved.setText(
-            f"Đã tiếp nhận hồ sơ {dossier.code} – {dossier.applicant.full_name} – "
-            f"hẹn trả {fmt_appointment(dossier.due_at)}"
-        )
+        if settled:
+            fee = f"đã thu {format_vnd(dossier.fee)}" if dossier.fee else "không thu lệ phí"
+            self.last_saved.setText(
+                f"Đã giải quyết ngay và trả kết quả hồ sơ {dossier.code} – "
+                f"{dossier.applicant.full_name} – {fee}"
+            )
+        else:
+            self.last_saved.setText(
+                f"Đã tiếp nhận hồ sơ {dossier.code} – {dossier.applicant.full_name} – "
+                f"hẹn trả {fmt_appointment(dossier.due_at)}"
+            )
         self.clear(keep_message=True)
         self.saved.emit(dossier, form)
 
@@ -1124,6 +1149,62 @@ class IntakeForm(QWidget):
                 }.get(name) or self.inputs[name]
                 widget.setFocus()
                 break
+
+    # ------------------------------------------------------------------ settle on the spot
+    def settle_now(self) -> None:
+        """Ctrl+G: receive, settle and return at once (same-day procedures), after one confirmation."""
+        if self.saving:
+            return
+        self._incomplete = {}
+        self.touched.update(("full_name", "id_number", "birth_date", "phone", "email", "target_unit"))
+        errors = self._local_errors()
+        if not errors and self.procedure is not None:
+            errors = on_the_spot_errors(self.procedure, self.build_request())
+        if errors:
+            self.show_errors(errors)
+            self.status.emit("Chưa giải quyết ngay được: kiểm tra các ô báo lỗi.")
+            return
+        assert self.procedure is not None
+        request = self.build_request()
+        fee = self.fee()
+        box = QMessageBox(self)
+        box.setObjectName("settle_box")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Giải quyết ngay")
+        box.setText(
+            f"Giải quyết ngay “{self.procedure.name}” cho {request.applicant.full_name.strip()}: "
+            "ghi nhận tiếp nhận, có kết quả và đã trả kết quả ngay bây giờ."
+        )
+        box.setInformativeText(
+            (f"Thu lệ phí: {format_vnd(fee)}. " if fee else "Không thu lệ phí. ")
+            + "In giấy tiếp nhận và trả kết quả (không có giấy hẹn). Enter: đồng ý; Esc: quay lại."
+        )
+        ok = box.addButton("Giải quyết ngay", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("Quay lại", QMessageBox.ButtonRole.RejectRole)
+        ok.setObjectName("settle_confirm")
+        box.setDefaultButton(ok)
+        box.setEscapeButton(back)
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is ok:
+                self._settle(request)
+
+        box.finished.connect(done)
+        self.settle_box = box
+        box.open()
+
+    def _settle(self, request: IntakeRequest) -> None:
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.general.show_error("")
+        self.status.emit("Đang ghi nhận giải quyết ngay…")
+        actor = self.actor
+        run_op(
+            lambda: self.app.intake.settle_on_the_spot(actor, request),
+            lambda dossier: self._saved(dossier, "receipt", settled=True),
+            self._save_failed,
+            owner=self,
+        )
 
     # ------------------------------------------------------------------ incomplete dossiers
     def request_supplement(self) -> None:
@@ -1198,6 +1279,7 @@ class IntakeForm(QWidget):
         self._lookup_key = ""
         self.ticket_id = ""
         self.procedure = None
+        self.settle_button.setEnabled(False)
         self.proc_info.setText("Chưa chọn thủ tục.")
         self.components.setRowCount(0)
         self.missing_label.setText("")

@@ -70,6 +70,8 @@ SHORTCUTS = [
     ("Ctrl+B", "Hồ sơ thiếu giấy tờ: lưu và in phiếu yêu cầu bổ sung"),
     ("Ctrl+R", "Từ chối tiếp nhận: lưu và in phiếu từ chối"),
     ("Ctrl+D", "Đánh dấu đã nhận đủ thành phần hồ sơ"),
+    ("Ctrl+G", "Giải quyết ngay: tiếp nhận, có kết quả và trả kết quả tại quầy (thủ tục trong ngày)"),
+    ("Ctrl+U", "Dùng thông tin người đã nộp trước với số điện thoại vừa nhập"),
     ("Ctrl+N", "Xóa biểu mẫu, tiếp nhận hồ sơ mới"),
     ("Ctrl+P", "In lại biểu mẫu của hồ sơ đang mở"),
     ("Ctrl+L", "In sổ theo dõi hồ sơ (Mẫu 07) theo khoảng ngày tiếp nhận"),

@@ -229,3 +229,42 @@ def test_queue_receive_button_asks_before_wiping(window: Any, qtbot: Any) -> Non
     box.findChild(type(box.defaultButton()), "discard_confirm").click()
     qtbot.waitUntil(lambda: form.full_name.text() == "Lê Văn Nam", timeout=2000)
     assert form.phone.text() == "" and form.ticket_id == "t-1"
+
+
+# -- item 10: settle on the spot -----------------------------------------------------------------
+
+
+def test_settle_on_the_spot_with_one_confirmation(window: Any, qtbot: Any, app: Any, printed: Any) -> None:
+    from desk_app.domain.lifecycle import EventKind, Status
+
+    form = window.intake
+    pick_procedure(form, "xac nhan tinh trang hon nhan")  # 3 working days: not on the spot
+    assert not form.settle_button.isEnabled()
+    form.clear()
+    pick_procedure(form, "chung thuc ban sao")
+    assert form.settle_button.isEnabled()
+    form.copies.setValue(2)
+    form.pages.setValue(5)
+    type_text(None, "Lê Thị Hoa")
+    form.id_kind.setCurrentIndex(form.id_kind.findData("none"))
+    form.mark_all_received()
+    press(form.full_name, Qt.Key.Key_G, CTRL)
+    box = form.settle_box
+    qtbot.waitUntil(box.isVisible, timeout=2000)
+    assert "Lê Thị Hoa" in box.text() and "14.000 đ" in box.informativeText()
+    press(box, Qt.Key.Key_Escape)  # back: nothing recorded
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=2000)
+    assert form.full_name.text() == "Lê Thị Hoa" and not printed.calls
+    press(form.full_name, Qt.Key.Key_G, CTRL)
+    box = form.settle_box
+    qtbot.waitUntil(box.isVisible, timeout=2000)
+    press(box, Qt.Key.Key_Return)  # the one confirmation
+    qtbot.waitUntil(lambda: bool(printed.calls), timeout=5000)
+    form_name, code = printed.calls[-1]
+    assert form_name == "receipt"
+    assert "Đã giải quyết ngay và trả kết quả hồ sơ" in form.last_saved.text()
+    assert "đã thu 14.000 đ" in form.last_saved.text()
+    _d, events, state = app.workflow.state(code)
+    assert [e.kind for e in events] == [EventKind.RECEIVED, EventKind.RESULT_READY, EventKind.RETURNED]
+    assert state.status is Status.RETURNED
+    assert form.full_name.text() == ""  # ready for the next citizen

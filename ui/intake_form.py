@@ -1335,6 +1335,7 @@ class IntakeForm(QWidget):
         discard = box.addButton("Xóa và tiếp nhận mới", QMessageBox.ButtonRole.DestructiveRole)
         keep.setObjectName("discard_keep")
         discard.setObjectName("discard_confirm")
+        box.button_discard = discard  # type: ignore[attr-defined]  # for tests and scripted use
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
         keep.setFocus()

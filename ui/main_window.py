@@ -74,6 +74,7 @@ SHORTCUTS = [
     ("Ctrl+U", "Dùng thông tin người đã nộp trước với số điện thoại vừa nhập"),
     ("Ctrl+N", "Xóa biểu mẫu, tiếp nhận hồ sơ mới"),
     ("Ctrl+P", "In lại biểu mẫu của hồ sơ đang mở"),
+    ("Ctrl+Shift+S", "Lưu biểu mẫu của hồ sơ đang mở thành tệp PDF"),
     ("Ctrl+L", "In sổ theo dõi hồ sơ (Mẫu 07) theo khoảng ngày tiếp nhận"),
     ("↑ / ↓, Enter", "Chọn thủ tục trong danh sách gợi ý; mở hồ sơ trong danh sách"),
     ("Space", "Đánh dấu giấy tờ đã nhận / giấy tờ còn thiếu"),
@@ -421,6 +422,7 @@ class CounterWindow(QMainWindow):
         action(dossier, "Tra cứu hồ sơ", "F3", self.show_find, "act_find")
         action(dossier, "Thao tác với hồ sơ", "F4", self.show_actions, "act_actions")
         action(dossier, "In biểu mẫu", "Ctrl+P", self.print_current, "act_print_current")
+        action(dossier, "Lưu PDF…", "Ctrl+Shift+S", self.save_current_pdf, "act_save_pdf")
         self.logbook_action = action(
             dossier, "In sổ theo dõi hồ sơ (Mẫu 07)…", "Ctrl+L", self.print_logbook, "act_print_logbook"
         )
@@ -653,7 +655,7 @@ class CounterWindow(QMainWindow):
         ticket = (dossier.extra or {}).get("ticket_id")
         if ticket and self.queue_panel is not None and hasattr(self.queue_panel, "link_dossier"):
             self.queue_panel.link_dossier(dossier.id, ticket)
-        self.forms.preview(form, dossier.code)
+        self.forms.after_save(form, dossier.code)  # preview, or print at once (setting)
         self._dossier_changed(dossier.code)
 
     def _dossier_changed(self, _code: str) -> None:
@@ -690,6 +692,11 @@ class CounterWindow(QMainWindow):
             self.forms.preview("receipt", self.last_intake_code)
         else:
             self.show_status("Chưa có hồ sơ để in.")
+
+    def save_current_pdf(self) -> None:
+        """Ctrl+Shift+S: the form Ctrl+P would print, saved as a PDF file."""
+        with self.forms.saving_pdf():
+            self.print_current()
 
     def print_logbook(self) -> None:
         """Ask for the date range, then preview the logbook (rendered in a worker)."""

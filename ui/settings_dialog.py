@@ -302,6 +302,10 @@ class SettingsDialog(QDialog):
             form.addRow(QLabel("Không tìm thấy máy in nào trong hệ thống; biểu mẫu vẫn lưu được thành PDF."))
         form.addRow("Máy in A4 (sổ theo dõi):", self.printer_a4)
         form.addRow("Máy in A5 (giấy tiếp nhận, phiếu):", self.printer_a5)
+        self.preview_after_save = QCheckBox("Xem trước bản in sau mỗi lần lưu hồ sơ (bỏ chọn: in ngay)")
+        self.preview_after_save.setObjectName("preview_after_save")
+        self.preview_after_save.setChecked(bool(printers.get("preview_after_save", True)))
+        form.addRow(self.preview_after_save)
         serial = self.values.get("serial") or {}
         ports = serial_ports()
         self.ports: dict[str, QComboBox] = {}
@@ -426,6 +430,7 @@ class SettingsDialog(QDialog):
             "printers": {
                 "a4": self.printer_a4.currentData() or "",
                 "a5": self.printer_a5.currentData() or "",
+                "preview_after_save": self.preview_after_save.isChecked(),
             },
             "serial": {
                 key: {"port": _port_value(combo), "baud": int(self.bauds[key].currentText())}

@@ -208,7 +208,7 @@ def test_ctrl_n_asks_before_wiping_and_enter_keeps(window: Any, qtbot: Any) -> N
     press(None, Qt.Key.Key_N, CTRL)
     box = form.discard_box
     qtbot.waitUntil(box.isVisible, timeout=2000)
-    box.findChild(type(box.defaultButton()), "discard_confirm").click()
+    box.button_discard.click()
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=2000)
     assert form.full_name.text() == "" and form.procedure is None
 
@@ -226,7 +226,7 @@ def test_queue_receive_button_asks_before_wiping(window: Any, qtbot: Any) -> Non
     window._receive_from_ticket({"ticket_id": "t-1", "full_name": "Lê Văn Nam", "label": "A012"})
     box = form.discard_box
     qtbot.waitUntil(box.isVisible, timeout=2000)
-    box.findChild(type(box.defaultButton()), "discard_confirm").click()
+    box.button_discard.click()
     qtbot.waitUntil(lambda: form.full_name.text() == "Lê Văn Nam", timeout=2000)
     assert form.phone.text() == "" and form.ticket_id == "t-1"
 

@@ -844,6 +844,13 @@ class IntakeForm(QWidget):
                     f"Công dân đã từng nộp hồ sơ (tìm theo số giấy tờ, tên đã lưu: {by_id.full_name}); "
                     "không ô nào bị thay đổi."
                 )
+            typed = fold(self.full_name.text())
+            if typed and typed != fold(by_id.full_name):
+                self.returning.setText(
+                    self.returning.text()
+                    + f" Lưu ý: hồ sơ trước với số giấy tờ này ghi tên “{by_id.full_name}”, "
+                    "khác tên đang nhập."
+                )
         same_person = by_phone is not None and (
             (by_id is not None and by_phone.id == by_id.id) or self._typed_id() == by_phone.id_number
         )

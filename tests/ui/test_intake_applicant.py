@@ -107,6 +107,7 @@ def test_id_match_fills_only_empty_fields_and_names_them(window: Any, qtbot: Any
     assert "đã điền ngày sinh, địa chỉ" in note
     assert "họ và tên" not in note and "điện thoại" not in note
     assert "giữ nguyên" in note
+    assert "ghi tên “Nguyễn Văn Dũng”, khác tên đang nhập" in note
 
 
 # -- item 3: slips and messages ------------------------------------------------------------------

@@ -443,8 +443,7 @@ def parse_birth_date(text: str, today: dt.date | None = None) -> dt.date | None:
         last = _last_day(year, month)
         raise ValidationError(
             "birth_date",
-            f"Ngày sinh {day:02d}/{month:02d}/{year} không có thật: tháng {month} năm {year} "
-            f"chỉ có {last} ngày.",
+            f"Ngày sinh {day:02d}/{month:02d}/{year} không có thật: tháng {month}/{year} chỉ có {last} ngày.",
         ) from None
     return validate_birth_date(value, today)
 

@@ -21,6 +21,7 @@ Signals:
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -104,7 +105,8 @@ FIELD_LABELS = {
     "commune": "xã/phường",
     "street": "địa chỉ",
 }
-RESERVED_ERROR_LINES = 2
+# Rows whose messages run long (CCCD digits, dates) reserve two lines; the others one.
+TWO_LINE_ROWS = frozenset({"id_kind", "birth_date"})
 
 
 def serial_scanner_setting(app: Any) -> tuple[str, int]:
@@ -119,33 +121,57 @@ def serial_scanner_setting(app: Any) -> tuple[str, int]:
     return str(scanner.get("port") or ""), int(scanner.get("baud") or 9600)
 
 
-class FieldMessage(ErrorLabel):
-    """The line under an applicant field: its height is reserved, so a message never moves the rows below.
+class RowMessages(QLabel):
+    """The messages under one row of applicant fields, across the whole row, in a reserved height.
 
-    Red for an error, green for a note (e.g. the name was capitalised). A message
-    longer than the reserved lines is cut, with the whole text in the tooltip.
+    The height is fixed (``lines`` lines) whether or not there is a
+    message, so a message appearing while the officer types never moves the rows
+    below. Using the row's full width lets the detailed messages (CCCD digits,
+    impossible dates) fit; one longer than the reserved lines is cut, with the
+    whole text in the tooltip.
     """
 
-    def __init__(self, name: str, parent: QWidget | None = None):
-        super().__init__(name, parent)
-        policy = self.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.setSizePolicy(policy)
+    def __init__(self, lines: int = 1, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setFixedHeight(QFontMetrics(self.font()).lineSpacing() * RESERVED_ERROR_LINES + 2)
+        self.setFixedHeight(QFontMetrics(self.font()).lineSpacing() * lines + 2)
+        self.messages: dict[str, tuple[str, bool]] = {}  # field -> (text, is_note), in field order
+
+    def set_message(self, name: str, text: str, note: bool) -> None:
+        self.messages[name] = (text, note)
+        shown = [(t, n) for t, n in self.messages.values() if t]
+        self.setText(
+            " · ".join(
+                f'<span style="{OK_STYLE if n else ERROR_STYLE}">{html.escape(t)}</span>' for t, n in shown
+            )
+        )
+        self.setToolTip("\n".join(t for t, _n in shown))
+
+
+class FieldMessage:
+    """One field's message, shown in its row's ``RowMessages`` (the API of ``ErrorLabel``)."""
+
+    def __init__(self, name: str, row: RowMessages):
+        self.name = name
+        self.row = row
         self.is_note = False
+        row.set_message(name, "", False)
 
     def show_error(self, message: str) -> None:
         self.is_note = False
-        self.setStyleSheet(ERROR_STYLE)
-        self.setToolTip(message)
-        super().show_error(message)
+        self.row.set_message(self.name, message, False)
 
     def show_note(self, message: str) -> None:
         self.is_note = True
-        self.setStyleSheet(OK_STYLE)
-        self.setToolTip(message)
-        super().show_error(message)
+        self.row.set_message(self.name, message, True)
+
+    def text(self) -> str:
+        return self.row.messages[self.name][0]
+
+    def isVisible(self) -> bool:  # noqa: N802 - the QWidget spelling, as tests and callers use it
+        return bool(self.text()) and self.row.isVisible()
 
 
 class ProcedureSearch(QLineEdit):
@@ -171,6 +197,8 @@ class ComponentTable(QTableWidget):
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Space and self.currentRow() >= 0:
             item = self.item(self.currentRow(), 0)
+            if item is None:
+                return
             item.setCheckState(
                 Qt.CheckState.Unchecked
                 if item.checkState() == Qt.CheckState.Checked
@@ -253,19 +281,23 @@ class IntakeForm(QWidget):
         grid = QGridLayout(box)
         self.inputs: dict[str, QWidget] = {}
         self.err: dict[str, FieldMessage] = {}
+        self.row_messages: list[RowMessages] = []
         row = 0
 
         def add(name: str, label: str, widget: QWidget, col: int = 0, span: int = 1) -> None:
             nonlocal row
             widget.setObjectName(name)
             self.inputs[name] = widget
-            err = FieldMessage(name)
-            self.err[name] = err
+            if col == 0:  # one message line per row, across the row
+                messages = RowMessages(2 if name in TWO_LINE_ROWS else 1)
+                messages.setObjectName(f"messages_{name}")
+                self.row_messages.append(messages)
+                grid.addWidget(messages, row + 1, 1, 1, 3)
+            self.err[name] = FieldMessage(name, self.row_messages[-1])
             lab = QLabel(label)
             lab.setBuddy(widget)
             grid.addWidget(lab, row, col * 2)
             grid.addWidget(widget, row, col * 2 + 1, 1, span)
-            grid.addWidget(err, row + 1, col * 2 + 1, 1, span)
 
         self.full_name = QLineEdit()
         add("full_name", "&Họ và tên:", self.full_name, 0, 3)
@@ -923,12 +955,12 @@ class IntakeForm(QWidget):
 
     # ------------------------------------------------------------------ components, fee, appointment
     def received_components(self) -> list[ReceivedComponent]:
-        out = []
+        out: list[ReceivedComponent] = []
         if self.procedure is None:
             return out
         for row in range(self.components.rowCount()):
             tick = self.components.item(row, 0)
-            if tick.checkState() != Qt.CheckState.Checked:
+            if tick is None or tick.checkState() != Qt.CheckState.Checked:
                 continue
             comp = self.procedure.component(tick.data(Qt.ItemDataRole.UserRole))
             combo = self.components.cellWidget(row, 1)
@@ -947,7 +979,9 @@ class IntakeForm(QWidget):
 
     def mark_all_received(self) -> None:
         for row in range(self.components.rowCount()):
-            self.components.item(row, 0).setCheckState(Qt.CheckState.Checked)
+            tick = self.components.item(row, 0)
+            if tick is not None:
+                tick.setCheckState(Qt.CheckState.Checked)
 
     def _components_changed(self) -> None:
         missing = self.missing_names()
@@ -1272,8 +1306,9 @@ class IntakeForm(QWidget):
         self.province.set_code("")
         self.commune.set_items([])
         self.touched.clear()
+        for message in self.err.values():
+            message.show_error("")
         for label in (
-            *self.err.values(),
             self.err_procedure,
             self.err_components,
             self.err_return_address,

@@ -23,8 +23,9 @@ def install_qt_translations(app: QCoreApplication) -> list[str]:
     loaded: list[str] = []
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     for name, directory in (("qtbase_vi", qt_dir), ("qt_vi", str(SHIPPED_DIR))):
-        translator = QTranslator(app)
+        translator = QTranslator()
         if translator.load(name, directory) and app.installTranslator(translator):
+            translator.setParent(app)  # kept alive as long as the application
             loaded.append(name)
     if not loaded:
         log.warning("no Vietnamese translation for Qt's dialogs found")

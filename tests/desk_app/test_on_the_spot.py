@@ -102,3 +102,17 @@ def test_the_citizen_takes_away_a_receipt_without_appointment(app, tmp_path) -> 
     assert "14.000 đ (đã thu)" in got
     normal = app.intake.receive("canbo1", copy_request())
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text(normal.code)
+
+
+def test_control_sheet_counts_it_on_time(app) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+
+    from desk_app.services.printouts import render_dossier_form
+
+    settled = app.intake.settle_on_the_spot("canbo1", copy_request())
+    reader = PdfReader(io.BytesIO(render_dossier_form(app, "control", settled.code)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    rows = text.split("Quá hạn)", 1)[1]  # after the column header "(Trước hạn/ Đúng hạn/ Quá hạn)"
+    assert rows.count("Đúng hạn") == 2 and "Quá hạn" not in rows  # result and return both on time

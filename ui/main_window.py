@@ -723,6 +723,7 @@ class CounterWindow(QMainWindow):
         self.forms._bridge = None
         self.update_header()
         self.intake.update_appointment()
+        self.intake.start_serial_scanner()  # the scanner's port may have changed
         self.refresh_status_strip()
         self.show_status("Đã lưu cài đặt.")
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desk_app.cccd_qr import looks_like_cccd_qr, parse_cccd_qr
 from desk_app.domain.errors import ValidationError
+from desk_app.validation import CCCD_PROVINCES
 
 GOOD = "001185012345|012345678|Trần Thị Bình|17051985|Nữ|Số 5 ngõ 12 Láng Hạ, Đống Đa, Hà Nội|10082021"
 
@@ -63,3 +66,36 @@ def test_looks_like() -> None:
     assert looks_like_cccd_qr(GOOD)
     assert not looks_like_cccd_qr("000.21.31.H56-261125-0001")
     assert not looks_like_cccd_qr("Nguyễn|Văn|Dũng")
+
+
+_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+
+
+@given(
+    province=st.sampled_from(sorted(CCCD_PROVINCES)),
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2025, 12, 31)),
+    female=st.booleans(),
+    serial=st.integers(min_value=0, max_value=999_999),
+    words=st.lists(st.text(alphabet=_LETTERS, min_size=1, max_size=7), min_size=2, max_size=5),
+    address=st.text(alphabet=_LETTERS + " ,0123456789", min_size=0, max_size=60),
+    issued=st.none() | st.dates(min_value=dt.date(2016, 1, 1), max_value=dt.date(2025, 12, 31)),
+)
+def test_any_valid_card_round_trips(
+    province: str,
+    birth: dt.date,
+    female: bool,
+    serial: int,
+    words: list[str],
+    address: str,
+    issued: dt.date | None,
+) -> None:
+    digit = (birth.year // 100 - 19) * 2 + (1 if female else 0)
+    number = f"{province}{digit}{birth.year % 100:02d}{serial:06d}"
+    name = " ".join(w.capitalize() for w in words)
+    parts = [number, "", name, f"{birth:%d%m%Y}", "Nữ" if female else "Nam", address]
+    if issued is not None:
+        parts.append(f"{issued:%d%m%Y}")
+    card = parse_cccd_qr("|".join(parts))
+    assert (card.id_number, card.full_name, card.birth_date, card.issued_on) == (number, name, birth, issued)
+    assert card.sex == ("Nữ" if female else "Nam") and card.address == address.strip()
+    assert looks_like_cccd_qr("|".join(parts))

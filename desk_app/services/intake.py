@@ -177,11 +177,11 @@ class IntakeService:
         ``receive`` and when the procedure or the request does not allow it.
         """
         with self.station.uow() as uow:
-            errors: dict[str, str] = {}
             try:
                 proc = self._procedure(uow, req.procedure_code)
             except InputErrors as exc:
-                raise InputErrors({**exc.errors, **validate_applicant(req.applicant)[1]}) from None
+                today = self.station.now().date()
+                raise InputErrors({**exc.errors, **validate_applicant(req.applicant, today)[1]}) from None
             errors = on_the_spot_errors(proc, req)
             if errors:
                 raise InputErrors(errors)

@@ -246,8 +246,14 @@ def test_settle_on_the_spot_with_one_confirmation(window: Any, qtbot: Any, app: 
     form = window.intake
     pick_procedure(form, "xac nhan tinh trang hon nhan")  # 3 working days: not on the spot
     assert not form.settle_button.isEnabled()
+    type_text(None, "Lê Thị Hoa")
+    form.id_kind.setCurrentIndex(form.id_kind.findData("none"))
+    press(form.full_name, Qt.Key.Key_G, CTRL)  # the key says why instead of doing nothing
+    assert "không giải quyết ngay tại quầy" in form.err_procedure.text()
+    assert not hasattr(form, "settle_box")
     form.clear()
     pick_procedure(form, "chung thuc ban sao")
+    assert form.err_procedure.text() == ""
     assert form.settle_button.isEnabled()
     form.copies.setValue(2)
     form.pages.setValue(5)

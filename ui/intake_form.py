@@ -344,12 +344,17 @@ class IntakeForm(QWidget):
         self.suggestion_text = QLabel("")
         self.suggestion_text.setObjectName("suggestion_text")
         self.suggestion_text.setWordWrap(True)
+        # Two lines whatever the width: a wrapped label in a row does not grow the row by itself.
+        self.suggestion_text.setMinimumHeight(QFontMetrics(self.suggestion_text.font()).lineSpacing() * 2 + 2)
         self.suggestion_accept = QPushButton(f"Dùng thông tin này ({ACCEPT_SUGGESTION_KEY})")
         self.suggestion_accept.setObjectName("suggestion_accept")
         self.suggestion_accept.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.suggestion_accept.clicked.connect(self.accept_suggestion)
         bar.addWidget(self.suggestion_text, 1)
         bar.addWidget(self.suggestion_accept)
+        policy = self.suggestion.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # its place is kept: the offer appearing moves nothing
+        self.suggestion.setSizePolicy(policy)
         self.suggestion.hide()
         self.suggested: Any = None
         grid.addWidget(self.suggestion, row, 0, 1, 4)

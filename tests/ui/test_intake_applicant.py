@@ -69,8 +69,11 @@ def test_phone_suggestion_accepted_with_one_key(window: Any, qtbot: Any, app: An
     receive_dung(app)
     form = window.intake
     form.phone.setFocus()
+    before = [w.geometry() for w in (form.full_name, form.phone, form.email, form.street)]
     type_text(None, "0912345678")
     qtbot.waitUntil(lambda: form.suggestion.isVisible(), timeout=5000)
+    form.layout().activate()
+    assert [w.geometry() for w in (form.full_name, form.phone, form.email, form.street)] == before
     assert form.full_name.text() == ""
     press(None, Qt.Key.Key_U, CTRL)
     assert not form.suggestion.isVisible()

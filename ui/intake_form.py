@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -192,12 +193,25 @@ class ProcedureSearch(QLineEdit):
 
 
 class ComponentTable(QTableWidget):
-    """Components with a tick box; Space ticks the current row."""
+    """Components with a tick box; Space ticks the current row.
+
+    A Space inside a scanner burst (the spaces of a CCCD card's QR, keys a few
+    milliseconds apart) is not a tick: no person types that fast.
+    """
+
+    BURST_GAP_S = 0.03
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._last_key = -1.0
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        now = time.monotonic()
+        in_burst = self._last_key >= 0 and now - self._last_key <= self.BURST_GAP_S
+        self._last_key = now
         if event.key() == Qt.Key.Key_Space and self.currentRow() >= 0:
             item = self.item(self.currentRow(), 0)
-            if item is None:
+            if item is None or in_burst:
                 return
             item.setCheckState(
                 Qt.CheckState.Unchecked

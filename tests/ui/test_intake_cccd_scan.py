@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
-from tests.ui.keys import scan, type_text
+from tests.ui.keys import press, scan, type_text
 
 pytestmark = pytest.mark.gui
 
@@ -35,9 +37,32 @@ def test_qr_scanned_with_focus_on_the_procedure_search_or_components(window: Any
     assert form.proc_search.text() == "khai sinh"
     assert form.full_name.text() == "Trần Thị Bình"
     form.clear()
+    pick_components(form)
     form.components.setFocus()
-    scan(QR)
+    scan_with_real_spaces(QR)  # a scanner sends Key_Space for a space: that is no tick
     assert form.id_number.text() == "001185012345"
+    assert form.received_components() == []
+    QTest.qWait(60)  # a person's key comes long after the burst
+    press(form.components, Qt.Key.Key_Space)  # the officer's own Space still ticks
+    assert len(form.received_components()) == 1
+
+
+def pick_components(form: Any) -> None:
+    form.proc_search.setFocus()
+    type_text(form.proc_search, "chung thuc")
+    press(None, Qt.Key.Key_Return)
+    assert form.components.rowCount() == 1
+
+
+def scan_with_real_spaces(text: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    target = QApplication.focusWidget()
+    assert target is not None
+    for ch in text:
+        key = Qt.Key.Key_Space if ch == " " else Qt.Key.Key_unknown
+        QTest.sendKeyEvent(QTest.KeyAction.Click, target, key, ch, Qt.KeyboardModifier.NoModifier)
+    QTest.keyClick(target, Qt.Key.Key_Return)
 
 
 def test_qr_scanned_on_another_tab_opens_the_intake_form(window: Any) -> None:

@@ -64,6 +64,7 @@ class ScanDetector(QObject):
         self.enabled = True
         self._buffer = ""
         self._last = -1.0
+        self._last_target: QObject | None = None
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if not self.enabled or event.type() != QEvent.Type.KeyPress:
@@ -75,8 +76,10 @@ class ScanDetector(QObject):
             return False  # the same event propagating to a parent: count it once
         assert isinstance(event, QKeyEvent)
         now = self.clock()
-        quick = self._last >= 0 and (now - self._last) <= self.gap
+        # A burst goes to one widget: the first key after the focus moved starts afresh.
+        quick = self._last >= 0 and (now - self._last) <= self.gap and obj is self._last_target
         self._last = now
+        self._last_target = obj
         if event.key() in _ENTER:
             burst, self._buffer = self._buffer, ""
             if quick and len(burst) >= self.min_length:
@@ -85,13 +88,17 @@ class ScanDetector(QObject):
         text = event.text()
         if text and text.isprintable():
             self._buffer = self._buffer + text if quick else text
+            if quick and not _accepts_text(obj):
+                # A burst's keys outside a text field (the spaces and letters of a CCCD QR)
+                # must not press the focused button, tick a box or pick a combo item.
+                return True
         elif event.key() not in (Qt.Key.Key_Shift, Qt.Key.Key_unknown):
             self._buffer = ""
         return False
 
     def _on_burst(self, burst: str, target: QObject) -> bool:
         text = burst.strip()
-        editable = isinstance(target, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
+        editable = _accepts_text(target)
         qr = _cccd_qr_tail(burst)
         if qr:
             _strip_tail(target, qr)
@@ -136,6 +143,10 @@ class ScanDetector(QObject):
             self.foreignScanned.emit(text, message)
             return
         self.codeScanned.emit(str(code))
+
+
+def _accepts_text(widget: QObject) -> bool:
+    return isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
 
 
 def _cccd_qr_tail(burst: str) -> str:

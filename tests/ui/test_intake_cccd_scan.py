@@ -107,3 +107,19 @@ def test_serial_scanner_fault_is_reported_once(window: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: any("máy quét mã vạch" in m for m in messages), timeout=5000)
     window.intake.stop_serial_scanner()
     assert window.intake.serial_reader is None
+
+
+def test_qr_scanned_with_focus_on_the_save_button_saves_nothing(
+    window: Any, qtbot: Any, printed: Any
+) -> None:
+    form = window.intake
+    pick_components(form)
+    form.channel.setFocus()
+    channel = form.channel.currentIndex()
+    scan_with_real_spaces(QR)  # letters would pick another channel by keyboard search
+    assert form.channel.currentIndex() == channel
+    form.save_button.setFocus()
+    scan_with_real_spaces(QR)  # its spaces would press "Lưu"
+    assert form.full_name.text() == "Trần Thị Bình"
+    QTest.qWait(50)
+    assert not form.saving and not printed.calls and form.err_components.text() == ""

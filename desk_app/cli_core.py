@@ -365,4 +365,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     backup_cli.register(sub)
 
+
 __all__ = ["register", "ensure_demo", "DEMO_UNIT", "DEMO_ACCOUNTS", "VN_TZ"]

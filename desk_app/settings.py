@@ -215,6 +215,7 @@ class Printers:
 
     a4: str = ""  # the logbook
     a5: str = ""  # receipts and slips
+    preview_after_save: bool = True  # off: a saved dossier's form goes straight to the printer
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,9 @@ class Settings:
             "devices": DeviceSettings.from_dict,
             "counters": lambda v: tuple(CounterEntry(int(c["no"]), str(c.get("name") or "")) for c in v),
             "sections": lambda v: tuple(str(x) for x in v if str(x).strip()),
-            "printers": lambda v: Printers(str(v.get("a4") or ""), str(v.get("a5") or "")),
+            "printers": lambda v: Printers(
+                str(v.get("a4") or ""), str(v.get("a5") or ""), bool(v.get("preview_after_save", True))
+            ),
             "server": lambda v: ServerSettings(str(v.get("url") or ""), str(v.get("enrol_code") or "")),
             "receipt_copies": lambda v: int(v) if int(v) in (1, 2) else 2,
         }

@@ -424,3 +424,60 @@ def validate_hhmm(value: str, field: str = "hours") -> str:
     if not _HHMM_RE.match(text):
         raise ValidationError(field, f"Giờ “{text}” không hợp lệ: nhập dạng HH:MM, ví dụ 07:30.")
     return text
+
+
+_DATE_SEPARATORS_RE = re.compile(r"[/\-.\s]+")
+
+
+def parse_birth_date(text: str, today: dt.date | None = None) -> dt.date | None:
+    """'17/05/1990', '17-5-1990', '17051990' -> a checked birth date; '' -> None.
+
+    Three different slips get three different messages: a wrong shape, a day that
+    does not exist (31/02/1990), and a date outside 1900…today (``validate_birth_date``).
+    """
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and len(raw) == 8:
+        parts = [raw[:2], raw[2:4], raw[4:]]
+    else:
+        parts = _DATE_SEPARATORS_RE.split(raw)
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[2]) != 4:
+        raise ValidationError("birth_date", "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 17/05/1990.")
+    day, month, year = (int(p) for p in parts)
+    if year < _MIN_BIRTH.year:
+        raise ValidationError("birth_date", f"Ngày sinh {raw} trước năm 1900, hãy kiểm tra lại.")
+    if not 1 <= month <= 12:
+        raise ValidationError("birth_date", f"Ngày sinh {raw}: không có tháng {month} (tháng từ 1 đến 12).")
+    try:
+        value = dt.date(year, month, day)
+    except ValueError:
+        last = _last_day(year, month)
+        raise ValidationError(
+            "birth_date",
+            f"Ngày sinh {day:02d}/{month:02d}/{year} không có thật: tháng {month}/{year} chỉ có {last} ngày.",
+        ) from None
+    return validate_birth_date(value, today)
+
+
+def _last_day(year: int, month: int) -> int:
+    import calendar
+
+    return calendar.monthrange(year, month)[1]
+
+
+def capitalized_name(text: str) -> str:
+    """'le van minh' -> 'Le Van Minh': the first letter of every word upper-case, the rest kept.
+
+    Used to offer the usual form of a name typed all in lower case; names typed with
+    any capital (or all capitals, as on some papers) are the officer's choice.
+    """
+    value = normalize_text(text or "")
+    return " ".join(word[:1].upper() + word[1:] for word in value.split(" "))
+
+
+def needs_capitals(text: str) -> bool:
+    """Whether a name was typed all in lower case (so ``capitalized_name`` would change it)."""
+    value = normalize_text(text or "")
+    letters = [ch for ch in value if ch.isalpha()]
+    return bool(letters) and all(ch.islower() for ch in letters)

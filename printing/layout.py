@@ -457,8 +457,12 @@ def build_pdf(
     title_meta: str = "",
     margins: tuple[float, float, float, float] | None = None,
     page_numbers: bool = False,
+    page_number_at: tuple[float, float] | None = None,
 ) -> bytes:
-    """Lay ``story`` out on pages of ``pagesize`` and return the PDF bytes."""
+    """Lay ``story`` out on pages of ``pagesize`` and return the PDF bytes.
+
+    ``page_number_at``: centre of "Trang x/y" (default: bottom centre, above the footer).
+    """
     register_fonts()
     top, right, bottom, left = margins or (12 * mm, 11 * mm, 11 * mm, 13 * mm)
     buf = io.BytesIO()
@@ -488,7 +492,7 @@ def build_pdf(
     doc.addPageTemplates(
         [PageTemplate(id="page", frames=[frame], onPage=_decorations(form_label_text, footer))]
     )
-    canvasmaker = make_numbered_canvas(None) if page_numbers else Canvas
+    canvasmaker = make_numbered_canvas(page_number_at) if page_numbers else Canvas
     doc.build(story, canvasmaker=canvasmaker)
     return buf.getvalue()
 

@@ -33,6 +33,11 @@ def qt_app() -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("MotCua Desk")
     app.setOrganizationName("MotCua")
+    if not getattr(app, "_motcua_translated", False):
+        from ui.translations import install_qt_translations
+
+        install_qt_translations(app)
+        app._motcua_translated = True  # type: ignore[attr-defined]  # once per process
     return app
 
 

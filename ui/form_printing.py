@@ -6,6 +6,11 @@ previewing / printing is ``ui.print_bridge.PrintBridge`` (the printing engineer'
 Both are imported lazily: while either is missing the officer gets a clear
 Vietnamese message instead of a crash.
 
+After a save the window calls ``after_save``: the preview, or straight to the
+printer when the station's setting "xem trước sau mỗi lần lưu" is off. While
+``saving_pdf()`` is active, a requested form is saved as a PDF file ("Lưu PDF…",
+Ctrl+Shift+S) under a readable name such as ``Mau01-<mã hồ sơ>.pdf``.
+
 Signals:
     message(str): a Vietnamese status line for the window (what was sent where).
     failed(str): a Vietnamese error for the window.
@@ -13,8 +18,10 @@ Signals:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -34,6 +41,29 @@ FORM_TITLES = {
     "control": "Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)",
 }
 LOGBOOK_TITLE = "Sổ theo dõi hồ sơ (Mẫu 07)"
+FORM_NUMBERS = {
+    "receipt": "Mau01",
+    "supplement": "Mau02",
+    "refusal": "Mau03",
+    "apology": "Mau04",
+    "stop": "Mau05",
+    "control": "Mau06",
+}
+META_PRINTERS = "settings.printers"  # the settings dialog's printer section
+
+
+def pdf_file_name(form: str, code: str) -> str:
+    """'Mau01-000.21.31.H56-261125-0001.pdf': ASCII, and still says which form of which dossier."""
+    return f"{FORM_NUMBERS.get(form, form)}-{code}.pdf"
+
+
+def logbook_file_name(date_from: dt.date, date_to: dt.date) -> str:
+    return f"Mau07-So-theo-doi-{date_from:%Y-%m-%d}-den-{date_to:%Y-%m-%d}.pdf"
+
+
+def preview_after_save(app: App) -> bool:
+    """The station setting: preview every form after a save (default), or print it straight away."""
+    return app.settings.load().printers.preview_after_save
 
 
 class FormPrinter(QObject):
@@ -47,6 +77,8 @@ class FormPrinter(QObject):
         self.printer_name = printer_name
         self._bridge: Any = None
         self.last_request: tuple[str, str] | None = None  # (form, code), for tests and "print again"
+        self._save_instead = False
+        self.save_dialog: Any = None
 
     def _renderer(self) -> Any:
         try:
@@ -66,13 +98,56 @@ class FormPrinter(QObject):
             self._bridge.printed.connect(
                 lambda job, pages: self.message.emit(f"Đã gửi “{job}” ({pages} trang) tới máy in.")
             )
+            self._bridge.saved.connect(lambda path: self.message.emit(f"Đã lưu bản in vào tệp {path}."))
         return self._bridge
 
     def available(self) -> bool:
         return self._renderer() is not None and self.bridge() is not None
 
+    @contextlib.contextmanager
+    def saving_pdf(self) -> Iterator[None]:
+        """Within this block a requested form is saved as a PDF file instead of previewed."""
+        self._save_instead = True
+        try:
+            yield
+        finally:
+            self._save_instead = False
+
+    def after_save(self, form: str, code: str) -> None:
+        """After a save: the preview, or the printer when the preview is turned off in the settings."""
+        from ui.workers import run_op
+
+        app = self.app
+        run_op(
+            lambda: preview_after_save(app),
+            lambda wanted: self.preview(form, code) if wanted else self.print_direct(form, code),
+            lambda _exc: self.preview(form, code),
+            owner=self,
+        )
+
+    def save_pdf(self, form: str, code: str) -> None:
+        """Render in a worker, then ask where to save (documents folder, ``Mau01-<mã hồ sơ>.pdf``)."""
+        render = self._renderer()
+        bridge = self.bridge()
+        if render is None or bridge is None:
+            self.failed.emit("Chức năng in chưa sẵn sàng trên máy này.")
+            return
+        app = self.app
+        self._ask_where(bridge, lambda: render(app, form, code), pdf_file_name(form, code))
+
+    def _ask_where(self, bridge: Any, source: Any, file_name: str) -> None:
+        def rendered(pdf: object) -> None:
+            dialog = bridge.save_dialog(pdf, self.window, file_name)
+            self.save_dialog = dialog
+            dialog.open()
+
+        bridge._run(source, rendered, lambda exc: bridge._report(exc, file_name))
+
     def preview(self, form: str, code: str) -> None:
         """Render ``form`` for dossier ``code`` in a worker, then open the preview."""
+        if self._save_instead:
+            self.save_pdf(form, code)
+            return
         self.last_request = (form, code)
         title = FORM_TITLES.get(form, form)
         render = self._renderer()
@@ -99,6 +174,13 @@ class FormPrinter(QObject):
             self.failed.emit(f"Chức năng in chưa sẵn sàng trên máy này: chưa thể in “{LOGBOOK_TITLE}”.")
             return
         app = self.app
+        if self._save_instead:
+            self._ask_where(
+                bridge,
+                lambda: render_logbook_range(app, date_from, date_to),
+                logbook_file_name(date_from, date_to),
+            )
+            return
         self.message.emit(f"Đang chuẩn bị “{LOGBOOK_TITLE}” từ {span}…")
         bridge.preview(
             lambda: render_logbook_range(app, date_from, date_to),

@@ -14,15 +14,20 @@ Signals:
     saved(object, str): the Dossier recorded and the form to print
         ("receipt", "supplement" or "refusal").
     status(str): a Vietnamese line for the status bar.
+    serialScanned(str): a whole code from the serial-mode scanner (the window sorts it
+        like a keyboard-wedge scan: dossier code, CCCD card QR, foreign code).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,6 +40,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -45,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import geo
+from desk_app.cccd_qr import parse_cccd_qr
 from desk_app.domain.errors import InputErrors, ValidationError
 from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import (
@@ -57,11 +64,33 @@ from desk_app.domain.model import (
     format_vnd,
     validate_agency_id,
 )
-from desk_app.services.intake import ApplicantInput, IntakeRequest, compute_fee
+from desk_app.services.intake import (
+    ApplicantInput,
+    IntakeRequest,
+    compute_fee,
+    on_the_spot_errors,
+    settles_on_the_spot,
+)
 from desk_app.textfold import fold
-from desk_app.validation import validate_email, validate_id, validate_name, validate_phone
-from ui.common import OK_STYLE, ErrorLabel, PickerCombo, fmt_appointment, fmt_date, parse_date
+from desk_app.validation import (
+    capitalized_name,
+    needs_capitals,
+    parse_birth_date,
+    validate_email,
+    validate_id,
+    validate_name,
+    validate_phone,
+)
+from ui.common import (
+    ERROR_STYLE,
+    OK_STYLE,
+    ErrorLabel,
+    PickerCombo,
+    fmt_appointment,
+    fmt_date,
+)
 from ui.dossier_actions import ActionDialog
+from ui.scanner import SerialScanReader
 from ui.workers import describe_error, run_op
 
 ID_KINDS = [
@@ -72,6 +101,79 @@ ID_KINDS = [
 ]
 FULL_LENGTH = {"id_number": 12, "phone": 10}
 AGENCY_ID_LENGTH = len("000.21.31.H56")
+ACCEPT_SUGGESTION_KEY = "Ctrl+U"
+# What the returning-applicant note calls each field it filled.
+FIELD_LABELS = {
+    "full_name": "họ và tên",
+    "id_number": "số giấy tờ",
+    "birth_date": "ngày sinh",
+    "phone": "điện thoại",
+    "email": "thư điện tử",
+    "province": "tỉnh/thành phố",
+    "commune": "xã/phường",
+    "street": "địa chỉ",
+}
+# Rows whose messages run long (CCCD digits, dates) reserve two lines; the others one.
+TWO_LINE_ROWS = frozenset({"id_kind", "birth_date"})
+
+
+def serial_scanner_setting(app: Any) -> tuple[str, int]:
+    """(port, baud) of the serial-mode scanner from the station settings; ('', 9600) when none."""
+    devices = app.settings.load().devices
+    return devices.scanner_port, devices.scanner_baud
+
+
+class RowMessages(QLabel):
+    """The messages under one row of applicant fields, across the whole row, in a reserved height.
+
+    The height is fixed (``lines`` lines) whether or not there is a
+    message, so a message appearing while the officer types never moves the rows
+    below. Using the row's full width lets the detailed messages (CCCD digits,
+    impossible dates) fit; one longer than the reserved lines is cut, with the
+    whole text in the tooltip.
+    """
+
+    def __init__(self, lines: int = 1, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setFixedHeight(QFontMetrics(self.font()).lineSpacing() * lines + 2)
+        self.messages: dict[str, tuple[str, bool]] = {}  # field -> (text, is_note), in field order
+
+    def set_message(self, name: str, text: str, note: bool) -> None:
+        self.messages[name] = (text, note)
+        shown = [(t, n) for t, n in self.messages.values() if t]
+        self.setText(
+            " · ".join(
+                f'<span style="{OK_STYLE if n else ERROR_STYLE}">{html.escape(t)}</span>' for t, n in shown
+            )
+        )
+        self.setToolTip("\n".join(t for t, _n in shown))
+
+
+class FieldMessage:
+    """One field's message, shown in its row's ``RowMessages`` (the API of ``ErrorLabel``)."""
+
+    def __init__(self, name: str, row: RowMessages):
+        self.name = name
+        self.row = row
+        self.is_note = False
+        row.set_message(name, "", False)
+
+    def show_error(self, message: str) -> None:
+        self.is_note = False
+        self.row.set_message(self.name, message, False)
+
+    def show_note(self, message: str) -> None:
+        self.is_note = True
+        self.row.set_message(self.name, message, True)
+
+    def text(self) -> str:
+        return self.row.messages[self.name][0]
+
+    def isVisible(self) -> bool:  # noqa: N802 - the QWidget spelling, as tests and callers use it
+        return bool(self.text()) and self.row.isVisible()
 
 
 class ProcedureSearch(QLineEdit):
@@ -92,11 +194,26 @@ class ProcedureSearch(QLineEdit):
 
 
 class ComponentTable(QTableWidget):
-    """Components with a tick box; Space ticks the current row."""
+    """Components with a tick box; Space ticks the current row.
+
+    A Space inside a scanner burst (the spaces of a CCCD card's QR, keys a few
+    milliseconds apart) is not a tick: no person types that fast.
+    """
+
+    BURST_GAP_S = 0.03
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._last_key = -1.0
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+        now = time.monotonic()
+        in_burst = self._last_key >= 0 and now - self._last_key <= self.BURST_GAP_S
+        self._last_key = now
         if event.key() == Qt.Key.Key_Space and self.currentRow() >= 0:
             item = self.item(self.currentRow(), 0)
+            if item is None or in_burst:
+                return
             item.setCheckState(
                 Qt.CheckState.Unchecked
                 if item.checkState() == Qt.CheckState.Checked
@@ -109,6 +226,7 @@ class ComponentTable(QTableWidget):
 class IntakeForm(QWidget):
     saved = Signal(object, str)
     status = Signal(str)
+    serialScanned = Signal(str)  # noqa: N815 - Qt signal naming
 
     def __init__(self, app: Any, actor: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -121,6 +239,7 @@ class IntakeForm(QWidget):
         self._lookup_key = ""
         self._incomplete: dict[str, Any] = {}
         self.saving = False
+        self.serial_reader: SerialScanReader | None = None
         self.setObjectName("intake_form")
         self._build()
         self._tick = QTimer(self)
@@ -176,20 +295,24 @@ class IntakeForm(QWidget):
         box = QGroupBox("2. Người nộp hồ sơ")
         grid = QGridLayout(box)
         self.inputs: dict[str, QWidget] = {}
-        self.err: dict[str, ErrorLabel] = {}
+        self.err: dict[str, FieldMessage] = {}
+        self.row_messages: list[RowMessages] = []
         row = 0
 
         def add(name: str, label: str, widget: QWidget, col: int = 0, span: int = 1) -> None:
             nonlocal row
             widget.setObjectName(name)
             self.inputs[name] = widget
-            err = ErrorLabel(name)
-            self.err[name] = err
+            if col == 0:  # one message line per row, across the row
+                messages = RowMessages(2 if name in TWO_LINE_ROWS else 1)
+                messages.setObjectName(f"messages_{name}")
+                self.row_messages.append(messages)
+                grid.addWidget(messages, row + 1, 1, 1, 3)
+            self.err[name] = FieldMessage(name, self.row_messages[-1])
             lab = QLabel(label)
             lab.setBuddy(widget)
             grid.addWidget(lab, row, col * 2)
             grid.addWidget(widget, row, col * 2 + 1, 1, span)
-            grid.addWidget(err, row + 1, col * 2 + 1, 1, span)
 
         self.full_name = QLineEdit()
         add("full_name", "&Họ và tên:", self.full_name, 0, 3)
@@ -226,6 +349,30 @@ class IntakeForm(QWidget):
         self.returning.setStyleSheet(OK_STYLE)
         self.returning.setWordWrap(True)
         grid.addWidget(self.returning, row, 0, 1, 4)
+        row += 1
+        # A match by phone is only offered: families share one phone.
+        self.suggestion = QWidget()
+        self.suggestion.setObjectName("applicant_suggestion")
+        self.suggestion.setStyleSheet("#applicant_suggestion { background: #fff3cd; border-radius: 3px; }")
+        bar = QHBoxLayout(self.suggestion)
+        bar.setContentsMargins(6, 3, 6, 3)
+        self.suggestion_text = QLabel("")
+        self.suggestion_text.setObjectName("suggestion_text")
+        self.suggestion_text.setWordWrap(True)
+        # Two lines whatever the width: a wrapped label in a row does not grow the row by itself.
+        self.suggestion_text.setMinimumHeight(QFontMetrics(self.suggestion_text.font()).lineSpacing() * 2 + 2)
+        self.suggestion_accept = QPushButton(f"Dùng thông tin này ({ACCEPT_SUGGESTION_KEY})")
+        self.suggestion_accept.setObjectName("suggestion_accept")
+        self.suggestion_accept.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.suggestion_accept.clicked.connect(self.accept_suggestion)
+        bar.addWidget(self.suggestion_text, 1)
+        bar.addWidget(self.suggestion_accept)
+        policy = self.suggestion.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # its place is kept: the offer appearing moves nothing
+        self.suggestion.setSizePolicy(policy)
+        self.suggestion.hide()
+        self.suggested: Any = None
+        grid.addWidget(self.suggestion, row, 0, 1, 4)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         left.addWidget(box)
@@ -235,6 +382,7 @@ class IntakeForm(QWidget):
             assert isinstance(edit, QLineEdit)
             edit.textChanged.connect(lambda _t, n=name: self.validate_field(n))
             edit.editingFinished.connect(lambda n=name: self._touch(n))
+        self.full_name.editingFinished.connect(self._offer_capitals)
         self.id_kind.currentIndexChanged.connect(lambda _i: self.validate_field("id_number"))
         self.province.picked.connect(self._province_changed)
         self.id_number.editingFinished.connect(self._cccd_qr)
@@ -380,9 +528,17 @@ class IntakeForm(QWidget):
         self.refuse_button = QPushButton("Từ chối tiếp nhận (Ctrl+R)")
         self.refuse_button.setObjectName("intake_refuse")
         self.refuse_button.clicked.connect(self.refuse)
+        self.settle_button = QPushButton("Giải quyết ngay (Ctrl+G)")
+        self.settle_button.setObjectName("intake_settle")
+        self.settle_button.setToolTip(
+            "Thủ tục giải quyết trong ngày: tiếp nhận, có kết quả và trả kết quả ngay tại quầy, "
+            "in giấy tiếp nhận và trả kết quả (không hẹn)."
+        )
+        self.settle_button.setEnabled(False)
+        self.settle_button.clicked.connect(self.settle_now)
         self.clear_button = QPushButton("Hồ sơ mới (Ctrl+N)")
         self.clear_button.setObjectName("intake_clear")
-        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.clicked.connect(self.new_dossier)
         self.last_saved = QLabel("")
         self.last_saved.setObjectName("last_saved")
         self.last_saved.setStyleSheet(OK_STYLE)
@@ -393,6 +549,7 @@ class IntakeForm(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.refuse_button)
         bar.addWidget(self.supplement_button)
+        bar.addWidget(self.settle_button)
         bar.addWidget(self.save_button)
         outer.addLayout(bar)
 
@@ -403,8 +560,10 @@ class IntakeForm(QWidget):
             ("Ctrl+Enter", self.save),
             ("Ctrl+B", self.request_supplement),
             ("Ctrl+R", self.refuse),
-            ("Ctrl+N", self.clear),
+            ("Ctrl+N", self.new_dossier),
             ("Ctrl+D", self.mark_all_received),
+            (ACCEPT_SUGGESTION_KEY, self.accept_suggestion),
+            ("Ctrl+G", self.settle_now),
         ):
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(ctx)
@@ -433,6 +592,7 @@ class IntakeForm(QWidget):
             self.note,
             self.target_unit,
             self.save_button,
+            self.settle_button,
             self.supplement_button,
             self.refuse_button,
             self.clear_button,
@@ -445,6 +605,35 @@ class IntakeForm(QWidget):
         """Load the catalogue and the province list in workers (not during start-up)."""
         self._load_procedures()
         run_op(geo.provinces, self._provinces_loaded, owner=self)
+        self.start_serial_scanner()
+
+    # ------------------------------------------------------------------ serial scanner
+    def start_serial_scanner(self) -> None:
+        """Read the scanner's port from the settings (in a worker) and start reading it if set."""
+        app = self.app
+
+        def setting() -> tuple[str, int]:
+            return serial_scanner_setting(app)
+
+        run_op(setting, lambda value: self.attach_serial_scanner(*value), owner=self)
+
+    def attach_serial_scanner(self, port: str, baud: int = 9600) -> None:
+        self.stop_serial_scanner()
+        if not port:
+            return
+        reader = SerialScanReader(port, baud, self)
+        reader.scanned.connect(self.serialScanned.emit)
+        reader.failed.connect(self.status.emit)
+        self.serial_reader = reader
+        reader.start()
+
+    def stop_serial_scanner(self) -> None:
+        reader, self.serial_reader = self.serial_reader, None
+        if reader is not None:
+            reader.stop()
+
+    def shutdown(self) -> None:
+        self.stop_serial_scanner()
 
     def _provinces_loaded(self, provinces: list[tuple[str, str]]) -> None:
         code = self.province.code()
@@ -529,6 +718,7 @@ class IntakeForm(QWidget):
         self.update_fee()
         self._components_changed()
         self.update_appointment()
+        self.settle_button.setEnabled(settles_on_the_spot(proc))
 
     # ------------------------------------------------------------------ validation as you type
     def _touch(self, name: str) -> None:
@@ -543,25 +733,32 @@ class IntakeForm(QWidget):
             if name == "full_name":
                 validate_name(text)
             elif name == "id_number":
-                birth = self._birth_date_or_none()  # validate_id knows the "no paper" case
+                # validate_id knows the "no paper" case; only a valid birth date is held
+                # against the CCCD (a wrong year is the date's fault).
+                birth = self._birth_date_or_none()
                 validate_id(IdKind(self.id_kind.currentData()), text, birth.year if birth else None)
             elif name == "birth_date":
-                parse_date(text)
+                parse_birth_date(text, self._today())
             elif name == "phone" and text.strip():
                 validate_phone(text)
             elif name == "email" and text.strip():
                 validate_email(text)
         except ValidationError as exc:
             return str(exc)
-        except ValueError:
-            return "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 17/05/1990."
         return ""
+
+    def _today(self) -> dt.date:
+        return self.app.station.now().date()  # type: ignore[no-any-return]
 
     def _complete(self, name: str) -> bool:
         digits = sum(ch.isdigit() for ch in self._text(name))
         return name in FULL_LENGTH and digits >= FULL_LENGTH[name]
 
     def validate_field(self, name: str) -> str:
+        if name == "phone" and self.suggested is not None:
+            typed = "".join(ch for ch in self._text("phone") if ch.isdigit())
+            if typed != self.suggested.phone:
+                self._hide_suggestion()  # the offer was for another number
         message = self._field_error(name)
         visible = name in self.touched or self._complete(name) or not message
         self.err[name].show_error(message if visible else "")
@@ -602,27 +799,69 @@ class IntakeForm(QWidget):
 
     def _birth_date_or_none(self) -> dt.date | None:
         try:
-            return parse_date(self.birth_date.text())
-        except ValueError:
+            return parse_birth_date(self.birth_date.text(), self._today())
+        except ValidationError:
             return None
+
+    def _offer_capitals(self) -> None:
+        """A name typed all in lower case becomes 'Le Van Minh' on leaving the field (Ctrl+Z undoes it)."""
+        text = self.full_name.text()
+        if not needs_capitals(text) or self._field_error("full_name"):
+            return
+        fixed = capitalized_name(text)
+        self.full_name.blockSignals(True)
+        self.full_name.selectAll()
+        self.full_name.insert(fixed)  # through the undo stack, unlike setText
+        self.full_name.blockSignals(False)
+        self.err["full_name"].show_note(
+            f"Đã viết hoa chữ cái đầu: “{fixed}” (Ctrl+Z trong ô này để hoàn tác)."
+        )
 
     def _province_changed(self, code: str) -> None:
         self.commune.set_items(geo.communes(code) if code else [])
 
     def _cccd_qr(self) -> None:
-        """A CCCD chip card's QR scanned into the CCCD field: 'id|cmnd|name|ddmmyyyy|sex|address|issued'."""
-        text = self.id_number.text()
-        if "|" not in text:
+        """A CCCD QR that reached the CCCD field slowly (not seen as a scan) is still read."""
+        if "|" in self.id_number.text():
+            text = self.id_number.text()
+            self.id_number.clear()
+            self.cccd_scanned(text)
+
+    def cccd_scanned(self, text: str) -> None:
+        """The QR of a chip CCCD card, scanned anywhere: the card's details go into the form.
+
+        Scanning the card is the officer's explicit act, so the card's number, name and
+        birth date replace what is there; the address only fills an empty field.
+        """
+        try:
+            card = parse_cccd_qr(text)
+        except ValidationError as exc:
+            self.general.show_error(str(exc))
+            self.status.emit(str(exc))
             return
-        parts = text.split("|")
-        self.id_number.setText(parts[0].strip())
-        if len(parts) > 2 and parts[2].strip():
-            self.full_name.setText(parts[2].strip())
-        if len(parts) > 3 and len(parts[3].strip()) == 8:
-            d = parts[3].strip()
-            self.birth_date.setText(f"{d[:2]}/{d[2:4]}/{d[4:]}")
-        if len(parts) > 5 and parts[5].strip() and not self.street.text():
-            self.street.setText(parts[5].strip())
+        self.general.show_error("")
+        filled: list[str] = []
+
+        def put(name: str, edit: QLineEdit, value: str) -> None:
+            if value and edit.text() != value:
+                edit.setText(value)
+                filled.append(FIELD_LABELS[name])
+
+        self.id_kind.setCurrentIndex(max(self.id_kind.findData(IdKind.CCCD.value), 0))
+        put("id_number", self.id_number, card.id_number)
+        put("full_name", self.full_name, card.full_name)
+        put("birth_date", self.birth_date, fmt_date(card.birth_date))
+        if not self.street.text().strip():
+            put("street", self.street, card.address)
+        self.touched.update(("full_name", "id_number", "birth_date"))
+        for name in ("full_name", "id_number", "birth_date"):
+            self.validate_field(name)
+        self.returning.setText(
+            "Đã đọc thẻ căn cước"
+            + (f": đã điền {', '.join(filled)}." if filled else "; thông tin đã khớp với biểu mẫu.")
+        )
+        self.status.emit(f"Đã đọc thẻ căn cước của {card.full_name}.")
+        self.lookup_applicant()
 
     # ------------------------------------------------------------------ returning applicant
     def lookup_applicant(self) -> None:
@@ -637,46 +876,115 @@ class IntakeForm(QWidget):
             return
         self._lookup_key = key
 
-        def find() -> Any:
-            return self.app.queries.find_applicant(id_number, phone)
+        def find() -> tuple[Any, Any]:
+            by_id = self.app.queries.find_applicant(id_number, "") if id_number else None
+            by_phone = self.app.queries.find_applicant("", phone) if phone else None
+            return by_id, by_phone
 
-        run_op(find, lambda found: self._fill_applicant(found, key), owner=self)
+        run_op(find, lambda found: self._applicant_found(found, key), owner=self)
 
-    def _fill_applicant(self, found: Any, key: str) -> None:
-        if found is None or key != self._lookup_key:
+    def _applicant_found(self, found: tuple[Any, Any], key: str) -> None:
+        """By ID number: fill only the empty fields. By phone: only offer the earlier applicant."""
+        if key != self._lookup_key:
             return
-        self.fill_applicant(found)
-        self.returning.setText(
-            f"Công dân đã từng nộp hồ sơ: đã điền sẵn thông tin của {found.full_name} "
-            "(kiểm tra và sửa nếu có thay đổi)."
+        by_id, by_phone = found
+        if by_id is not None:
+            filled = self.fill_applicant(by_id, only_empty=True)
+            if filled:
+                self.returning.setText(
+                    f"Công dân đã từng nộp hồ sơ (tìm theo số giấy tờ): đã điền {', '.join(filled)} "
+                    f"theo hồ sơ trước của {by_id.full_name}; các ô đã nhập được giữ nguyên."
+                )
+            else:
+                self.returning.setText(
+                    f"Công dân đã từng nộp hồ sơ (tìm theo số giấy tờ, tên đã lưu: {by_id.full_name}); "
+                    "không ô nào bị thay đổi."
+                )
+            typed = fold(self.full_name.text())
+            if typed and typed != fold(by_id.full_name):
+                self.returning.setText(
+                    self.returning.text()
+                    + f" Lưu ý: hồ sơ trước với số giấy tờ này ghi tên “{by_id.full_name}”, "
+                    "khác tên đang nhập."
+                )
+        same_person = by_phone is not None and (
+            (by_id is not None and by_phone.id == by_id.id) or self._typed_id() == by_phone.id_number
         )
+        if by_phone is None or same_person:
+            self._hide_suggestion()
+            return
+        self.suggested = by_phone
+        self.suggestion_text.setText(
+            f"Người đã nộp trước với số điện thoại này: <b>{by_phone.full_name}</b> — "
+            f"nhấn {ACCEPT_SUGGESTION_KEY} để dùng thông tin của người này."
+        )
+        self.suggestion.show()
 
-    def fill_applicant(self, applicant: Any) -> None:
-        self.full_name.setText(applicant.full_name)
-        self.id_kind.setCurrentIndex(max(self.id_kind.findData(applicant.id_kind.value), 0))
-        if applicant.id_number and self.id_number.text() != applicant.id_number:
-            self.id_number.setText(applicant.id_number)
-        if applicant.birth_date:
-            self.birth_date.setText(fmt_date(applicant.birth_date))
-        if applicant.phone and self.phone.text() != applicant.phone:
-            self.phone.setText(applicant.phone)
-        self.email.setText(applicant.email)
+    def _typed_id(self) -> str:
+        text = self._text("id_number").strip()
+        if IdKind(self.id_kind.currentData()) in (IdKind.CCCD, IdKind.CMND):
+            return "".join(ch for ch in text if ch.isdigit())
+        return text.upper()
+
+    def accept_suggestion(self) -> None:
+        """The officer's explicit accept: the suggested applicant's details replace the form's."""
+        applicant = self.suggested
+        if applicant is None or not self.suggestion.isVisible():
+            return
+        self._hide_suggestion()
+        filled = self.fill_applicant(applicant, only_empty=False)
+        self.returning.setText(
+            f"Đã dùng thông tin của {applicant.full_name}"
+            + (f": đã điền {', '.join(filled)}." if filled else "; các ô đã đúng như hồ sơ trước.")
+        )
+        self.full_name.setFocus()
+
+    def _hide_suggestion(self) -> None:
+        self.suggested = None
+        self.suggestion.hide()
+        self.suggestion_text.setText("")
+
+    def fill_applicant(self, applicant: Any, only_empty: bool = False) -> list[str]:
+        """Put ``applicant`` into the form; returns the labels of the fields that changed.
+
+        With ``only_empty`` a field the officer already typed in is never touched.
+        """
+        filled: list[str] = []
+
+        def put(name: str, edit: QLineEdit, value: str) -> None:
+            if not value or edit.text() == value or (only_empty and edit.text().strip()):
+                return
+            edit.setText(value)
+            filled.append(FIELD_LABELS[name])
+
+        put("full_name", self.full_name, applicant.full_name)
+        if applicant.id_number and not (only_empty and self.id_number.text().strip()):
+            self.id_kind.setCurrentIndex(max(self.id_kind.findData(applicant.id_kind.value), 0))
+        put("id_number", self.id_number, applicant.id_number)
+        put("birth_date", self.birth_date, fmt_date(applicant.birth_date))
+        put("phone", self.phone, applicant.phone)
+        put("email", self.email, applicant.email)
         addr = applicant.address
-        if addr.province_code:
-            self.province.set_code(addr.province_code)
-            self._province_changed(addr.province_code)
-        if addr.commune_code:
-            self.commune.set_code(addr.commune_code)
-        self.street.setText(addr.street)
+        if addr.province_code and addr.province_code != self.province.code():
+            if not (only_empty and self.province.code()):
+                self.province.set_code(addr.province_code)
+                self._province_changed(addr.province_code)
+                filled.append(FIELD_LABELS["province"])
+        if addr.commune_code and addr.commune_code != self.commune.code():
+            if not (only_empty and self.commune.code()) and self.province.code() == addr.province_code:
+                self.commune.set_code(addr.commune_code)
+                filled.append(FIELD_LABELS["commune"])
+        put("street", self.street, addr.street)
+        return filled
 
     # ------------------------------------------------------------------ components, fee, appointment
     def received_components(self) -> list[ReceivedComponent]:
-        out = []
+        out: list[ReceivedComponent] = []
         if self.procedure is None:
             return out
         for row in range(self.components.rowCount()):
             tick = self.components.item(row, 0)
-            if tick.checkState() != Qt.CheckState.Checked:
+            if tick is None or tick.checkState() != Qt.CheckState.Checked:
                 continue
             comp = self.procedure.component(tick.data(Qt.ItemDataRole.UserRole))
             combo = self.components.cellWidget(row, 1)
@@ -695,7 +1003,9 @@ class IntakeForm(QWidget):
 
     def mark_all_received(self) -> None:
         for row in range(self.components.rowCount()):
-            self.components.item(row, 0).setCheckState(Qt.CheckState.Checked)
+            tick = self.components.item(row, 0)
+            if tick is not None:
+                tick.setCheckState(Qt.CheckState.Checked)
 
     def _components_changed(self) -> None:
         missing = self.missing_names()
@@ -755,10 +1065,7 @@ class IntakeForm(QWidget):
     # ------------------------------------------------------------------ build, save
     def build_request(self) -> IntakeRequest:
         prov = self.province.code()
-        try:
-            birth = parse_date(self.birth_date.text())
-        except ValueError:
-            birth = None
+        birth = self._birth_date_or_none()
         applicant = ApplicantInput(
             full_name=self.full_name.text(),
             id_kind=IdKind(self.id_kind.currentData()),
@@ -830,14 +1137,21 @@ class IntakeForm(QWidget):
             owner=self,
         )
 
-    def _saved(self, dossier: Any, form: str) -> None:
+    def _saved(self, dossier: Any, form: str, settled: bool = False) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
         self._incomplete = {}
-        self.last_saved.setText(
-            f"Đã tiếp nhận hồ sơ {dossier.code} – {dossier.applicant.full_name} – "
-            f"hẹn trả {fmt_appointment(dossier.due_at)}"
-        )
+        if settled:
+            fee = f"đã thu {format_vnd(dossier.fee)}" if dossier.fee else "không thu lệ phí"
+            self.last_saved.setText(
+                f"Đã giải quyết ngay và trả kết quả hồ sơ {dossier.code} – "
+                f"{dossier.applicant.full_name} – {fee}"
+            )
+        else:
+            self.last_saved.setText(
+                f"Đã tiếp nhận hồ sơ {dossier.code} – {dossier.applicant.full_name} – "
+                f"hẹn trả {fmt_appointment(dossier.due_at)}"
+            )
         self.clear(keep_message=True)
         self.saved.emit(dossier, form)
 
@@ -885,6 +1199,62 @@ class IntakeForm(QWidget):
                 }.get(name) or self.inputs[name]
                 widget.setFocus()
                 break
+
+    # ------------------------------------------------------------------ settle on the spot
+    def settle_now(self) -> None:
+        """Ctrl+G: receive, settle and return at once (same-day procedures), after one confirmation."""
+        if self.saving:
+            return
+        self._incomplete = {}
+        self.touched.update(("full_name", "id_number", "birth_date", "phone", "email", "target_unit"))
+        errors = self._local_errors()
+        if not errors and self.procedure is not None:
+            errors = on_the_spot_errors(self.procedure, self.build_request())
+        if errors:
+            self.show_errors(errors)
+            self.status.emit("Chưa giải quyết ngay được: kiểm tra các ô báo lỗi.")
+            return
+        assert self.procedure is not None
+        request = self.build_request()
+        fee = self.fee()
+        box = QMessageBox(self)
+        box.setObjectName("settle_box")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Giải quyết ngay")
+        box.setText(
+            f"Giải quyết ngay “{self.procedure.name}” cho {request.applicant.full_name.strip()}: "
+            "ghi nhận tiếp nhận, có kết quả và đã trả kết quả ngay bây giờ."
+        )
+        box.setInformativeText(
+            (f"Thu lệ phí: {format_vnd(fee)}. " if fee else "Không thu lệ phí. ")
+            + "In giấy tiếp nhận và trả kết quả (không có giấy hẹn). Enter: đồng ý; Esc: quay lại."
+        )
+        ok = box.addButton("Giải quyết ngay", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("Quay lại", QMessageBox.ButtonRole.RejectRole)
+        ok.setObjectName("settle_confirm")
+        box.setDefaultButton(ok)
+        box.setEscapeButton(back)
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is ok:
+                self._settle(request)
+
+        box.finished.connect(done)
+        self.settle_box = box
+        box.open()
+
+    def _settle(self, request: IntakeRequest) -> None:
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.general.show_error("")
+        self.status.emit("Đang ghi nhận giải quyết ngay…")
+        actor = self.actor
+        run_op(
+            lambda: self.app.intake.settle_on_the_spot(actor, request),
+            lambda dossier: self._saved(dossier, "receipt", settled=True),
+            self._save_failed,
+            owner=self,
+        )
 
     # ------------------------------------------------------------------ incomplete dossiers
     def request_supplement(self) -> None:
@@ -945,8 +1315,9 @@ class IntakeForm(QWidget):
         self.province.set_code("")
         self.commune.set_items([])
         self.touched.clear()
+        for message in self.err.values():
+            message.show_error("")
         for label in (
-            *self.err.values(),
             self.err_procedure,
             self.err_components,
             self.err_return_address,
@@ -955,9 +1326,11 @@ class IntakeForm(QWidget):
         ):
             label.show_error("")
         self.returning.setText("")
+        self._hide_suggestion()
         self._lookup_key = ""
         self.ticket_id = ""
         self.procedure = None
+        self.settle_button.setEnabled(False)
         self.proc_info.setText("Chưa chọn thủ tục.")
         self.components.setRowCount(0)
         self.missing_label.setText("")
@@ -975,8 +1348,72 @@ class IntakeForm(QWidget):
         self.proc_search.clear()
         self.proc_search.setFocus()
 
+    def is_dirty(self) -> bool:
+        """Whether the officer has started a dossier that a reset would lose."""
+        texts = (
+            self.full_name,
+            self.id_number,
+            self.birth_date,
+            self.phone,
+            self.email,
+            self.street,
+            self.note,
+            self.target_unit,
+        )
+        return (
+            self.procedure is not None
+            or any(edit.text().strip() for edit in texts)
+            or bool(self.province.code())
+            or bool(self.received_components())
+        )
+
+    def confirm_discard(self, then: Callable[[], None]) -> None:
+        """Run ``then`` at once on an untouched form; otherwise ask first (Enter keeps the form)."""
+        if not self.is_dirty():
+            then()
+            return
+        box = QMessageBox(self)
+        box.setObjectName("discard_box")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Bỏ hồ sơ đang nhập?")
+        name = self.full_name.text().strip()
+        box.setText(
+            "Biểu mẫu đang có hồ sơ chưa lưu"
+            + (f" của {name}" if name else "")
+            + ". Xóa để tiếp nhận hồ sơ mới?"
+        )
+        box.setInformativeText("Enter hoặc Esc: giữ lại biểu mẫu để nhập tiếp.")
+        keep = box.addButton("Giữ lại biểu mẫu", QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton("Xóa và tiếp nhận mới", QMessageBox.ButtonRole.DestructiveRole)
+        keep.setObjectName("discard_keep")
+        discard.setObjectName("discard_confirm")
+        box.button_discard = discard  # type: ignore[attr-defined]  # for tests and scripted use
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        keep.setFocus()
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is discard:
+                then()
+            else:
+                self.status.emit("Đã giữ lại hồ sơ đang nhập.")
+
+        box.finished.connect(done)
+        self.discard_box = box
+        box.open()
+
+    def new_dossier(self) -> None:
+        """Ctrl+N / "Hồ sơ mới": a fresh form, after asking if one is half filled."""
+        self.confirm_discard(self.clear)
+
     def prefill_from_ticket(self, data: dict[str, Any]) -> None:
-        """Start a dossier from a called queue ticket (keys the queue panel may send)."""
+        """Start a dossier from a called queue ticket (keys the queue panel may send).
+
+        A half-filled form is not wiped without the officer's consent.
+        """
+        self.confirm_discard(lambda: self._prefill(data))
+
+    def _prefill(self, data: dict[str, Any]) -> None:
         self.clear()
         self.ticket_id = str(data.get("ticket_id") or data.get("id") or "")
         if data.get("procedure_code"):

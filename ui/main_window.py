@@ -74,8 +74,11 @@ SHORTCUTS = [
     ("Ctrl+B", "Hồ sơ thiếu giấy tờ: lưu và in phiếu yêu cầu bổ sung"),
     ("Ctrl+R", "Từ chối tiếp nhận: lưu và in phiếu từ chối"),
     ("Ctrl+D", "Đánh dấu đã nhận đủ thành phần hồ sơ"),
+    ("Ctrl+G", "Giải quyết ngay: tiếp nhận, có kết quả và trả kết quả tại quầy (thủ tục trong ngày)"),
+    ("Ctrl+U", "Dùng thông tin người đã nộp trước với số điện thoại vừa nhập"),
     ("Ctrl+N", "Xóa biểu mẫu, tiếp nhận hồ sơ mới"),
     ("Ctrl+P", "In lại biểu mẫu của hồ sơ đang mở"),
+    ("Ctrl+Shift+S", "Lưu biểu mẫu của hồ sơ đang mở thành tệp PDF"),
     ("Ctrl+L", "In sổ theo dõi hồ sơ (Mẫu 07) theo khoảng ngày tiếp nhận"),
     ("↑ / ↓, Enter", "Chọn thủ tục trong danh sách gợi ý; mở hồ sơ trong danh sách"),
     ("Space", "Đánh dấu giấy tờ đã nhận / giấy tờ còn thiếu"),
@@ -297,6 +300,8 @@ class CounterWindow(QMainWindow):
         self.scanner = ScanDetector(self)
         self.scanner.codeScanned.connect(self.open_scanned)
         self.scanner.foreignScanned.connect(lambda _text, msg: self.notify(msg, error=True))
+        self.scanner.cccdScanned.connect(self._cccd_scanned)
+        self.intake.serialScanned.connect(self.scanner.dispatch)
         self.scanner_installed = False
         if install_scanner:
             QApplication.instance().installEventFilter(self.scanner)
@@ -421,6 +426,7 @@ class CounterWindow(QMainWindow):
         action(dossier, "Tra cứu hồ sơ", "F3", self.show_find, "act_find")
         action(dossier, "Thao tác với hồ sơ", "F4", self.show_actions, "act_actions")
         action(dossier, "In biểu mẫu", "Ctrl+P", self.print_current, "act_print_current")
+        action(dossier, "Lưu PDF…", "Ctrl+Shift+S", self.save_current_pdf, "act_save_pdf")
         self.logbook_action = action(
             dossier, "In sổ theo dõi hồ sơ (Mẫu 07)…", "Ctrl+L", self.print_logbook, "act_print_logbook"
         )
@@ -653,7 +659,7 @@ class CounterWindow(QMainWindow):
         ticket = (dossier.extra or {}).get("ticket_id")
         if ticket and self.queue_panel is not None and hasattr(self.queue_panel, "link_dossier"):
             self.queue_panel.link_dossier(dossier.id, ticket)
-        self.forms.preview(form, dossier.code)
+        self.forms.after_save(form, dossier.code)  # preview, or print at once (setting)
         self._dossier_changed(dossier.code)
 
     def _dossier_changed(self, _code: str) -> None:
@@ -663,6 +669,10 @@ class CounterWindow(QMainWindow):
             self.find.model.refresh()
         else:
             self.list_stale = True
+
+    def _cccd_scanned(self, text: str) -> None:
+        self.tabs.setCurrentWidget(self.intake)  # a citizen's card is read into the intake form
+        self.intake.cccd_scanned(text)
 
     def _receive_from_ticket(self, data: dict[str, Any]) -> None:
         self.tabs.setCurrentWidget(self.intake)
@@ -686,6 +696,11 @@ class CounterWindow(QMainWindow):
             self.forms.preview("receipt", self.last_intake_code)
         else:
             self.show_status("Chưa có hồ sơ để in.")
+
+    def save_current_pdf(self) -> None:
+        """Ctrl+Shift+S: the form Ctrl+P would print, saved as a PDF file."""
+        with self.forms.saving_pdf():
+            self.print_current()
 
     def print_logbook(self) -> None:
         """Ask for the date range, then preview the logbook (rendered in a worker)."""
@@ -712,6 +727,7 @@ class CounterWindow(QMainWindow):
         self.forms._bridge = None
         self.update_header()
         self.intake.update_appointment()
+        self.intake.start_serial_scanner()  # the scanner's port may have changed
         self.refresh_status_strip()
         self.show_status("Đã lưu cài đặt.")
 
@@ -762,6 +778,7 @@ class CounterWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self.sync.stop()
+        self.intake.shutdown()
         if self.device_watcher is not None:
             self.device_watcher.stop()
         self.timer.stop()

@@ -21,10 +21,15 @@ Threads (what runs where, and why it is allowed):
     * Results come back as signals emitted from the worker; the bridge lives in
       the GUI thread, so Qt queues them there (the ``CollectionOp`` pattern).
 
-Errors: an environment fault (printer missing, offline, out of paper, driver
-refusing the job) becomes ``PrintError`` with a Vietnamese message; the PDF is
-first saved to a temporary folder and that path is part of the message, so the
-counter can still print it from another machine or save it.
+Files: the preview and the printer read the PDF from memory, so nothing is
+left in the system temp folder. Errors: an environment fault (printer missing,
+offline, out of paper, driver refusing the job) becomes ``PrintError`` with a
+Vietnamese message; the PDF is then kept in the officer's documents folder
+(``MotCua`` under ``platformdirs.user_documents_dir()``) and that path is part of
+the message, so the counter can print it from another machine.
+
+"Lưu PDF…" opens Qt's own file dialog with Vietnamese labels in the documents
+folder, with a readable ASCII file name (``Mau01-<mã hồ sơ>.pdf``).
 """
 
 from __future__ import annotations
@@ -32,11 +37,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QPointF, QRectF, QRunnable, QSize, QSizeF, QThreadPool, Signal
+import platformdirs
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMarginsF,
+    QObject,
+    QPointF,
+    QRectF,
+    QRunnable,
+    QSize,
+    QSizeF,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo, QPrintPreviewDialog
@@ -44,8 +63,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 log = logging.getLogger("motcua.print")
 
-SPOOL_DIR = Path(tempfile.gettempdir()) / "motcua-in"
 DEFAULT_DPI = 300
+KEPT_SUBDIR = "MotCua"
 
 PrinterFactory = Callable[[str], QPrinter]
 
@@ -63,11 +82,24 @@ class PrintError(Exception):
 
 
 # ---------------------------------------------------------------- files
-def spool_pdf(pdf: bytes, name: str = "ban-in") -> Path:
-    """Save ``pdf`` under the temp folder (``motcua-in``) and return the path."""
-    SPOOL_DIR.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^0-9A-Za-z._-]+", "_", name).strip("_") or "ban-in"
-    path = SPOOL_DIR / f"{safe}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.pdf"
+def documents_dir() -> Path:
+    """The officer's documents folder (e.g. ~/Documents, or ``Tài liệu`` on a Vietnamese desktop)."""
+    return Path(platformdirs.user_documents_dir())
+
+
+def safe_file_name(name: str) -> str:
+    """ASCII but readable: 'Sổ theo dõi – 01/11' -> 'So-theo-doi-01-11'."""
+    text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in text if not unicodedata.combining(ch))
+    safe = re.sub(r"[^0-9A-Za-z._-]+", "-", plain).strip("-.")
+    return safe or "ban-in"
+
+
+def keep_pdf(pdf: bytes, name: str = "ban-in") -> Path:
+    """Keep a PDF that could not be printed in the documents folder; returns the path."""
+    folder = documents_dir() / KEPT_SUBDIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{safe_file_name(name)}-{dt.datetime.now():%Y%m%d-%H%M%S}.pdf"
     path.write_bytes(pdf)
     return path
 
@@ -85,9 +117,20 @@ def save_pdf(pdf: bytes, path: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------- painting
-def _load(path: Path) -> QPdfDocument:
+PdfData = bytes | Path
+
+
+def _load(pdf: PdfData) -> QPdfDocument:
+    """A QtPdf document from a file or from memory (no temporary file)."""
     doc = QPdfDocument()
-    error = doc.load(str(path))
+    if isinstance(pdf, Path):
+        error = doc.load(str(pdf))
+    else:
+        buffer = QBuffer(doc)
+        buffer.setData(QByteArray(pdf))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        doc.load(buffer)
+        error = doc.error()
     if error != QPdfDocument.Error.None_ or doc.pageCount() == 0:
         raise PrintError(f"Không đọc được tệp PDF để in (lỗi {error.name}).")
     return doc
@@ -103,12 +146,12 @@ def configure_printer(printer: QPrinter, page_size_pt: QSizeF) -> None:
     printer.setPageLayout(QPageLayout(size, orientation, QMarginsF(0, 0, 0, 0)))
 
 
-def paint_pdf(pdf_path: Path, printer: QPrinter, dpi: int = DEFAULT_DPI, configure: bool = True) -> int:
-    """Paint every page of the PDF file onto ``printer``; return the number of pages.
+def paint_pdf(pdf: PdfData, printer: QPrinter, dpi: int = DEFAULT_DPI, configure: bool = True) -> int:
+    """Paint every page of the PDF (bytes or file) onto ``printer``; return the number of pages.
 
     Call from one thread only (the one that owns ``printer``). Raises ``PrintError``.
     """
-    doc = _load(pdf_path)
+    doc = _load(pdf)
     try:
         if configure:
             configure_printer(printer, doc.pagePointSize(0))
@@ -171,17 +214,16 @@ def print_pdf(
 ) -> int:
     """Print the PDF bytes synchronously in the calling thread; return the page count.
 
-    The PDF is spooled to the temp folder first; on any failure the raised
+    On failure the PDF is kept in the documents folder and the raised
     ``PrintError`` names that file.
     """
-    path = spool_pdf(pdf, job_name)
     try:
         printer = printer_factory(printer_name)
         printer.setDocName(job_name)
-        pages = paint_pdf(path, printer, dpi=dpi)
+        pages = paint_pdf(pdf, printer, dpi=dpi)
     except PrintError as exc:
         log.warning("print failed (%s): %s", printer_name or "default", exc.message)
-        raise exc.with_path(path) from exc
+        raise exc.with_path(keep_pdf(pdf, job_name)) from exc
     log.info("printed %d page(s) of %s on %s", pages, job_name, printer_name or "default printer")
     return pages
 
@@ -217,11 +259,13 @@ class PrintBridge(QObject):
         printed(str, int): job name, page count — the job reached the printer.
         failed(str, str): Vietnamese message, path of the saved PDF ('' if none).
         rendered(bytes): PDF bytes produced by a worker (preview / save).
+        saved(str): path of a PDF saved from the "Lưu PDF…" dialog.
     """
 
     printed = Signal(str, int)
     failed = Signal(str, str)
     rendered = Signal(bytes)
+    saved = Signal(str)
 
     def __init__(
         self,
@@ -277,7 +321,7 @@ class PrintBridge(QObject):
             self.failed.emit(exc.message, str(path) if path else "")
             return
         log.exception("printing bug in %s", job_name, exc_info=exc)
-        path = spool_pdf(pdf, job_name) if pdf else None
+        path = keep_pdf(pdf, job_name) if pdf else None
         message = "Lỗi khi tạo bản in. Vui lòng thử lại hoặc báo quản trị."
         if path:
             message += f"\nBản PDF đã được lưu tại: {path}"
@@ -305,13 +349,12 @@ class PrintBridge(QObject):
         self, pdf: bytes, parent: QWidget | None = None, job_name: str = "MotCua"
     ) -> QPrintPreviewDialog:
         """A print preview of ``pdf`` (not yet shown); printing from it uses the dialog's printer."""
-        path = spool_pdf(pdf, job_name)
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         info = QPrinterInfo.printerInfo(self.printer_name) if self.printer_name else QPrinterInfo()
         if not info.isNull():
             printer.setPrinterName(info.printerName())
         printer.setDocName(job_name)
-        doc = _load(path)
+        doc = _load(pdf)
         configure_printer(printer, doc.pagePointSize(0))
         doc.close()
         dialog = QPrintPreviewDialog(printer, parent)
@@ -320,8 +363,9 @@ class PrintBridge(QObject):
 
         def paint(target: QPrinter) -> None:
             try:
-                paint_pdf(path, target, dpi=self.dpi, configure=False)
+                paint_pdf(pdf, target, dpi=self.dpi, configure=False)
             except PrintError as exc:
+                path = keep_pdf(pdf, job_name)
                 self.failed.emit(exc.with_path(path).message, str(path))
 
         dialog.paintRequested.connect(paint)
@@ -338,17 +382,42 @@ class PrintBridge(QObject):
             lambda exc: self._report(exc, job_name),
         )
 
-    def save_as(
-        self, pdf: bytes, parent: QWidget | None = None, suggested_name: str = "ban-in.pdf"
-    ) -> Path | None:
-        """Ask for a file name and save; returns the path or ``None`` if cancelled."""
-        name, _filter = QFileDialog.getSaveFileName(
-            parent, "Lưu bản in thành PDF", suggested_name, "Tệp PDF (*.pdf)"
-        )
-        if not name:
-            return None
-        try:
-            return save_pdf(pdf, name)
-        except PrintError as exc:
-            self.failed.emit(exc.message, "")
-            return None
+    def save_dialog(
+        self, pdf: bytes, parent: QWidget | None = None, file_name: str = "ban-in.pdf"
+    ) -> QFileDialog:
+        """Qt's own save dialog, in Vietnamese, in the documents folder; shown with ``open()``.
+
+        Choosing a file writes the PDF and emits ``saved(path)`` (``failed`` on a disk error).
+        """
+        dialog = QFileDialog(parent, "Lưu bản in thành tệp PDF")
+        dialog.setObjectName("save_pdf_dialog")
+        dialog.setOption(
+            QFileDialog.Option.DontUseNativeDialog, True
+        )  # the same Vietnamese labels everywhere
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setNameFilter("Tệp PDF (*.pdf)")
+        dialog.setDefaultSuffix("pdf")
+        folder = documents_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        dialog.setDirectory(str(folder))
+        dialog.selectFile(file_name)
+        for label, text in (
+            (QFileDialog.DialogLabel.LookIn, "Thư mục:"),
+            (QFileDialog.DialogLabel.FileName, "Tên tệp:"),
+            (QFileDialog.DialogLabel.FileType, "Loại tệp:"),
+            (QFileDialog.DialogLabel.Accept, "Lưu"),
+            (QFileDialog.DialogLabel.Reject, "Hủy"),
+        ):
+            dialog.setLabelText(label, text)
+
+        def chosen(name: str) -> None:
+            try:
+                path = save_pdf(pdf, name)
+            except PrintError as exc:
+                self.failed.emit(exc.message, "")
+                return
+            self.saved.emit(str(path))
+
+        dialog.fileSelected.connect(chosen)
+        return dialog

@@ -342,6 +342,10 @@ class SettingsDialog(QDialog):
             form.addRow(QLabel("Không tìm thấy máy in nào trong hệ thống; biểu mẫu vẫn lưu được thành PDF."))
         form.addRow("Máy in A4 (sổ theo dõi):", self.printer_a4)
         form.addRow("Máy in A5 (giấy tiếp nhận, phiếu):", self.printer_a5)
+        self.preview_after_save = QCheckBox("Xem trước bản in sau mỗi lần lưu hồ sơ (bỏ chọn: in ngay)")
+        self.preview_after_save.setObjectName("preview_after_save")
+        self.preview_after_save.setChecked(self.settings.printers.preview_after_save)
+        form.addRow(self.preview_after_save)
         devices = self.settings.devices
         serial = {
             "ticket_printer": (devices.printer_port, devices.printer_baud),
@@ -463,7 +467,11 @@ class SettingsDialog(QDialog):
             devices=devices,
             counters=tuple(counters),
             sections=tuple(s.strip() for s in self.sections.toPlainText().splitlines() if s.strip()),
-            printers=Printers(self.printer_a4.currentData() or "", self.printer_a5.currentData() or ""),
+            printers=Printers(
+                self.printer_a4.currentData() or "",
+                self.printer_a5.currentData() or "",
+                self.preview_after_save.isChecked(),
+            ),
             server=ServerSettings(url, self.enrol_code.text().strip()),
         )
         settings.validate()

@@ -41,6 +41,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--address", type=int, default=1, help="địa chỉ bảng quầy (= số quầy); bảng chính là 0")
     p.set_defaults(func=cmd_test_display)
 
+    p = sub.add_parser("test-scanner", help="chờ một lần quét từ máy quét mã vạch ở chế độ cổng COM")
+    p.add_argument("--port", required=True, help="cổng nối tiếp, ví dụ COM4 hoặc /dev/ttyACM0")
+    p.add_argument("--baud", type=int, default=9600)
+    p.add_argument("--seconds", type=float, default=30.0, help="thời gian chờ quét (giây)")
+    p.set_defaults(func=cmd_test_scanner)
+
     p = sub.add_parser("simulate", help="chạy máy in và bảng LED mô phỏng trên cổng ảo (pty) đến khi Ctrl-C")
     p.set_defaults(func=cmd_simulate)
 
@@ -86,6 +92,44 @@ def cmd_test_printer(args: argparse.Namespace) -> int:
     if printer.paper_near_end:
         print("Cảnh báo: cuộn giấy sắp hết.")
     return EXIT_OK if state == "ok" else EXIT_FAILURE
+
+
+def cmd_test_scanner(args: argparse.Namespace) -> int:
+    from desk_app.cccd_qr import looks_like_cccd_qr, parse_cccd_qr
+    from desk_app.codes import parse_code
+    from desk_app.devices.barcode_scanner import SerialBarcodeScanner
+    from desk_app.domain.errors import ValidationError
+
+    print(
+        f"Đang chờ quét trên cổng {args.port} ({args.seconds:g} giây): hãy quét thẻ căn cước hoặc mã hồ sơ…"
+    )
+    sys.stdout.flush()
+    try:
+        with SerialBarcodeScanner(args.port, args.baud) as scanner:
+            text = scanner.wait_for_scan(args.seconds)
+    except DeviceError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if text is None:
+        print(
+            f"Lỗi: không nhận được mã nào trong {args.seconds:g} giây. Máy quét có đang ở chế độ "
+            "USB-COM (cổng nối tiếp) và đúng tốc độ không?",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    print(f"Đã nhận: {text}")
+    if "\ufffd" in text:
+        print("Lỗi: mã nhận được có ký tự hỏng: hãy đặt máy quét gửi UTF-8.", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        if looks_like_cccd_qr(text):
+            card = parse_cccd_qr(text)
+            print(f"Thẻ căn cước: {card.full_name}, số {card.id_number}, sinh {card.birth_date:%d/%m/%Y}.")
+        else:
+            print(f"Mã hồ sơ: {parse_code(text)}")
+    except ValidationError as exc:
+        print(f"Mã khác (không phải thẻ căn cước hay mã hồ sơ): {exc}")
+    return EXIT_OK
 
 
 def cmd_test_display(args: argparse.Namespace) -> int:

@@ -447,3 +447,28 @@ class LedBoardSimulator(_PtyDevice):
                 log.exception("on_frame callback failed")
         if not broadcast:
             self._send(proto.encode_reply(frame.address, code == 0, code))
+
+
+# --- barcode scanner -----------------------------------------------------------------------
+class BarcodeScannerSimulator(_PtyDevice):
+    """A scanner in serial (USB-COM) mode: ``scan(text)`` sends the UTF-8 bytes and CR LF.
+
+    ``chunk`` > 0 splits the bytes into writes of that size, as a slow USB bridge
+    does, so a Vietnamese letter may be cut between two reads.
+    """
+
+    def __init__(self, *, suffix: bytes = b"\r\n", chunk: int = 0) -> None:
+        super().__init__()
+        self.suffix = suffix
+        self.chunk = chunk
+
+    def scan(self, text: str) -> None:
+        data = text.encode("utf-8") + self.suffix
+        step = self.chunk or len(data)
+        for i in range(0, len(data), step):
+            self._send(data[i : i + step])
+            if self.chunk:
+                time.sleep(0.002)
+
+    def _on_bytes(self, data: bytes) -> None:
+        pass  # a scanner ignores what the host sends

@@ -30,7 +30,13 @@ from desk_app.services.station import Station
 from desk_app.store.repositories import applicant_to_row, dossier_to_row, event_to_row, iso, summary_values
 from desk_app.store.uow import UnitOfWork
 from desk_app.textfold import normalize_text
-from desk_app.validation import validate_email, validate_id, validate_name, validate_phone
+from desk_app.validation import (
+    validate_birth_date,
+    validate_email,
+    validate_id,
+    validate_name,
+    validate_phone,
+)
 
 
 @dataclass
@@ -72,8 +78,13 @@ class IntakeRequest:
     refusal_reason: str = ""
 
 
-def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]:
-    """Return the normalised applicant and the field errors (Vietnamese)."""
+def validate_applicant(
+    data: ApplicantInput, today: dt.date | None = None
+) -> tuple[Applicant, dict[str, str]]:
+    """Return the normalised applicant and the field errors (Vietnamese).
+
+    ``today`` is the station's date (birth dates after it are refused).
+    """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
 
@@ -84,7 +95,11 @@ def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]
             errors[name] = str(exc)
 
     check("full_name", validate_name, data.full_name)
-    birth_year = data.birth_date.year if data.birth_date else None
+    if data.birth_date is not None:
+        check("birth_date", validate_birth_date, data.birth_date, today)
+    # A wrong birth date is blamed on the birth date, not on the CCCD's digits.
+    birth_ok = data.birth_date is not None and "birth_date" not in errors
+    birth_year = data.birth_date.year if birth_ok and data.birth_date else None
     check("id_number", validate_id, data.id_kind, data.id_number, birth_year)  # "" for IdKind.NONE
     if data.phone.strip():
         check("phone", validate_phone, data.phone)
@@ -116,6 +131,32 @@ def missing_components(proc: Procedure, received: list[ReceivedComponent]) -> li
 
 def compute_fee(proc: Procedure, copies: int = 1, pages: int = 1) -> int:
     return proc.fee.compute(copies=copies, pages=pages)
+
+
+def settles_on_the_spot(proc: Procedure) -> bool:
+    """Whether a procedure may be settled at the desk in one sitting ("Giải quyết ngay").
+
+    Derived from the catalogue: procedures whose legal time is within the working day
+    (chứng thực, many hộ tịch extracts) are the ones offices settle on the spot.
+    """
+    return proc.time.kind is TimeKind.SAME_DAY
+
+
+def on_the_spot_errors(proc: Procedure, req: IntakeRequest) -> dict[str, str]:
+    """Why ``req`` cannot be settled on the spot (empty when it can)."""
+    errors: dict[str, str] = {}
+    if not settles_on_the_spot(proc):
+        errors["procedure"] = (
+            f"Thủ tục “{proc.name}” có thời hạn {proc.time.label.lower()}: "
+            "không giải quyết ngay tại quầy được; hãy tiếp nhận và hẹn trả kết quả."
+        )
+    if req.incomplete_action:
+        errors["components"] = "Hồ sơ chưa đầy đủ không giải quyết ngay được."
+    if req.return_method is not ReturnMethod.DESK:
+        errors["return_address"] = "Giải quyết ngay thì trả kết quả trực tiếp tại quầy, không qua bưu chính."
+    if req.target_unit_code:
+        errors["target_unit"] = "Hồ sơ thuộc đơn vị khác giải quyết: không giải quyết ngay tại đây được."
+    return errors
 
 
 class IntakeService:
@@ -152,6 +193,47 @@ class IntakeService:
         """Record one dossier; raises ``InputErrors`` listing every bad field."""
         with self.station.uow() as uow:
             dossier = self._receive_in(uow, actor, req, received_at or self.station.now())
+            uow.commit()
+        return dossier
+
+    def settle_on_the_spot(self, actor: str, req: IntakeRequest) -> Dossier:
+        """Receive, settle and return in one sitting: three events, each at its real time, each audited.
+
+        The fee collected is recorded on the return. Raises ``InputErrors`` like
+        ``receive`` and when the procedure or the request does not allow it.
+        """
+        with self.station.uow() as uow:
+            try:
+                proc = self._procedure(uow, req.procedure_code)
+            except InputErrors as exc:
+                today = self.station.now().date()
+                raise InputErrors({**exc.errors, **validate_applicant(req.applicant, today)[1]}) from None
+            errors = on_the_spot_errors(proc, req)
+            if errors:
+                raise InputErrors(errors)
+            received_at = self.station.now()
+            fee = (
+                req.fee_override if req.fee_override is not None else compute_fee(proc, req.copies, req.pages)
+            )
+            result_at = max(self.station.now(), received_at)
+            returned_at = max(self.station.now(), result_at)
+            history = [
+                (EventKind.RESULT_READY, result_at, {"result": proc.result, "on_the_spot": True}),
+                (
+                    EventKind.RETURNED,
+                    returned_at,
+                    {
+                        "method": ReturnMethod.DESK.value,
+                        "tracking_number": "",
+                        "receiver": normalize_text(req.applicant.full_name),
+                        "fee_collected": fee,
+                        "on_the_spot": True,
+                    },
+                ),
+            ]
+            dossier = self._receive_in(uow, actor, req, received_at, history=history)
+            for kind, at, _payload in history:
+                uow.audit.add(uuid7(), iso(at) or "", actor, f"dossier.{kind.value}", dossier.code)
             uow.commit()
         return dossier
 
@@ -228,7 +310,7 @@ class IntakeService:
         except InputErrors as exc:
             errors.update(exc.errors)
             proc = None
-        applicant, app_errors = validate_applicant(req.applicant)
+        applicant, app_errors = validate_applicant(req.applicant, received_at.date())
         errors.update(app_errors)
         if req.sets < 1:
             errors["sets"] = "Số bộ hồ sơ phải từ 1 trở lên."
@@ -432,6 +514,8 @@ __all__ = [
     "IntakeRequest",
     "IntakeService",
     "compute_fee",
+    "on_the_spot_errors",
+    "settles_on_the_spot",
     "ensure_dossier",
     "missing_components",
     "validate_applicant",

@@ -23,8 +23,8 @@ from desk_app.domain.lifecycle import EventKind  # noqa: E402
 from desk_app.domain.model import ReceivedComponent, Role, Unit, UnitLevel  # noqa: E402
 from desk_app.services.catalog import seed_catalog  # noqa: E402
 from desk_app.services.intake import ApplicantInput, IntakeRequest  # noqa: E402
-from printing.printouts import render_dossier_form, render_logbook_range  # noqa: E402
 from desk_app.workcalendar import VN_TZ  # noqa: E402
+from printing.printouts import render_dossier_form, render_logbook_range  # noqa: E402
 
 UNIT = Unit(
     code="000.21.31.H56",

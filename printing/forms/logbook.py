@@ -217,4 +217,6 @@ def build_logbook(
         title_meta=f"{TITLE} {period}",
         margins=MARGINS,
         page_numbers=True,
+        # Bottom right, level with the centred legal-basis footer and well clear of it.
+        page_number_at=(A4_LANDSCAPE[0] - MARGINS[1] - 12 * mm, 5 * mm),
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import ReturnMethod, format_vnd
 from printing.context import FormContext
 from printing.forms.common import (
@@ -32,6 +35,16 @@ from printing.layout import (
 
 FORM = "receipt"
 TITLE = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+# Settled on the spot ("Giải quyết ngay"): no appointment, the result went home with the citizen.
+SETTLED_TITLE = "Giấy tiếp nhận hồ sơ và trả kết quả"
+
+
+def settled_at(ctx: FormContext) -> dt.datetime | None:
+    """When the dossier was returned on the spot, or None."""
+    for event in ctx.events or ():
+        if event.kind is EventKind.RETURNED and event.payload.get("on_the_spot"):
+            return event.at
+    return None
 
 
 def result_place(ctx: FormContext) -> str:
@@ -54,10 +67,12 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
     d = ctx.dossier
     unit = ctx.unit
 
+    settled = settled_at(ctx)
+
     def one_copy(copy_label: str) -> list[Flowable]:
         out: list[Flowable] = [
             header_block(unit, width, ctx.print_time, st),
-            title(TITLE, st, width),
+            title(SETTLED_TITLE if settled else TITLE, st, width),
         ]
         if copy_label:
             out.append(para(f"({esc(copy_label)})", st.subtitle))
@@ -80,11 +95,21 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
             )
         )
         out.append(para(f"4. Thời gian nhận hồ sơ: {esc(clock_date(d.received_at))}", st.body))
-        out.append(
-            para(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(clock_date(d.due_at))}</b>", st.body)
-        )
-        out.append(para(f"6. Đăng ký nhận kết quả tại: {esc(result_place(ctx))}", st.body))
+        if settled:
+            out.append(
+                para(f"5. Đã giải quyết và trả kết quả tại quầy: <b>{esc(clock_date(settled))}</b>", st.body)
+            )
+            out.append(para("6. Người nộp hồ sơ đã nhận kết quả.", st.body))
+        else:
+            out.append(
+                para(
+                    f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(clock_date(d.due_at))}</b>", st.body
+                )
+            )
+            out.append(para(f"6. Đăng ký nhận kết quả tại: {esc(result_place(ctx))}", st.body))
         fee = format_vnd(d.fee) if d.fee else "Không thu"
+        if settled and d.fee:
+            fee = f"{fee} (đã thu)"
         fee_rule = f" <i>({esc(ctx.procedure.fee.label)})</i>" if ctx.procedure and d.fee else ""
         out.append(para(f"7. Phí, lệ phí: <b>{esc(fee)}</b>{fee_rule}", st.body))
         volume = esc(d.logbook_volume) or "……"
@@ -95,8 +120,16 @@ def story(ctx: FormContext, width: float) -> list[Flowable]:
         out.append(
             signature_blocks(
                 [
-                    ("Người nộp hồ sơ", "(Ký và ghi rõ họ tên)", d.applicant.full_name),
-                    ("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.officer_name(d.officer)),
+                    (
+                        "Người nhận kết quả" if settled else "Người nộp hồ sơ",
+                        "(Ký và ghi rõ họ tên)",
+                        d.applicant.full_name,
+                    ),
+                    (
+                        "Người trả kết quả" if settled else "Người tiếp nhận hồ sơ",
+                        "(Ký và ghi rõ họ tên)",
+                        ctx.officer_name(d.officer),
+                    ),
                 ],
                 width,
                 st,
@@ -114,5 +147,5 @@ def build(ctx: FormContext) -> bytes:
         pagesize=A5_PORTRAIT,
         form_label_text=form_label(FORM, ctx.unit, ctx.print_time),
         footer=legal_basis_line(FORM, ctx.unit, ctx.print_time),
-        title_meta=f"{TITLE} – {ctx.dossier.code}",
+        title_meta=f"{SETTLED_TITLE if settled_at(ctx) else TITLE} – {ctx.dossier.code}",
     )

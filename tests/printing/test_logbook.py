@@ -99,3 +99,27 @@ def test_logbook_filters_the_date_range_and_prints_an_empty_book() -> None:
     text = " ".join(PdfReader(io.BytesIO(empty)).pages[0].extract_text().split())
     assert "Không có hồ sơ trong khoảng thời gian này." in text
     assert "Mẫu số 06" in text and "Thông tư số 01/2018/TT-VPCP" in text and "Trang 1/1" in text
+
+
+def test_footer_and_page_number_do_not_touch(book: bytes, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The legal-basis footer and "Trang x/y" sit apart on every page (word boxes from pdftotext -bbox)."""
+    import subprocess
+
+    src = tmp_path / "book.pdf"
+    src.write_bytes(book)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(src), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = html.split("<page ")[1:]
+    assert len(pages) > 1
+    word_re = re.compile(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    )
+    for page in pages:
+        words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in word_re.findall(page)]
+        bottom = [w for w in words if w[1] > A4_LANDSCAPE_PT[1] - 30]  # the last 30 pt of the page
+        number = [w for w in bottom if w[4] == "Trang" or re.fullmatch(r"\d+/\d+", w[4])]
+        footer = [w for w in bottom if w not in number]
+        assert len(number) == 2 and footer, bottom
+        gap = min(n[0] for n in number) - max(f[2] for f in footer)
+        assert gap > 20, f"page number only {gap:.1f} pt from the footer"  # side by side, well apart

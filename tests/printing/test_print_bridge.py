@@ -15,7 +15,7 @@ from PySide6.QtPrintSupport import QPrinter  # noqa: E402
 
 import printing  # noqa: E402
 from tests.printing.conftest import CODE, make_ctx, page_images  # noqa: E402
-from ui.print_bridge import PrintBridge, PrintError, paint_pdf, print_pdf, save_pdf, spool_pdf  # noqa: E402
+from ui.print_bridge import PrintBridge, PrintError, paint_pdf, print_pdf, save_pdf  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -55,7 +55,7 @@ def test_logbook_prints_landscape(qapp, tmp_path: Path) -> None:  # type: ignore
     pdf = printing.render_logbook(make_unit(), [make_dossier()], dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     out = tmp_path / "book.pdf"
     printer = pdf_printer_factory(out)("")
-    assert paint_pdf(spool_pdf(pdf, "book"), printer) == 1
+    assert paint_pdf(pdf, printer) == 1  # straight from memory
     page = PdfReader(io.BytesIO(out.read_bytes())).pages[0]
     assert float(page.mediabox.width) > float(page.mediabox.height)
 
@@ -69,7 +69,8 @@ def test_bridge_prints_off_the_gui_thread_and_reports_back(qtbot, tmp_path: Path
     assert len(PdfReader(io.BytesIO(out.read_bytes())).pages) == 1
 
 
-def test_missing_printer_gives_vietnamese_message_and_keeps_the_pdf(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_missing_printer_gives_vietnamese_message_and_keeps_the_pdf(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("ui.print_bridge.documents_dir", lambda: tmp_path / "Tài liệu")
     bridge = PrintBridge("Máy in không tồn tại")
     with qtbot.waitSignal(bridge.failed, timeout=10_000) as blocker:
         bridge.print_document(printing.render_form("receipt", make_ctx()), "receipt")
@@ -77,6 +78,7 @@ def test_missing_printer_gives_vietnamese_message_and_keeps_the_pdf(qtbot) -> No
     assert "Không tìm thấy máy in “Máy in không tồn tại”" in message
     assert "Bản PDF đã được lưu tại:" in message and path in message
     assert Path(path).read_bytes().startswith(b"%PDF")
+    assert Path(path).parent == tmp_path / "Tài liệu" / "MotCua"  # kept where the officer finds it
 
 
 def test_render_error_in_worker_is_reported(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -122,7 +122,8 @@ def test_receive_track_and_return_by_keyboard(window: Any, qtbot: Any, app: Any,
     press(None, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: CODE_1 in form.last_saved.text(), timeout=5000)
     assert "hẹn trả 17:00 Thứ Tư, 25/11/2026" in form.last_saved.text()
-    assert printed.calls[-1] == ("receipt", CODE_1)
+    # the preview follows once the station's "preview after save" setting was read (in a worker)
+    qtbot.waitUntil(lambda: bool(printed.calls) and printed.calls[-1] == ("receipt", CODE_1), timeout=5000)
     dossier, events, state = app.workflow.state(CODE_1)
     assert dossier.applicant.full_name == "Nguyễn Văn Dũng"
     assert dossier.applicant.id_number == "056090001234"

@@ -144,11 +144,16 @@ def test_receiving_for_another_competent_unit(window: Any, qtbot: Any, app: Any,
     form = window.intake
     assert form.target_unit.placeholderText().startswith("Để trống nếu thuộc đơn vị này")
 
-    # -- Ctrl+N clears it with the rest of the form
+    # -- Ctrl+N (once confirmed: the form was started) clears it with the rest of the form
     form.target_unit.setFocus()
     type_text(None, OTHER_UNIT)
     press(None, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert form.target_unit.text() == "" and focused() is form.proc_search
+    qtbot.waitUntil(form.discard_box.isVisible, timeout=2000)
+    form.discard_box.button_discard.click()
+    qtbot.waitUntil(lambda: not form.discard_box.isVisible(), timeout=2000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: focused() is form.proc_search, timeout=2000)
+    assert form.target_unit.text() == ""
 
     # -- the station's own code means "this unit"
     form.target_unit.setText(app.station.unit.code)

@@ -100,8 +100,12 @@ def pending_changes(app: Any, cap: int = PENDING_CAP) -> int:
 def device_status(app: Any) -> dict[str, Any]:
     """Pending changes, chosen printers and serial ports (runs in a worker)."""
     settings = load_settings(app)
+    from desk_app.sync.client import server_url
+
+    enrolled = bool(server_url(app.station))
     out: dict[str, Any] = {
-        "pending": pending_changes(app),
+        "pending": pending_changes(app) if enrolled else 0,  # not enrolled: nothing waits for a server
+        "enrolled": enrolled,
         "server": (settings.get("server") or {}).get("url", ""),
     }
     out["printers"] = settings.get("printers") or {}
@@ -377,7 +381,7 @@ class CounterWindow(QMainWindow):
         self.busy.setMaximumWidth(90)
         self.busy.setMaximumHeight(14)
         self.busy.hide()
-        self.sync_label = QLabel("Chưa kết nối máy chủ")
+        self.sync_label = QLabel("● Đồng bộ: đang kiểm tra…")
         self.sync_label.setObjectName("sync_label")
         self.printer_label = QLabel("Máy in: …")
         self.printer_label.setObjectName("printer_label")
@@ -550,18 +554,12 @@ class CounterWindow(QMainWindow):
         run_op(lambda: device_status(self.app), self._status_loaded, owner=self)
 
     def _status_loaded(self, st: dict[str, Any]) -> None:
-        pending = st["pending"]
-        count = (
-            f"hơn {PENDING_CAP:,}".replace(",", ".")
-            if pending >= PENDING_CAP
-            else f"{pending:,}".replace(",", ".")
-        )
         if self.sync.worker is None:  # otherwise the sync worker's own status fills the label
-            server = "Chưa kết nối máy chủ" if not st["server"] else "Ngoại tuyến (chưa đồng bộ)"
-            self.sync_label.setText(
-                f"● {server} · {count} thay đổi chờ đồng bộ" if pending else f"● {server}"
-            )
-            self.sync_label.setStyleSheet("color: #8a6d00;" if pending else "")
+            from ui.sync_status import describe_idle
+
+            text, colour = describe_idle(st["enrolled"], st["pending"], PENDING_CAP)
+            self.sync_label.setText(text)
+            self.sync_label.setStyleSheet(f"color: {colour};" if colour else "")
         # QPrinterInfo stays on the GUI thread (print plugins are not thread-safe to load).
         from PySide6.QtPrintSupport import QPrinterInfo
 

@@ -61,7 +61,7 @@ def test_header_and_status_strip(window: Any, qtbot: Any) -> None:
     header = window.header.text()
     assert "Trung tâm Phục vụ hành chính công xã Vĩnh Lương" in header
     assert "Quầy số 1" in header and "Nguyễn Thị Hồng Nhung" in header
-    qtbot.waitUntil(lambda: "Chưa kết nối máy chủ" in window.sync_label.text())
+    qtbot.waitUntil(lambda: "Chưa đăng ký với máy chủ" in window.sync_label.text())
     assert window.printer_label.text().startswith("Máy in")
     assert not window.settings_action.isEnabled()  # officers cannot open the settings
 

@@ -1,8 +1,9 @@
 """Dossier detail: data, event timeline (who, when, what), conflicts and the allowed actions.
 
 Only actions allowed in the current status (``allowed_actions``) get a
-button; F4 opens them as a numbered menu. Each action is one small dialog
-(``ui.dossier_actions``) that records one event. A conflict after a sync merge
+button; F4 opens them as a menu. Each action has one fixed key
+(``ACTION_KEYS``: 1 is always "Chuyển xử lý"), in the menu and as Alt+key on the buttons.
+Each action is one small dialog (``ui.dossier_actions``) that records one event. A conflict after a sync merge
 (``DossierState.conflicts``) is shown with both versions: the event that was
 applied and the conflicting one that was kept but not applied.
 
@@ -39,6 +40,33 @@ from desk_app.domain.model import format_vnd
 from ui.common import CONFLICT_FG, fmt_appointment, fmt_date, fmt_dt
 from ui.dossier_actions import ACTION_TEXT, PRINT_AFTER, ActionDialog
 from ui.workers import describe_error, run_op
+
+# One key per action, whatever the dossier's status (a key never changes meaning):
+# digits in the order a dossier usually goes, letters for the exits. The letters
+# avoid H and T, the menu bar's Alt mnemonics.
+ACTION_KEYS = {
+    EventKind.TRANSFERRED: "1",
+    EventKind.PROCESSING_STARTED: "2",
+    EventKind.SUPPLEMENT_REQUESTED: "3",
+    EventKind.SUPPLEMENTED: "4",
+    EventKind.FEES_REQUESTED: "5",
+    EventKind.FEES_PAID: "6",
+    EventKind.RESULT_READY: "7",
+    EventKind.RETURNED: "8",
+    EventKind.EXTENDED: "9",
+    EventKind.NOTE: "0",
+    EventKind.REFUSED: "C",
+    EventKind.STOPPED: "D",
+    EventKind.WITHDRAWN: "R",
+}
+
+
+def action_caption(kind: EventKind) -> str:
+    """Button / menu text with the action's fixed key as its mnemonic: "&1 Chuyển xử lý"."""
+    key = ACTION_KEYS.get(kind)
+    text = ACTION_TEXT.get(kind, kind.label)
+    return f"&{key} {text}" if key else text
+
 
 # The form reprinted with Ctrl+P for a dossier in a status.
 PRINT_FOR_STATUS = {
@@ -354,10 +382,11 @@ class DetailPanel(QWidget):
         widgets: list[QWidget] = []
         if not kinds and self.dossier is not None:
             widgets.append(QLabel("Hồ sơ đã kết thúc: không còn thao tác nào."))
-        for number, kind in enumerate(self.action_kinds, 1):
-            button = QPushButton(
-                f"&{number} {ACTION_TEXT.get(kind, kind.label)}" if number < 10 else ACTION_TEXT[kind]
-            )
+        # Fixed keys: sort the buttons by key so "1" is always first when it is offered.
+        order = list(ACTION_KEYS)
+        self.action_kinds.sort(key=lambda k: order.index(k) if k in order else len(order))
+        for kind in self.action_kinds:
+            button = QPushButton(action_caption(kind))
             button.setObjectName(f"act_{kind.value}")
             button.clicked.connect(lambda _c=False, k=kind: self.start_action(k))
             widgets.append(button)
@@ -380,8 +409,8 @@ class DetailPanel(QWidget):
             return None
         menu = QMenu(self)
         menu.setObjectName("actions_menu")
-        for number, kind in enumerate(self.action_kinds, 1):
-            act = menu.addAction(f"&{number} {ACTION_TEXT.get(kind, kind.label)}")
+        for kind in self.action_kinds:
+            act = menu.addAction(action_caption(kind))
             act.triggered.connect(lambda _c=False, k=kind: self.start_action(k))
         menu.popup(self.actions_box.mapToGlobal(QPoint(10, 10)))
         self.menu = menu

@@ -55,7 +55,13 @@ PAGE_SIZE = 200
 DEBOUNCE_MS = 60  # name search: wait for a pause in typing; a query costs ~20 ms at 1M dossiers
 COUNT_CAP = 10_000
 COLUMNS = ["Mã hồ sơ", "Người nộp", "Thủ tục", "Lĩnh vực", "Tiếp nhận", "Hẹn trả", "Trạng thái", "Cán bộ"]
-SEARCH_KINDS = {"code": "mã hồ sơ", "id": "số giấy tờ", "phone": "số điện thoại", "name": "họ tên"}
+SEARCH_KINDS = {
+    "code": "mã hồ sơ",
+    "code_tail": "đuôi mã hồ sơ",
+    "id": "số giấy tờ",
+    "phone": "số điện thoại",
+    "name": "họ tên",
+}
 
 
 class DossierTableModel(QAbstractTableModel):
@@ -327,6 +333,7 @@ class FindPanel(QWidget):
         self.last_page_seconds = 0.0
         self.pending_open = ""
         self.count_started = True
+        self.said_not_found = False
         self.model.loadFailed.connect(lambda _m: self.count_label.setText(""))
 
     def start(self) -> None:
@@ -347,7 +354,7 @@ class FindPanel(QWidget):
         kind, value = classify_search(text)
         self.search_kind.setText(f"({SEARCH_KINDS[kind]})" if kind else "")
         complete = (
-            kind == "code"
+            kind in ("code", "code_tail")
             or (kind == "id" and len(value) in (9, 12))
             or (kind == "phone" and len(value) in (10, 11))
         )
@@ -359,8 +366,8 @@ class FindPanel(QWidget):
     def _search_enter(self) -> None:
         self.debounce.stop()
         kind, value = classify_search(self.search.text())
-        if kind == "code":
-            self.pending_open = value
+        if kind in ("code", "code_tail"):
+            self.pending_open = value  # Enter on a whole or partial code opens the one dossier it names
         self.apply()
 
     def current_filter(self) -> DossierFilter:
@@ -380,6 +387,12 @@ class FindPanel(QWidget):
             due_today=self.due_today.isChecked(),
             overdue=self.overdue.isChecked(),
         )
+
+    def refresh(self) -> None:
+        """Reload the rows AND the count: after a save the total changed too (302, not 300)."""
+        self.model.refresh()
+        self.count_generation += 1
+        self.count_started = False
 
     def apply(self) -> None:
         self.debounce.stop()
@@ -450,16 +463,29 @@ class FindPanel(QWidget):
             self.view.setCurrentIndex(self.model.index(0, 0))
         if self.pending_open:
             code, self.pending_open = self.pending_open, ""
-            if any(r.code == code for r in self.model.rows[:1]):
-                self.openRequested.emit(code)
+            hits = [r.code for r in self.model.rows[:2] if r.code == code or r.code.endswith("-" + code)]
+            if len(hits) == 1 and len(self.model.rows) == 1:
+                self._say("")
+                self.openRequested.emit(hits[0])
+            elif hits:
+                self._say(f"Có {len(self.model.rows)} hồ sơ có mã kết thúc bằng {code}: chọn một hồ sơ.")
             else:
-                self.status.emit(f"Không tìm thấy hồ sơ có mã {code}.")
+                self._say(f"Không tìm thấy hồ sơ có mã {code}.", not_found=True)
         elif loaded == 0 and self.search.text().strip():
             kind, _ = classify_search(self.search.text())
-            self.status.emit(
+            self._say(
                 f"Không tìm thấy hồ sơ theo {SEARCH_KINDS.get(kind, 'từ khóa')} "
-                f"“{self.search.text().strip()}”."
+                f"“{self.search.text().strip()}”.",
+                not_found=True,
             )
+        elif loaded and self.said_not_found:
+            self._say("")  # the "not found" line no longer holds
+
+    def _say(self, message: str, not_found: bool = False) -> None:
+        """Status line; an empty message clears a "not found" that a later search disproved."""
+        if message or self.said_not_found:
+            self.status.emit(message)
+        self.said_not_found = not_found
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -77,7 +77,12 @@ SHORTCUTS = [
     ("Space", "Đánh dấu giấy tờ đã nhận / giấy tờ còn thiếu"),
     ("Enter", "Đồng ý trong hộp thoại"),
     ("Esc", "Hủy hộp thoại, ẩn thông báo"),
-    ("Alt+1 … Alt+9", "Chọn thao tác theo số trong màn hình chi tiết"),
+    (
+        "F4 rồi 1 … 9, 0, C, D, R",
+        "Thao tác hồ sơ, mỗi phím một việc cố định: 1 chuyển xử lý, 2 bắt đầu xử lý, 3 yêu cầu bổ "
+        "sung, 4 đã bổ sung, 5 chờ nghĩa vụ tài chính, 6 đã nộp, 7 có kết quả, 8 trả kết quả, "
+        "9 xin lỗi/gia hạn, 0 ghi chú, C từ chối, D dừng, R rút hồ sơ (Alt+phím trên nút)",
+    ),
     ("Quét mã vạch", "Ở bất kỳ đâu: mở hồ sơ theo mã trên giấy tiếp nhận"),
 ]
 
@@ -138,6 +143,7 @@ class HelpDialog(QDialog):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
         table.resizeColumnToContents(0)
+        table.resizeRowsToContents()  # long explanations wrap instead of being cut off
         layout.addWidget(table)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("Đóng (Esc)")
@@ -602,7 +608,7 @@ class CounterWindow(QMainWindow):
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.find and self.list_stale:
             self.list_stale = False
-            self.find.model.refresh()
+            self.find.refresh()
 
     def open_dossier(self, code: str) -> None:
         self.tabs.setCurrentWidget(self.detail)
@@ -654,7 +660,7 @@ class CounterWindow(QMainWindow):
         self.refresh_dashboard()
         self.refresh_status_strip()
         if self.tabs.currentWidget() is self.find:
-            self.find.model.refresh()
+            self.find.refresh()
         else:
             self.list_stale = True
 
@@ -716,7 +722,10 @@ class CounterWindow(QMainWindow):
 
     # ------------------------------------------------------------------ messages
     def show_status(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15_000)
+        if message:
+            self.statusBar().showMessage(message, 15_000)
+        else:
+            self.statusBar().clearMessage()  # a panel withdrew a message that no longer holds
 
     def notify(self, message: str, error: bool = False) -> None:
         """A banner that stays until Esc or the next success (never a blocking dialog)."""

@@ -148,11 +148,11 @@ def test_receive_track_and_return_by_keyboard(window: Any, qtbot: Any, app: Any,
     assert printed.calls[-1] == ("control", CODE_1)
     assert EventKind.TRANSFERRED not in window.detail.action_buttons  # no longer offered
 
-    # -- supplement request through the F4 menu: "2" is the second allowed action
+    # -- supplement request through the F4 menu: key 3 always means "Yêu cầu bổ sung"
     press(None, Qt.Key.Key_F4)
     menu = window.detail.menu
     qtbot.waitUntil(menu.isVisible)
-    press(menu, Qt.Key.Key_2)
+    press(menu, Qt.Key.Key_3)  # fixed key: 3 is always "Yêu cầu bổ sung"
     dialog = window.detail.dialog
     assert dialog.kind is EventKind.SUPPLEMENT_REQUESTED
     qtbot.waitExposed(dialog)

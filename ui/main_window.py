@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -237,6 +239,8 @@ class CounterWindow(QMainWindow):
         self.reminders: list[Any] = []
         self.list_stale = False
         self._dialogs: list[QDialog] = []
+        self.outcome = ""  # "quit" or "logout" once the officer confirmed one
+        self.confirm_on_close = False  # run_station turns it on: the title bar's ✕ asks first
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -445,7 +449,8 @@ class CounterWindow(QMainWindow):
             self.settings_action.setText("Cài đặt trạm (chỉ giám sát, quản trị)")
         action(system, "Đồng bộ ngay với máy chủ", "Ctrl+Shift+Y", self.sync_now, "act_sync_now")
         system.addSeparator()
-        action(system, "Thoát", "", self.close, "act_quit")
+        action(system, "Đăng xuất / đổi cán bộ…", "Ctrl+Shift+Q", self.request_logout, "act_logout")
+        action(system, "Thoát", "Ctrl+Q", self.request_quit, "act_quit")
         action(help_menu, "Phím tắt", "F1", self.show_help, "act_help")
         esc = QShortcut(QKeySequence("Escape"), self)
         esc.activated.connect(self.hide_notice)
@@ -742,7 +747,51 @@ class CounterWindow(QMainWindow):
         self.notice.hide()
 
     # ------------------------------------------------------------------ shutdown
+    # ------------------------------------------------------------------ quitting and logging out
+    def request_quit(self) -> QMessageBox:
+        """Hệ thống → Thoát: ask once, then end the station (kiosk and TV close with it)."""
+        return self._ask(
+            "quit",
+            "Thoát MotCua Desk trên máy này?\n\nMọi cửa sổ của trạm (quầy, máy lấy số, màn hình gọi số) "
+            "sẽ đóng.",
+            "Thoát (Enter)",
+        )
+
+    def request_logout(self) -> QMessageBox:
+        """Log out / switch officer: the counter window closes, kiosk and TV keep running."""
+        return self._ask(
+            "logout",
+            f"Đăng xuất tài khoản {self.account.full_name}?\n\nMáy lấy số và màn hình gọi số vẫn "
+            "chạy; cán bộ khác đăng nhập để làm việc tiếp.",
+            "Đăng xuất (Enter)",
+        )
+
+    def _ask(self, outcome: str, text: str, yes: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, "MotCua Desk", text, parent=self)
+        box.setObjectName(f"{outcome}_box")
+        go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton("Ở lại (Esc)", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go)
+        box.setEscapeButton(stay)
+        box.accepted.connect(lambda: self.end_session(outcome))  # AcceptRole → accepted
+        box.buttonClicked.connect(lambda b: self.end_session(outcome) if b is go else None)
+        self.session_box = box
+        box.open()
+        return box
+
+    def end_session(self, outcome: str) -> None:
+        """Close this window and leave the event loop; ``run_station`` decides what comes next."""
+        if self.outcome:
+            return
+        self.outcome = outcome
+        self.close()
+        QApplication.exit(0)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.confirm_on_close and not self.outcome:
+            event.ignore()  # the title bar's ✕ quits the station too: ask first
+            self.request_quit()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -779,3 +828,37 @@ def big_font(widget: QWidget, factor: float = 1.2) -> None:
     font = QFont(widget.font())
     font.setPointSizeF(font.pointSizeF() * factor)
     widget.setFont(font)
+
+
+def run_station(
+    qapp: QApplication,
+    app: Any,
+    account: Any,
+    *,
+    devices: Any = None,
+    login: Callable[[], Any] | None = None,
+    on_window: Callable[[CounterWindow], None] | None = None,
+) -> int:
+    """Run counter windows until the officer quits.
+
+    "Đăng xuất / đổi cán bộ" closes the counter window and asks ``login`` for the
+    next account (the kiosk and TV windows, owned by the caller, keep running);
+    "Thoát" ends the loop, and the caller then closes every window of the station.
+    """
+    from ui.app import build_window
+
+    qapp.setQuitOnLastWindowClosed(False)  # only Thoát ends the station, never a closed TV window
+    rc = 0
+    while account is not None:
+        window = build_window(app, account, devices=devices)
+        window.confirm_on_close = True
+        if on_window is not None:
+            on_window(window)
+        rc = int(qapp.exec())
+        window.shutdown()
+        outcome = window.outcome
+        window.deleteLater()
+        if outcome != "logout" or login is None:
+            break
+        account = login()
+    return rc

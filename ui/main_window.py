@@ -241,6 +241,7 @@ class CounterWindow(QMainWindow):
         self._dialogs: list[QDialog] = []
         self.outcome = ""  # "quit" or "logout" once the officer confirmed one
         self.confirm_on_close = False  # run_station turns it on: the title bar's ✕ asks first
+        self.in_station_loop = False  # run_station: ending the session leaves its event loop
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -785,7 +786,10 @@ class CounterWindow(QMainWindow):
             return
         self.outcome = outcome
         self.close()
-        QApplication.exit(0)
+        if self.in_station_loop:
+            # Only from inside run_station's qapp.exec(): an exit() with no loop running
+            # would leave Qt's quit flag set and end the next local event loop at once.
+            QApplication.exit(0)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.confirm_on_close and not self.outcome:
@@ -851,7 +855,7 @@ def run_station(
     rc = 0
     while account is not None:
         window = build_window(app, account, devices=devices)
-        window.confirm_on_close = True
+        window.confirm_on_close = window.in_station_loop = True
         if on_window is not None:
             on_window(window)
         rc = int(qapp.exec())

@@ -374,6 +374,8 @@ class CounterWindow(QMainWindow):
                 log.exception("queue panel failed to start")
         if panel is not None:
             self.queue_panel = panel
+            if hasattr(panel, "set_officer_name"):
+                panel.set_officer_name(self.account.full_name)  # people read names, not accounts
             panel.receiveDossierRequested.connect(self._receive_from_ticket)
             dock.setWidget(panel)
         else:

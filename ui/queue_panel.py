@@ -47,6 +47,33 @@ from ui.workers import describe_error, run_op
 LOST_CONNECTION = "Mất kết nối máy chủ xếp hàng"
 
 
+def explain_nothing_to_call(config: QueueConfig | None, status: QueueStatus | None, counter_no: int) -> str:
+    """What F5 says when this counter has nobody to call, naming the queues that do wait.
+
+    A citizen holding a B ticket while counter 1 serves only A must not be left
+    unexplained: say which queues wait and which counters serve them.
+    """
+    nobody = "Không còn ai đang chờ ở các hàng đợi của quầy này."
+    if config is None or status is None:
+        return nobody
+    mine = next((c for c in config.counters if c.no == counter_no), None)
+    served = set(mine.queue_codes) if mine else set()
+    waiting = [q for q in status.queues if q.waiting and q.code not in served]
+    if not waiting:
+        return nobody
+    own = ", ".join(sorted(served)) or "chưa gán hàng đợi nào"
+    parts = []
+    for q in waiting:
+        counters = [c.name for c in config.counters if q.code in c.queue_codes and c.no != counter_no]
+        by = f"do {', '.join(counters)} phục vụ" if counters else "chưa có quầy nào phục vụ"
+        parts.append(f"{q.code} {q.name}: {q.waiting} người, {by}")
+    return (
+        f"Không còn ai chờ ở hàng đợi của quầy này ({own}). Đang có người chờ ở hàng đợi khác — "
+        + "; ".join(parts)
+        + ". Quản trị có thể gán thêm hàng đợi cho quầy trong cài đặt xếp hàng."
+    )
+
+
 class TransferDialog(QDialog):
     """Pick the queue and/or counter to transfer the current ticket to."""
 
@@ -110,11 +137,14 @@ class CallingPanel(QWidget):
         poll_ms: int = 3000,
         pool: QThreadPool | None = None,
         parent: QWidget | None = None,
+        officer_name: str = "",
     ):
         super().__init__(parent)
         self.client = client
         self.counter_no = counter_no
-        self.officer = officer
+        self.officer = officer  # the account name: the queue's records carry it
+        self.officer_name = officer_name or officer  # what people read: the full name
+        self.last_status: QueueStatus | None = None
         self.pool = pool
         self.current: Ticket | None = None
         self.last_no_show: Ticket | None = None
@@ -149,7 +179,8 @@ class CallingPanel(QWidget):
         title.setStyleSheet("font-size:16px; font-weight:bold;")
         head.addWidget(title)
         head.addStretch(1)
-        head.addWidget(QLabel(f"Cán bộ: {self.officer}"))
+        self.officer_label = QLabel(f"Cán bộ: {self.officer_name}", objectName="officer_label")
+        head.addWidget(self.officer_label)
         root.addLayout(head)
 
         card = QFrame(objectName="ticket_card")
@@ -271,7 +302,12 @@ class CallingPanel(QWidget):
         self.receive_btn.setEnabled(t is not None and not self._busy)
         self.walk_in_btn.setEnabled(not self._busy)
 
+    def set_officer_name(self, name: str) -> None:
+        self.officer_name = name or self.officer
+        self.officer_label.setText(f"Cán bộ: {self.officer_name}")
+
     def _show_status(self, status: QueueStatus) -> None:
+        self.last_status = status
         lines = []
         for q in status.queues:
             pri = (
@@ -359,15 +395,26 @@ class CallingPanel(QWidget):
 
     # ------------------------------------------------------------------ actions
     def call_next(self) -> None:
-        def done(t: Ticket | None) -> None:
+        client, no, officer, config = self.client, self.counter_no, self.officer, self.config
+
+        def work() -> tuple[Ticket | None, QueueConfig | None, QueueStatus | None]:
+            ticket = client.call_next(no, officer)
+            if ticket is not None:
+                return ticket, config, None
+            # nobody for us: fresh figures to say who waits elsewhere
+            return None, config or client.config(), client.status()
+
+        def done(result: tuple[Ticket | None, QueueConfig | None, QueueStatus | None]) -> None:
+            t, cfg, status = result
             if t is None:
+                self.config = cfg
                 self._set_current(None)
-                self._say("Không còn ai đang chờ ở các hàng đợi của quầy này.")
+                self._say(explain_nothing_to_call(cfg, status, no))
             else:
                 self._set_current(t)
                 self._say(f"Đã gọi số {t.display_label}.")
 
-        self._run(lambda: self.client.call_next(self.counter_no, self.officer), done, "Đang gọi số…")
+        self._run(work, done, "Đang gọi số…")
 
     def recall(self) -> None:
         target = self.current or self.last_no_show

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from desk_app import geo
 from desk_app.domain.lifecycle import EventKind
 from desk_app.domain.model import Channel, IdKind, Procedure, ReceivedComponent, ReturnMethod
+from desk_app.queue.service import QueueService
 from desk_app.services.intake import ApplicantInput, IntakeRequest, IntakeService
 from desk_app.services.station import Station
 from desk_app.validation import CCCD_PROVINCES
@@ -311,3 +312,19 @@ def generate(
         if progress:
             progress(done, count)
     return done
+
+
+def one_pc_office_queues(queue: QueueService) -> list[str]:
+    """Demo on one PC: every counter serves every queue the kiosk offers.
+
+    The migration's sample counters split the queues (counter 1 calls only A), which
+    suits a real office with several desks; on the demo's single PC it left B, C and
+    D tickets that no one could call while the kiosk told citizens they were next.
+    Returns the queue codes now served. Idempotent.
+    """
+    config = queue.config()
+    offered = sorted({service.queue_code for service in config.services})
+    for counter in config.counters:
+        if sorted(counter.queue_codes) != offered:
+            queue.save_counter(counter.no, counter.name, offered)
+    return offered

@@ -164,9 +164,20 @@ class DetailPanel(QWidget):
 
         middle = QHBoxLayout()
         info = QGroupBox("Thông tin hồ sơ")
-        self.info = QFormLayout(info)
-        self.info.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # Two columns of fields (applicant | dossier): one column of 17 rows made the
+        # F4 tab 784 px high, past a 768-pixel screen.
+        info_columns = QHBoxLayout(info)
+        applicant_form = QFormLayout()
+        dossier_form = QFormLayout()
+        for form in (applicant_form, dossier_form):
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            form.setVerticalSpacing(3)
+            info_columns.addLayout(form, 1)
+        self.info = dossier_form
         self.info_labels: dict[str, QLabel] = {}
+        applicant_keys = {
+            *("applicant", "id_number", "birth", "phone", "email", "address", "officer", "logbook")
+        }
         for key, label in (
             ("applicant", "Người nộp:"),
             ("id_number", "Giấy tờ:"),
@@ -191,9 +202,9 @@ class DetailPanel(QWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.info_labels[key] = value
-            self.info.addRow(label, value)
+            (applicant_form if key in applicant_keys else dossier_form).addRow(label, value)
         self.info.setRowVisible(self.info_labels["target_unit"], False)  # shown for phi địa giới only
-        middle.addWidget(info, 3)
+        middle.addWidget(info, 5)
         comps = QGroupBox("Thành phần hồ sơ đã nhận")
         comp_layout = QVBoxLayout(comps)
         self.components = QLabel("")
@@ -205,6 +216,7 @@ class DetailPanel(QWidget):
         layout.addLayout(middle)
 
         timeline = QGroupBox("Quá trình xử lý")
+        timeline.setMinimumHeight(120)
         tl = QGridLayout(timeline)
         self.timeline = QTreeWidget()
         self.timeline.setObjectName("timeline")
@@ -396,11 +408,32 @@ class DetailPanel(QWidget):
             print_button.setObjectName("act_print")
             print_button.clicked.connect(self.print_current)
             widgets.append(print_button)
-        per_row = 5
-        for index, widget in enumerate(widgets):
+        self.action_widgets = widgets
+        self.per_row = 0
+        self._place_actions()
+
+    def _actions_per_row(self) -> int:
+        """As many buttons a row as fit whole (five on a 1366 screen, four on 1280)."""
+        widest = max((w.sizeHint().width() for w in self.action_widgets), default=1)
+        spacing = self.actions_layout.horizontalSpacing() + 2
+        return max(2, min(5, (self.actions_box.width() - 20) // (widest + spacing)))
+
+    def _place_actions(self) -> None:
+        per_row = self._actions_per_row()
+        if per_row == self.per_row:
+            return
+        self.per_row = per_row
+        for widget in self.action_widgets:
+            self.actions_layout.removeWidget(widget)
+        for col in range(6):
+            self.actions_layout.setColumnStretch(col, 1 if col < per_row else 0)
+        for index, widget in enumerate(self.action_widgets):
             self.actions_layout.addWidget(widget, index // per_row, index % per_row)
-        for col in range(per_row):
-            self.actions_layout.setColumnStretch(col, 1)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if getattr(self, "action_widgets", None):
+            self._place_actions()
 
     def actions_menu(self) -> QMenu | None:
         """F4: the allowed actions as a numbered keyboard menu."""

@@ -54,7 +54,11 @@ from ui.workers import describe_error, run_op
 PAGE_SIZE = 200
 DEBOUNCE_MS = 60  # name search: wait for a pause in typing; a query costs ~20 ms at 1M dossiers
 COUNT_CAP = 10_000
-COLUMNS = ["Mã hồ sơ", "Người nộp", "Thủ tục", "Lĩnh vực", "Tiếp nhận", "Hẹn trả", "Trạng thái", "Cán bộ"]
+# Status and due date right after the code: on a 1280–1366 screen they are what an
+# officer scans for, and they must never sit beyond the right edge.
+COLUMNS = ["Mã hồ sơ", "Trạng thái", "Hẹn trả", "Người nộp", "Thủ tục", "Lĩnh vực", "Tiếp nhận", "Cán bộ"]
+COL_CODE, COL_STATUS, COL_DUE, COL_NAME, COL_PROCEDURE, COL_FIELD, COL_RECEIVED, COL_OFFICER = range(8)
+COLUMN_WIDTHS = (200, 125, 200, 165, 260, 90, 115, 160)
 SEARCH_KINDS = {
     "code": "mã hồ sơ",
     "code_tail": "đuôi mã hồ sơ",
@@ -174,35 +178,35 @@ class DossierTableModel(QAbstractTableModel):
         row = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
+            if col == COL_CODE:
                 return ("⚠ " if row.has_conflict else "") + row.code
-            if col == 1:
+            if col == COL_NAME:
                 return row.applicant_name
-            if col == 2:
+            if col == COL_PROCEDURE:
                 return row.procedure_name
-            if col == 3:
+            if col == COL_FIELD:
                 return row.field
-            if col == 4:
+            if col == COL_RECEIVED:
                 return row.received_at.strftime("%H:%M %d/%m/%Y")
-            if col == 5:
+            if col == COL_DUE:
                 text = row.due_at.strftime("%H:%M %d/%m/%Y")
                 if row.is_overdue(self.now):
                     return text + " – quá hạn"
                 if row.is_due_today(self.now):
                     return text + " – đến hạn hôm nay"
                 return text
-            if col == 6:
+            if col == COL_STATUS:
                 return row.status_label
-            if col == 7:
+            if col == COL_OFFICER:
                 return self.officer_names.get(row.officer, row.officer)
         elif role == Qt.ItemDataRole.BackgroundRole:
             if row.is_overdue(self.now):
                 return QBrush(OVERDUE_BG)
             if row.is_due_today(self.now):
                 return QBrush(DUE_TODAY_BG)
-        elif role == Qt.ItemDataRole.ForegroundRole and row.has_conflict and col == 0:
+        elif role == Qt.ItemDataRole.ForegroundRole and row.has_conflict and col == COL_CODE:
             return QBrush(CONFLICT_FG)
-        elif role == Qt.ItemDataRole.FontRole and col == 0:
+        elif role == Qt.ItemDataRole.FontRole and col == COL_CODE:
             return self.bold
         elif role == Qt.ItemDataRole.ToolTipRole:
             if row.has_conflict:
@@ -279,16 +283,22 @@ class FindPanel(QWidget):
         self.due_today.setObjectName("due_today")
         self.overdue = QCheckBox("Quá hạn")
         self.overdue.setObjectName("overdue")
+        # Two rows: one row of every filter needed 1,100 px and pushed the window past a 1366 screen.
         for w in (self.status_filter, self.field_filter, self.officer_filter):
-            bar.addWidget(w)
-        bar.addWidget(self.use_dates)
-        bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("đến"))
-        bar.addWidget(self.date_to)
-        bar.addWidget(self.due_today)
-        bar.addWidget(self.overdue)
-        bar.addStretch(1)
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(14)
+            bar.addWidget(w, 1)
         layout.addLayout(bar)
+        dates = QHBoxLayout()
+        dates.addWidget(self.use_dates)
+        dates.addWidget(self.date_from)
+        dates.addWidget(QLabel("đến"))
+        dates.addWidget(self.date_to)
+        dates.addSpacing(12)
+        dates.addWidget(self.due_today)
+        dates.addWidget(self.overdue)
+        dates.addStretch(1)
+        layout.addLayout(dates)
 
         self.model = DossierTableModel(app, officer_names, self)
         self.view = DossierTable()
@@ -303,7 +313,7 @@ class FindPanel(QWidget):
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((215, 170, 300, 90, 120, 210, 130, 170)):
+        for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
         self.view.activatedCode.connect(self.openRequested)

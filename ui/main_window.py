@@ -16,8 +16,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDateEdit,
@@ -59,6 +59,8 @@ from ui.workers import describe_error, run_op, tracker, wait_all
 log = logging.getLogger("motcua.ui")
 
 PENDING_CAP = 10_000
+PREFERRED_SIZE = QSize(1440, 880)
+COMPACT_BELOW = 1600  # window width under which the queue panel turns compact (1280–1366 screens)
 
 SHORTCUTS = [
     ("F1", "Bảng phím tắt này"),
@@ -319,7 +321,36 @@ class CounterWindow(QMainWindow):
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(10_000)
         self.status_timer.timeout.connect(self.refresh_status_strip)
-        self.resize(1360, 820)
+        self.fit_to_screen()
+
+    # ------------------------------------------------------------------ screen size
+    def fit_to_screen(self) -> None:
+        """Open at a comfortable size, or maximised on a 1280–1366 office screen.
+
+        Smaller screens than ``PREFERRED_SIZE`` get the whole screen; a platform without a
+        real screen (offscreen tests, 800×600 default) gets the preferred size.
+        """
+        screen = self.screen() or QApplication.primaryScreen()
+        avail = screen.availableGeometry().size() if screen is not None else PREFERRED_SIZE
+        if avail.width() < 1024:  # no office screen is that small: a headless default
+            avail = PREFERRED_SIZE
+        if avail.width() < PREFERRED_SIZE.width() or avail.height() < PREFERRED_SIZE.height():
+            self.resize(avail)
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        else:
+            self.resize(PREFERRED_SIZE)
+        self._apply_compact()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        """Below ``COMPACT_BELOW`` px the queue panel takes its narrow layout (nothing is hidden)."""
+        compact = self.width() < COMPACT_BELOW
+        panel = self.queue_panel
+        if panel is not None and hasattr(panel, "set_compact") and getattr(panel, "compact", None) != compact:
+            panel.set_compact(compact)
 
     # ------------------------------------------------------------------ building
     def _build_dashboard(self) -> None:

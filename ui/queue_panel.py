@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -174,14 +173,12 @@ class CallingPanel(QWidget):
         self.banner.hide()
         root.addWidget(self.banner)
 
-        head = QHBoxLayout()
-        title = QLabel(f"Quầy số {self.counter_no}", objectName="counter_title")
-        title.setStyleSheet("font-size:16px; font-weight:bold;")
-        head.addWidget(title)
-        head.addStretch(1)
+        self.head = QGridLayout()
+        self.title = QLabel(f"Quầy số {self.counter_no}", objectName="counter_title")
+        self.title.setStyleSheet("font-size:16px; font-weight:bold;")
         self.officer_label = QLabel(f"Cán bộ: {self.officer_name}", objectName="officer_label")
-        head.addWidget(self.officer_label)
-        root.addLayout(head)
+        self.officer_label.setWordWrap(True)
+        root.addLayout(self.head)
 
         card = QFrame(objectName="ticket_card")
         card.setStyleSheet(
@@ -189,10 +186,6 @@ class CallingPanel(QWidget):
         )
         cl = QVBoxLayout(card)
         self.number_label = QLabel("—", objectName="current_number")
-        font = QFont()
-        font.setPointSize(40)
-        font.setBold(True)
-        self.number_label.setFont(font)
         self.number_label.setStyleSheet("color:#0d47a1;")
         self.number_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail_label = QLabel(
@@ -204,9 +197,9 @@ class CallingPanel(QWidget):
         cl.addWidget(self.detail_label)
         root.addWidget(card)
 
-        grid = QGridLayout()
+        self.grid = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
-        specs: list[tuple[str, str, str, Callable[[], None]]] = [
+        self.specs: list[tuple[str, str, str, Callable[[], None]]] = [
             ("call_next", "Gọi số tiếp", "F5", self.call_next),
             ("recall", "Gọi lại", "F6", self.recall),
             ("no_show", "Vắng mặt", "F7", self.no_show),
@@ -214,26 +207,21 @@ class CallingPanel(QWidget):
             ("start", "Bắt đầu phục vụ", "F9", self.start),
             ("finish", "Kết thúc", "F10", self.finish),
         ]
-        for i, (name, text, key, slot) in enumerate(specs):
-            btn = QPushButton(f"{text}\n({key})", objectName=f"btn_{name}")
-            btn.setMinimumHeight(48)
+        for name, _text, key, slot in self.specs:
+            btn = QPushButton(objectName=f"btn_{name}")
             btn.clicked.connect(slot)
-            grid.addWidget(btn, i // 3, i % 3)
             self.buttons[name] = btn
             QShortcut(QKeySequence(key), self, activated=slot)
         self.buttons["call_next"].setStyleSheet("font-weight:bold;")
-        root.addLayout(grid)
+        root.addLayout(self.grid)
 
-        row = QHBoxLayout()
+        row = QGridLayout()
+        self.receive_row = row
         self.receive_btn = QPushButton("Tiếp nhận hồ sơ", objectName="btn_receive")
-        self.receive_btn.setMinimumHeight(40)
         self.receive_btn.setStyleSheet("font-weight:bold;")
         self.receive_btn.clicked.connect(self._request_dossier)
         self.walk_in_btn = QPushButton("Khách không có số", objectName="btn_walk_in")
-        self.walk_in_btn.setMinimumHeight(40)
         self.walk_in_btn.clicked.connect(self.walk_in)
-        row.addWidget(self.receive_btn, 2)
-        row.addWidget(self.walk_in_btn, 1)
         root.addLayout(row)
 
         qtitle = QLabel("Đang chờ theo hàng đợi")
@@ -241,12 +229,46 @@ class CallingPanel(QWidget):
         root.addWidget(qtitle)
         self.queues_label = QLabel("…", objectName="queue_lengths")
         self.queues_label.setTextFormat(Qt.TextFormat.RichText)
+        self.queues_label.setWordWrap(True)
         root.addWidget(self.queues_label)
         self.message = QLabel("", objectName="queue_message")
         self.message.setWordWrap(True)
         root.addWidget(self.message)
         root.addStretch(1)
+        self.compact = False
+        self.set_compact(False)
         self._update_buttons()
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow layout for 1280–1366 screens: two button columns, one-line keys, a smaller number.
+
+        Everything stays (called number, F5–F10, receive, waiting counts); only the
+        arrangement changes, so the counter window fits without cutting the panel off.
+        """
+        self.compact = compact
+        for layout in (self.head, self.grid, self.receive_row):
+            while layout.count():
+                layout.takeAt(0)
+        self.head.addWidget(self.title, 0, 0)
+        self.head.addWidget(self.officer_label, 1 if compact else 0, 0 if compact else 1)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        self.officer_label.setAlignment(Qt.AlignmentFlag.AlignLeft if compact else right)
+        font = QFont()
+        font.setPointSize(26 if compact else 40)
+        font.setBold(True)
+        self.number_label.setFont(font)
+        columns = 2 if compact else 3
+        for i, (name, text, key, _slot) in enumerate(self.specs):
+            btn = self.buttons[name]
+            btn.setText(f"{text} ({key})" if compact else f"{text}\n({key})")
+            btn.setMinimumHeight(32 if compact else 48)
+            self.grid.addWidget(btn, i // columns, i % columns)
+        for btn in (self.receive_btn, self.walk_in_btn):
+            btn.setMinimumHeight(32 if compact else 40)
+        self.receive_row.addWidget(self.receive_btn, 0, 0)
+        self.receive_row.addWidget(self.walk_in_btn, 1 if compact else 0, 0 if compact else 1)
+        if compact:
+            self.buttons["start"].setText("Phục vụ (F9)")  # "Bắt đầu phục vụ (F9)" widens the panel
 
     # ------------------------------------------------------------------ state
     def _set_connected(self, ok: bool) -> None:

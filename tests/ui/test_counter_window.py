@@ -311,7 +311,9 @@ def test_list_pages_lazily_filters_and_highlights(window: Any, qtbot: Any, app: 
     qtbot.waitUntil(lambda: model.rowCount() == 450, timeout=5000)
     assert not model.canFetchMore()
     qtbot.waitUntil(lambda: window.find.count_label.text() == "450 hồ sơ phù hợp", timeout=5000)
-    index = model.index(0, 5)
+    from ui.dossier_list import COL_DUE
+
+    index = model.index(0, COL_DUE)
     assert "quá hạn" in index.data()
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None
     # one search box: a name without diacritics, then a CCCD

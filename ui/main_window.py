@@ -70,6 +70,8 @@ SHORTCUTS = [
     ("F5", "Gọi số tiếp theo (bảng gọi số)"),
     ("F6 … F10", "Gọi lại, vắng mặt, chuyển, bắt đầu, kết thúc phục vụ (bảng gọi số)"),
     ("F12", "Cài đặt trạm (giám sát, quản trị)"),
+    ("Ctrl+Shift+Q", "Đăng xuất / đổi cán bộ (máy lấy số và màn hình TV vẫn chạy)"),
+    ("Ctrl+Q", "Thoát: đóng mọi cửa sổ của trạm (hỏi lại một lần)"),
     ("Ctrl+S / Ctrl+Enter", "Lưu hồ sơ đang tiếp nhận và in giấy tiếp nhận"),
     ("Ctrl+B", "Hồ sơ thiếu giấy tờ: lưu và in phiếu yêu cầu bổ sung"),
     ("Ctrl+R", "Từ chối tiếp nhận: lưu và in phiếu từ chối"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from desk_app.domain.errors import ValidationError
@@ -93,3 +95,21 @@ def test_lock_survives_a_restart_and_a_new_password_clears_it(app, clock, tmp_pa
         assert again.accounts.authenticate("canbo1", "moi123456").username == "canbo1"
     finally:
         again.close()
+
+
+@given(failures=st.integers(min_value=0, max_value=10_000), elapsed=st.integers(min_value=0, max_value=7200))
+def test_lockout_rule_properties(failures: int, elapsed: int) -> None:
+    import datetime as dt
+
+    from desk_app.services.accounts import FIRST_WAIT, LOCK_AFTER, MAX_WAIT, LoginThrottle, lockout_wait
+
+    wait = lockout_wait(failures)
+    assert dt.timedelta(0) <= wait <= MAX_WAIT
+    assert lockout_wait(failures + 1) >= wait  # never shorter after one more wrong password
+    if failures < LOCK_AFTER:
+        assert wait == dt.timedelta(0)
+    elif wait < MAX_WAIT:
+        assert wait == FIRST_WAIT * 2 ** (failures - LOCK_AFTER)
+    last = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+    left = LoginThrottle(failures, last).remaining(last + dt.timedelta(seconds=elapsed))
+    assert left == max(wait - dt.timedelta(seconds=elapsed), dt.timedelta(0))

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 SEARCHES = [
     ("mã hồ sơ", "code"),
+    ("đuôi mã hồ sơ (“261130-0039”)", "code_tail"),
     ("số CCCD", "id"),
     ("số điện thoại", "phone"),
     ("họ tên, phổ biến (“nguyen van”)", "nguyen van"),
@@ -137,7 +138,12 @@ def search_figures(window, app) -> dict[str, dict[str, float]]:  # type: ignore[
     sample = app.queries.page(
         __import__("desk_app.services.queries", fromlist=["DossierFilter"]).DossierFilter(), 1, None
     )[0]
-    values = {"code": sample.code, "id": sample.applicant_id_number, "phone": sample.applicant_phone}
+    values = {
+        "code": sample.code,
+        "code_tail": sample.code.split("-", 1)[1],  # date and number, as read off a receipt
+        "id": sample.applicant_id_number,
+        "phone": sample.applicant_phone,
+    }
     find = window.find
     model = find.model
     window.show_find()

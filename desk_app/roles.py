@@ -240,6 +240,10 @@ def build_devices(app: App, settings: DeviceSettings | None = None, demo: bool =
         if settings.queue_is_local:
             service = QueueService(app.db, app.station.clock, app.station.device_id)
             devices.queue = LocalQueueClient(service)
+            if demo and settings.has("counter") and settings.has("kiosk"):
+                from desk_app.services.demo import one_pc_office_queues
+
+                one_pc_office_queues(service)  # the one PC's counter calls every kiosk queue
         else:
             from desk_app.queue.client import QueueClient
 

@@ -5,7 +5,8 @@
 Without ``--db`` a fresh demo database (demo unit, catalogue, accounts and a
 few hundred dossiers) is built in a temporary folder. Runs offscreen (no
 display needed); under Xvfb set QT_QPA_PLATFORM=xcb to use the real platform.
-Writes login.png, intake.png, list.png, detail.png and settings.png.
+Writes login.png and settings.png, and intake, list and detail at 1366×768 (intake.png, …)
+and at 1280×720 (intake-1280x720.png, …).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The counter window as it is maximised on the two common office screens: the screen
+# less a 40-px taskbar and a 28-px title bar (grab() shows the client area only).
+SIZES = [("", (1366, 768 - 68)), ("-1280x720", (1280, 720 - 68))]
 
 
 def settle(qapp, seconds: float = 0.4) -> None:  # type: ignore[no-untyped-def]  # noqa: ARG001
@@ -83,7 +88,7 @@ def main() -> int:
 
     account = app.accounts.authenticate("giamsat", "giamsat123")
     window = CounterWindow(app, account)
-    window.resize(1440, 860)
+    window.resize(*SIZES[0][1])
     window.show()
     window.start()
     settle(qapp, 1.0)
@@ -104,24 +109,29 @@ def main() -> int:
     form.pages.setValue(4)
     form.mark_all_received()
     form.proc_search.setFocus()
-    settle(qapp, 0.3)
-    window.grab().save(str(args.out / "intake.png"))
-
-    # list
-    window.show_find()
-    settle(qapp, 1.0)
-    window.grab().save(str(args.out / "list.png"))
-
-    # detail: a dossier with a long history if there is one
     # detail: an open dossier that went through a supplement round, so that actions show
     rows = (
         app.queries.page(DossierFilter(statuses=[Status.SUPPLEMENTED.value]), 5)
         or app.queries.page(DossierFilter(statuses=[Status.TRANSFERRED.value]), 5)
         or app.queries.page(DossierFilter(), 1)
     )
-    window.open_dossier(rows[0].code)
-    settle(qapp, 1.0)
-    window.grab().save(str(args.out / "detail.png"))
+    written = []
+    for suffix, size in SIZES:
+        window.resize(*size)
+        window.show_intake()
+        settle(qapp, 0.4)
+        for name, show in (
+            ("intake", window.show_intake),
+            ("list", window.show_find),
+            ("detail", lambda: window.open_dossier(rows[0].code)),
+        ):
+            show()
+            settle(qapp, 1.0)
+            path = args.out / f"{name}{suffix}.png"
+            window.grab().save(str(path))
+            written.append(path)
+    window.resize(*SIZES[0][1])
+    settle(qapp, 0.3)
 
     window.open_settings()
     settle(qapp, 0.5)
@@ -132,8 +142,8 @@ def main() -> int:
     window.shutdown()
     window.close()
     app.close()
-    for name in ("login", "intake", "list", "detail", "settings"):
-        print(args.out / f"{name}.png")
+    for path in [args.out / "login.png", *written, args.out / "settings.png"]:
+        print(path)
     return 0
 
 

@@ -119,9 +119,11 @@ def main(db_path: str | Path | None = None, demo: bool = False) -> int:
         if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
             return 0
         devices, role_windows = start_devices(app, demo)
-        window = build_window(app, login.account, devices=devices)
-        rc = qapp.exec()
-        window.shutdown()
+        from ui.login import ask_login
+        from ui.main_window import run_station
+
+        # Counter windows until Thoát (log out shows the login again); then every window closes.
+        rc = run_station(qapp, app, login.account, devices=devices, login=lambda: ask_login(app))
         stop_devices(devices, role_windows)
         return int(rc)
     finally:

@@ -1,8 +1,9 @@
 """Dossier detail: data, event timeline (who, when, what), conflicts and the allowed actions.
 
 Only actions allowed in the current status (``allowed_actions``) get a
-button; F4 opens them as a numbered menu. Each action is one small dialog
-(``ui.dossier_actions``) that records one event. A conflict after a sync merge
+button; F4 opens them as a menu. Each action has one fixed key
+(``ACTION_KEYS``: 1 is always "Chuyển xử lý"), in the menu and as Alt+key on the buttons.
+Each action is one small dialog (``ui.dossier_actions``) that records one event. A conflict after a sync merge
 (``DossierState.conflicts``) is shown with both versions: the event that was
 applied and the conflicting one that was kept but not applied.
 
@@ -42,6 +43,33 @@ from ui.workers import describe_error, run_op
 
 if TYPE_CHECKING:
     from desk_app.bootstrap import App
+
+# One key per action, whatever the dossier's status (a key never changes meaning):
+# digits in the order a dossier usually goes, letters for the exits. The letters
+# avoid H and T, the menu bar's Alt mnemonics.
+ACTION_KEYS = {
+    EventKind.TRANSFERRED: "1",
+    EventKind.PROCESSING_STARTED: "2",
+    EventKind.SUPPLEMENT_REQUESTED: "3",
+    EventKind.SUPPLEMENTED: "4",
+    EventKind.FEES_REQUESTED: "5",
+    EventKind.FEES_PAID: "6",
+    EventKind.RESULT_READY: "7",
+    EventKind.RETURNED: "8",
+    EventKind.EXTENDED: "9",
+    EventKind.NOTE: "0",
+    EventKind.REFUSED: "C",
+    EventKind.STOPPED: "D",
+    EventKind.WITHDRAWN: "R",
+}
+
+
+def action_caption(kind: EventKind) -> str:
+    """Button / menu text with the action's fixed key as its mnemonic: "&1 Chuyển xử lý"."""
+    key = ACTION_KEYS.get(kind)
+    text = ACTION_TEXT.get(kind, kind.label)
+    return f"&{key} {text}" if key else text
+
 
 # The form reprinted with Ctrl+P for a dossier in a status.
 PRINT_FOR_STATUS = {
@@ -139,9 +167,20 @@ class DetailPanel(QWidget):
 
         middle = QHBoxLayout()
         info = QGroupBox("Thông tin hồ sơ")
-        self.info = QFormLayout(info)
-        self.info.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # Two columns of fields (applicant | dossier): one column of 17 rows made the
+        # F4 tab 784 px high, past a 768-pixel screen.
+        info_columns = QHBoxLayout(info)
+        applicant_form = QFormLayout()
+        dossier_form = QFormLayout()
+        for form in (applicant_form, dossier_form):
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            form.setVerticalSpacing(3)
+            info_columns.addLayout(form, 1)
+        self.info = dossier_form
         self.info_labels: dict[str, QLabel] = {}
+        applicant_keys = {
+            *("applicant", "id_number", "birth", "phone", "email", "address", "officer", "logbook")
+        }
         for key, label in (
             ("applicant", "Người nộp:"),
             ("id_number", "Giấy tờ:"),
@@ -166,9 +205,9 @@ class DetailPanel(QWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.info_labels[key] = value
-            self.info.addRow(label, value)
+            (applicant_form if key in applicant_keys else dossier_form).addRow(label, value)
         self.info.setRowVisible(self.info_labels["target_unit"], False)  # shown for phi địa giới only
-        middle.addWidget(info, 3)
+        middle.addWidget(info, 5)
         comps = QGroupBox("Thành phần hồ sơ đã nhận")
         comp_layout = QVBoxLayout(comps)
         self.components = QLabel("")
@@ -180,6 +219,7 @@ class DetailPanel(QWidget):
         layout.addLayout(middle)
 
         timeline = QGroupBox("Quá trình xử lý")
+        timeline.setMinimumHeight(120)
         tl = QGridLayout(timeline)
         self.timeline = QTreeWidget()
         self.timeline.setObjectName("timeline")
@@ -356,10 +396,11 @@ class DetailPanel(QWidget):
         widgets: list[QWidget] = []
         if not kinds and self.dossier is not None:
             widgets.append(QLabel("Hồ sơ đã kết thúc: không còn thao tác nào."))
-        for number, kind in enumerate(self.action_kinds, 1):
-            button = QPushButton(
-                f"&{number} {ACTION_TEXT.get(kind, kind.label)}" if number < 10 else ACTION_TEXT[kind]
-            )
+        # Fixed keys: sort the buttons by key so "1" is always first when it is offered.
+        order = list(ACTION_KEYS)
+        self.action_kinds.sort(key=lambda k: order.index(k) if k in order else len(order))
+        for kind in self.action_kinds:
+            button = QPushButton(action_caption(kind))
             button.setObjectName(f"act_{kind.value}")
             button.clicked.connect(lambda _c=False, k=kind: self.start_action(k))
             widgets.append(button)
@@ -369,11 +410,32 @@ class DetailPanel(QWidget):
             print_button.setObjectName("act_print")
             print_button.clicked.connect(self.print_current)
             widgets.append(print_button)
-        per_row = 5
-        for index, widget in enumerate(widgets):
+        self.action_widgets = widgets
+        self.per_row = 0
+        self._place_actions()
+
+    def _actions_per_row(self) -> int:
+        """As many buttons a row as fit whole (five on a 1366 screen, four on 1280)."""
+        widest = max((w.sizeHint().width() for w in self.action_widgets), default=1)
+        spacing = self.actions_layout.horizontalSpacing() + 2
+        return max(2, min(5, (self.actions_box.width() - 20) // (widest + spacing)))
+
+    def _place_actions(self) -> None:
+        per_row = self._actions_per_row()
+        if per_row == self.per_row:
+            return
+        self.per_row = per_row
+        for widget in self.action_widgets:
+            self.actions_layout.removeWidget(widget)
+        for col in range(6):
+            self.actions_layout.setColumnStretch(col, 1 if col < per_row else 0)
+        for index, widget in enumerate(self.action_widgets):
             self.actions_layout.addWidget(widget, index // per_row, index % per_row)
-        for col in range(per_row):
-            self.actions_layout.setColumnStretch(col, 1)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if getattr(self, "action_widgets", None):
+            self._place_actions()
 
     def actions_menu(self) -> QMenu | None:
         """F4: the allowed actions as a numbered keyboard menu."""
@@ -382,8 +444,8 @@ class DetailPanel(QWidget):
             return None
         menu = QMenu(self)
         menu.setObjectName("actions_menu")
-        for number, kind in enumerate(self.action_kinds, 1):
-            act = menu.addAction(f"&{number} {ACTION_TEXT.get(kind, kind.label)}")
+        for kind in self.action_kinds:
+            act = menu.addAction(action_caption(kind))
             act.triggered.connect(lambda _c=False, k=kind: self.start_action(k))
         menu.popup(self.actions_box.mapToGlobal(QPoint(10, 10)))
         self.menu = menu

@@ -57,8 +57,18 @@ if TYPE_CHECKING:
 PAGE_SIZE = 200
 DEBOUNCE_MS = 60  # name search: wait for a pause in typing; a query costs ~20 ms at 1M dossiers
 COUNT_CAP = 10_000
-COLUMNS = ["Mã hồ sơ", "Người nộp", "Thủ tục", "Lĩnh vực", "Tiếp nhận", "Hẹn trả", "Trạng thái", "Cán bộ"]
-SEARCH_KINDS = {"code": "mã hồ sơ", "id": "số giấy tờ", "phone": "số điện thoại", "name": "họ tên"}
+# Status and due date right after the code: on a 1280–1366 screen they are what an
+# officer scans for, and they must never sit beyond the right edge.
+COLUMNS = ["Mã hồ sơ", "Trạng thái", "Hẹn trả", "Người nộp", "Thủ tục", "Lĩnh vực", "Tiếp nhận", "Cán bộ"]
+COL_CODE, COL_STATUS, COL_DUE, COL_NAME, COL_PROCEDURE, COL_FIELD, COL_RECEIVED, COL_OFFICER = range(8)
+COLUMN_WIDTHS = (200, 125, 200, 165, 260, 90, 115, 160)
+SEARCH_KINDS = {
+    "code": "mã hồ sơ",
+    "code_tail": "đuôi mã hồ sơ",
+    "id": "số giấy tờ",
+    "phone": "số điện thoại",
+    "name": "họ tên",
+}
 
 
 class DossierTableModel(QAbstractTableModel):
@@ -171,35 +181,35 @@ class DossierTableModel(QAbstractTableModel):
         row = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
+            if col == COL_CODE:
                 return ("⚠ " if row.has_conflict else "") + row.code
-            if col == 1:
+            if col == COL_NAME:
                 return row.applicant_name
-            if col == 2:
+            if col == COL_PROCEDURE:
                 return row.procedure_name
-            if col == 3:
+            if col == COL_FIELD:
                 return row.field
-            if col == 4:
+            if col == COL_RECEIVED:
                 return row.received_at.strftime("%H:%M %d/%m/%Y")
-            if col == 5:
+            if col == COL_DUE:
                 text = row.due_at.strftime("%H:%M %d/%m/%Y")
                 if row.is_overdue(self.now):
                     return text + " – quá hạn"
                 if row.is_due_today(self.now):
                     return text + " – đến hạn hôm nay"
                 return text
-            if col == 6:
+            if col == COL_STATUS:
                 return row.status_label
-            if col == 7:
+            if col == COL_OFFICER:
                 return self.officer_names.get(row.officer, row.officer)
         elif role == Qt.ItemDataRole.BackgroundRole:
             if row.is_overdue(self.now):
                 return QBrush(OVERDUE_BG)
             if row.is_due_today(self.now):
                 return QBrush(DUE_TODAY_BG)
-        elif role == Qt.ItemDataRole.ForegroundRole and row.has_conflict and col == 0:
+        elif role == Qt.ItemDataRole.ForegroundRole and row.has_conflict and col == COL_CODE:
             return QBrush(CONFLICT_FG)
-        elif role == Qt.ItemDataRole.FontRole and col == 0:
+        elif role == Qt.ItemDataRole.FontRole and col == COL_CODE:
             return self.bold
         elif role == Qt.ItemDataRole.ToolTipRole:
             if row.has_conflict:
@@ -276,16 +286,22 @@ class FindPanel(QWidget):
         self.due_today.setObjectName("due_today")
         self.overdue = QCheckBox("Quá hạn")
         self.overdue.setObjectName("overdue")
+        # Two rows: one row of every filter needed 1,100 px and pushed the window past a 1366 screen.
         for w in (self.status_filter, self.field_filter, self.officer_filter):
-            bar.addWidget(w)
-        bar.addWidget(self.use_dates)
-        bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("đến"))
-        bar.addWidget(self.date_to)
-        bar.addWidget(self.due_today)
-        bar.addWidget(self.overdue)
-        bar.addStretch(1)
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(14)
+            bar.addWidget(w, 1)
         layout.addLayout(bar)
+        dates = QHBoxLayout()
+        dates.addWidget(self.use_dates)
+        dates.addWidget(self.date_from)
+        dates.addWidget(QLabel("đến"))
+        dates.addWidget(self.date_to)
+        dates.addSpacing(12)
+        dates.addWidget(self.due_today)
+        dates.addWidget(self.overdue)
+        dates.addStretch(1)
+        layout.addLayout(dates)
 
         self.model = DossierTableModel(app, officer_names, self)
         self.view = DossierTable()
@@ -300,7 +316,7 @@ class FindPanel(QWidget):
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((215, 170, 300, 90, 120, 210, 130, 170)):
+        for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
         self.view.activatedCode.connect(self.openRequested)
@@ -330,6 +346,7 @@ class FindPanel(QWidget):
         self.last_page_seconds = 0.0
         self.pending_open = ""
         self.count_started = True
+        self.said_not_found = False
         self.model.loadFailed.connect(lambda _m: self.count_label.setText(""))
 
     def start(self) -> None:
@@ -350,7 +367,7 @@ class FindPanel(QWidget):
         kind, value = classify_search(text)
         self.search_kind.setText(f"({SEARCH_KINDS[kind]})" if kind else "")
         complete = (
-            kind == "code"
+            kind in ("code", "code_tail")
             or (kind == "id" and len(value) in (9, 12))
             or (kind == "phone" and len(value) in (10, 11))
         )
@@ -362,8 +379,8 @@ class FindPanel(QWidget):
     def _search_enter(self) -> None:
         self.debounce.stop()
         kind, value = classify_search(self.search.text())
-        if kind == "code":
-            self.pending_open = value
+        if kind in ("code", "code_tail"):
+            self.pending_open = value  # Enter on a whole or partial code opens the one dossier it names
         self.apply()
 
     def current_filter(self) -> DossierFilter:
@@ -383,6 +400,12 @@ class FindPanel(QWidget):
             due_today=self.due_today.isChecked(),
             overdue=self.overdue.isChecked(),
         )
+
+    def refresh(self) -> None:
+        """Reload the rows AND the count: after a save the total changed too (302, not 300)."""
+        self.model.refresh()
+        self.count_generation += 1
+        self.count_started = False
 
     def apply(self) -> None:
         self.debounce.stop()
@@ -453,16 +476,29 @@ class FindPanel(QWidget):
             self.view.setCurrentIndex(self.model.index(0, 0))
         if self.pending_open:
             code, self.pending_open = self.pending_open, ""
-            if any(r.code == code for r in self.model.rows[:1]):
-                self.openRequested.emit(code)
+            hits = [r.code for r in self.model.rows[:2] if r.code == code or r.code.endswith("-" + code)]
+            if len(hits) == 1 and len(self.model.rows) == 1:
+                self._say("")
+                self.openRequested.emit(hits[0])
+            elif hits:
+                self._say(f"Có {len(self.model.rows)} hồ sơ có mã kết thúc bằng {code}: chọn một hồ sơ.")
             else:
-                self.status.emit(f"Không tìm thấy hồ sơ có mã {code}.")
+                self._say(f"Không tìm thấy hồ sơ có mã {code}.", not_found=True)
         elif loaded == 0 and self.search.text().strip():
             kind, _ = classify_search(self.search.text())
-            self.status.emit(
+            self._say(
                 f"Không tìm thấy hồ sơ theo {SEARCH_KINDS.get(kind, 'từ khóa')} "
-                f"“{self.search.text().strip()}”."
+                f"“{self.search.text().strip()}”.",
+                not_found=True,
             )
+        elif loaded and self.said_not_found:
+            self._say("")  # the "not found" line no longer holds
+
+    def _say(self, message: str, not_found: bool = False) -> None:
+        """Status line; an empty message clears a "not found" that a later search disproved."""
+        if message or self.said_not_found:
+            self.status.emit(message)
+        self.said_not_found = not_found
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -545,13 +545,18 @@ class IntakeForm(QWidget):
         self.last_saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.general)
         outer.addWidget(self.last_saved)
+        # Two rows, so the form fits a 1280-wide screen beside the queue panel: the
+        # exits on the first, the two ways to finish the intake on the second.
         bar.addWidget(self.clear_button)
         bar.addStretch(1)
         bar.addWidget(self.refuse_button)
         bar.addWidget(self.supplement_button)
-        bar.addWidget(self.settle_button)
-        bar.addWidget(self.save_button)
+        finish = QHBoxLayout()
+        finish.addStretch(1)
+        finish.addWidget(self.settle_button)
+        finish.addWidget(self.save_button)
         outer.addLayout(bar)
+        outer.addLayout(finish)
 
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for seq, slot in (

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.model import Role
+from desk_app.services.accounts import AccountLocked, locked_message
 from ui.workers import describe_error, run_op
 
 if TYPE_CHECKING:
@@ -57,6 +59,11 @@ class LoginDialog(QDialog):
         for account in accounts:
             self.user.addItem(f"{account.username} – {account.full_name}", account.username)
         self.user.setEditText(username)
+        # Enter in the account box logs in (or moves to an empty password) instead of
+        # only accepting the inline completion or adding the text as a new item.
+        self.user.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.user.lineEdit().installEventFilter(self)
+        self.user.editTextChanged.connect(self._account_changed)
         self.password = QLineEdit(password)
         self.password.setObjectName("login_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -80,6 +87,27 @@ class LoginDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         (self.password if username else self.user).setFocus()
+        self.locked_user = ""
+        self.lock_left = dt.timedelta(0)
+        self.lock_timer = QTimer(self)
+        self.lock_timer.setInterval(1000)
+        self.lock_timer.timeout.connect(lambda: self.tick_lock(1))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (
+            watched is self.user.lineEdit()
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            line = self.user.lineEdit()
+            line.setText(line.text())  # accept the completion shown inline, as Enter would
+            if not self.password.text():
+                self.password.setFocus()
+            elif self.ok.isEnabled():
+                self.try_login()
+            return True
+        return super().eventFilter(watched, event)
 
     def username(self) -> str:
         text = self.user.currentText().strip()
@@ -108,3 +136,37 @@ class LoginDialog(QDialog):
         self.error.setText(describe_error(exc))
         self.password.selectAll()
         self.password.setFocus()
+        if isinstance(exc, AccountLocked):
+            self.locked_user = exc.username
+            self.lock_left = exc.remaining
+            self.ok.setEnabled(False)
+            self.lock_timer.start()
+
+    def tick_lock(self, seconds: float = 1) -> None:
+        """Count the lock-out down on screen; the service decides again at the next try."""
+        if not self.locked_user:
+            return
+        self.lock_left -= dt.timedelta(seconds=seconds)
+        if self.lock_left > dt.timedelta(0):
+            self.error.setText(locked_message(self.locked_user, self.lock_left))
+            return
+        self.lock_timer.stop()
+        self.locked_user = ""
+        self.ok.setEnabled(True)
+        self.error.setText("Có thể đăng nhập lại.")
+
+    def _account_changed(self, _text: str) -> None:
+        if self.locked_user and self.username() != self.locked_user:
+            self.lock_timer.stop()  # another account is not locked by this one's failures
+            self.locked_user = ""
+            self.ok.setEnabled(True)
+            self.error.setText("")
+
+
+def ask_login(app: Any) -> Any:
+    """The next officer's account after a log-out, or None when the dialog is closed."""
+    dialog = LoginDialog(app)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    account = dialog.account if accepted else None
+    dialog.deleteLater()
+    return account

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDateEdit,
@@ -24,14 +25,17 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -61,6 +65,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("motcua.ui")
 
 PENDING_CAP = 10_000
+PREFERRED_SIZE = QSize(1440, 880)
+COMPACT_BELOW = 1600  # window width under which the queue panel turns compact (1280–1366 screens)
 
 SHORTCUTS = [
     ("F1", "Bảng phím tắt này"),
@@ -70,6 +76,8 @@ SHORTCUTS = [
     ("F5", "Gọi số tiếp theo (bảng gọi số)"),
     ("F6 … F10", "Gọi lại, vắng mặt, chuyển, bắt đầu, kết thúc phục vụ (bảng gọi số)"),
     ("F12", "Cài đặt trạm (giám sát, quản trị)"),
+    ("Ctrl+Shift+Q", "Đăng xuất / đổi cán bộ (máy lấy số và màn hình TV vẫn chạy)"),
+    ("Ctrl+Q", "Thoát: đóng mọi cửa sổ của trạm (hỏi lại một lần)"),
     ("Ctrl+S / Ctrl+Enter", "Lưu hồ sơ đang tiếp nhận và in giấy tiếp nhận"),
     ("Ctrl+B", "Hồ sơ thiếu giấy tờ: lưu và in phiếu yêu cầu bổ sung"),
     ("Ctrl+R", "Từ chối tiếp nhận: lưu và in phiếu từ chối"),
@@ -84,7 +92,12 @@ SHORTCUTS = [
     ("Space", "Đánh dấu giấy tờ đã nhận / giấy tờ còn thiếu"),
     ("Enter", "Đồng ý trong hộp thoại"),
     ("Esc", "Hủy hộp thoại, ẩn thông báo"),
-    ("Alt+1 … Alt+9", "Chọn thao tác theo số trong màn hình chi tiết"),
+    (
+        "F4 rồi 1 … 9, 0, C, D, R",
+        "Thao tác hồ sơ, mỗi phím một việc cố định: 1 chuyển xử lý, 2 bắt đầu xử lý, 3 yêu cầu bổ "
+        "sung, 4 đã bổ sung, 5 chờ nghĩa vụ tài chính, 6 đã nộp, 7 có kết quả, 8 trả kết quả, "
+        "9 xin lỗi/gia hạn, 0 ghi chú, C từ chối, D dừng, R rút hồ sơ (Alt+phím trên nút)",
+    ),
     ("Quét mã vạch", "Ở bất kỳ đâu: mở hồ sơ theo mã trên giấy tiếp nhận"),
 ]
 
@@ -106,8 +119,12 @@ def pending_changes(app: App, cap: int = PENDING_CAP) -> int:
 def device_status(app: App) -> dict[str, Any]:
     """Pending changes, chosen printers and serial ports (runs in a worker)."""
     settings = load_settings(app)
+    from desk_app.sync.client import server_url
+
+    enrolled = bool(server_url(app.station))
     out: dict[str, Any] = {
-        "pending": pending_changes(app),
+        "pending": pending_changes(app) if enrolled else 0,  # not enrolled: nothing waits for a server
+        "enrolled": enrolled,
         "server": (settings.get("server") or {}).get("url", ""),
     }
     out["printers"] = settings.get("printers") or {}
@@ -140,6 +157,7 @@ class HelpDialog(QDialog):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
         table.resizeColumnToContents(0)
+        table.resizeRowsToContents()  # long explanations wrap instead of being cut off
         layout.addWidget(table)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("Đóng (Esc)")
@@ -233,6 +251,9 @@ class CounterWindow(QMainWindow):
         self.reminders: list[Any] = []
         self.list_stale = False
         self._dialogs: list[QDialog] = []
+        self.outcome = ""  # "quit" or "logout" once the officer confirmed one
+        self.confirm_on_close = False  # run_station turns it on: the title bar's ✕ asks first
+        self.in_station_loop = False  # run_station: ending the session leaves its event loop
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -273,7 +294,13 @@ class CounterWindow(QMainWindow):
         self.tabs.addTab(self.intake, "Tiếp nhận hồ sơ (F2)")
         self.tabs.addTab(self.find, "Tra cứu hồ sơ (F3)")
         self.tabs.addTab(self.detail, "Chi tiết hồ sơ (F4)")
-        self.tabs.addTab(StatisticsTab(app, self.open_dossier, on_status=self.show_status), "Thống kê")
+        # Scrolls rather than setting the window's minimum height (charts and tables are tall).
+        self.statistics = StatisticsTab(app, self.open_dossier, on_status=self.show_status)
+        statistics_scroll = QScrollArea()
+        statistics_scroll.setWidgetResizable(True)
+        statistics_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        statistics_scroll.setWidget(self.statistics)
+        self.tabs.addTab(statistics_scroll, "Thống kê")
         self.tabs.currentChanged.connect(self._tab_changed)
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -313,7 +340,36 @@ class CounterWindow(QMainWindow):
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(10_000)
         self.status_timer.timeout.connect(self.refresh_status_strip)
-        self.resize(1360, 820)
+        self.fit_to_screen()
+
+    # ------------------------------------------------------------------ screen size
+    def fit_to_screen(self) -> None:
+        """Open at a comfortable size, or maximised on a 1280–1366 office screen.
+
+        Smaller screens than ``PREFERRED_SIZE`` get the whole screen; a platform without a
+        real screen (offscreen tests, 800×600 default) gets the preferred size.
+        """
+        screen = self.screen() or QApplication.primaryScreen()
+        avail = screen.availableGeometry().size() if screen is not None else PREFERRED_SIZE
+        if avail.width() < 1024:  # no office screen is that small: a headless default
+            avail = PREFERRED_SIZE
+        if avail.width() < PREFERRED_SIZE.width() or avail.height() < PREFERRED_SIZE.height():
+            self.resize(avail)
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        else:
+            self.resize(PREFERRED_SIZE)
+        self._apply_compact()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        """Below ``COMPACT_BELOW`` px the queue panel takes its narrow layout (nothing is hidden)."""
+        compact = self.width() < COMPACT_BELOW
+        panel = self.queue_panel
+        if panel is not None and hasattr(panel, "set_compact") and getattr(panel, "compact", None) != compact:
+            panel.set_compact(compact)
 
     # ------------------------------------------------------------------ building
     def _build_dashboard(self) -> None:
@@ -368,6 +424,8 @@ class CounterWindow(QMainWindow):
                 log.exception("queue panel failed to start")
         if panel is not None:
             self.queue_panel = panel
+            if hasattr(panel, "set_officer_name"):
+                panel.set_officer_name(self.account.full_name)  # people read names, not accounts
             panel.receiveDossierRequested.connect(self._receive_from_ticket)
             dock.setWidget(panel)
         else:
@@ -386,7 +444,7 @@ class CounterWindow(QMainWindow):
         self.busy.setMaximumWidth(90)
         self.busy.setMaximumHeight(14)
         self.busy.hide()
-        self.sync_label = QLabel("Chưa kết nối máy chủ")
+        self.sync_label = QLabel("● Đồng bộ: đang kiểm tra…")
         self.sync_label.setObjectName("sync_label")
         self.printer_label = QLabel("Máy in: …")
         self.printer_label.setObjectName("printer_label")
@@ -445,7 +503,8 @@ class CounterWindow(QMainWindow):
             self.settings_action.setText("Cài đặt trạm (chỉ giám sát, quản trị)")
         action(system, "Đồng bộ ngay với máy chủ", "Ctrl+Shift+Y", self.sync_now, "act_sync_now")
         system.addSeparator()
-        action(system, "Thoát", "", self.close, "act_quit")
+        action(system, "Đăng xuất / đổi cán bộ…", "Ctrl+Shift+Q", self.request_logout, "act_logout")
+        action(system, "Thoát", "Ctrl+Q", self.request_quit, "act_quit")
         action(help_menu, "Phím tắt", "F1", self.show_help, "act_help")
         esc = QShortcut(QKeySequence("Escape"), self)
         esc.activated.connect(self.hide_notice)
@@ -560,18 +619,12 @@ class CounterWindow(QMainWindow):
         run_op(lambda: device_status(self.app), self._status_loaded, owner=self)
 
     def _status_loaded(self, st: dict[str, Any]) -> None:
-        pending = st["pending"]
-        count = (
-            f"hơn {PENDING_CAP:,}".replace(",", ".")
-            if pending >= PENDING_CAP
-            else f"{pending:,}".replace(",", ".")
-        )
         if self.sync.worker is None:  # otherwise the sync worker's own status fills the label
-            server = "Chưa kết nối máy chủ" if not st["server"] else "Ngoại tuyến (chưa đồng bộ)"
-            self.sync_label.setText(
-                f"● {server} · {count} thay đổi chờ đồng bộ" if pending else f"● {server}"
-            )
-            self.sync_label.setStyleSheet("color: #8a6d00;" if pending else "")
+            from ui.sync_status import describe_idle
+
+            text, colour = describe_idle(st["enrolled"], st["pending"], PENDING_CAP)
+            self.sync_label.setText(text)
+            self.sync_label.setStyleSheet(f"color: {colour};" if colour else "")
         # QPrinterInfo stays on the GUI thread (print plugins are not thread-safe to load).
         from PySide6.QtPrintSupport import QPrinterInfo
 
@@ -614,7 +667,7 @@ class CounterWindow(QMainWindow):
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.find and self.list_stale:
             self.list_stale = False
-            self.find.model.refresh()
+            self.find.refresh()
 
     def open_dossier(self, code: str) -> None:
         self.tabs.setCurrentWidget(self.detail)
@@ -666,7 +719,7 @@ class CounterWindow(QMainWindow):
         self.refresh_dashboard()
         self.refresh_status_strip()
         if self.tabs.currentWidget() is self.find:
-            self.find.model.refresh()
+            self.find.refresh()
         else:
             self.list_stale = True
 
@@ -738,7 +791,10 @@ class CounterWindow(QMainWindow):
 
     # ------------------------------------------------------------------ messages
     def show_status(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15_000)
+        if message:
+            self.statusBar().showMessage(message, 15_000)
+        else:
+            self.statusBar().clearMessage()  # a panel withdrew a message that no longer holds
 
     def notify(self, message: str, error: bool = False) -> None:
         """A banner that stays until Esc or the next success (never a blocking dialog)."""
@@ -755,7 +811,54 @@ class CounterWindow(QMainWindow):
         self.notice.hide()
 
     # ------------------------------------------------------------------ shutdown
+    # ------------------------------------------------------------------ quitting and logging out
+    def request_quit(self) -> QMessageBox:
+        """Hệ thống → Thoát: ask once, then end the station (kiosk and TV close with it)."""
+        return self._ask(
+            "quit",
+            "Thoát MotCua Desk trên máy này?\n\nMọi cửa sổ của trạm (quầy, máy lấy số, màn hình gọi số) "
+            "sẽ đóng.",
+            "Thoát (Enter)",
+        )
+
+    def request_logout(self) -> QMessageBox:
+        """Log out / switch officer: the counter window closes, kiosk and TV keep running."""
+        return self._ask(
+            "logout",
+            f"Đăng xuất tài khoản {self.account.full_name}?\n\nMáy lấy số và màn hình gọi số vẫn "
+            "chạy; cán bộ khác đăng nhập để làm việc tiếp.",
+            "Đăng xuất (Enter)",
+        )
+
+    def _ask(self, outcome: str, text: str, yes: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, "MotCua Desk", text, parent=self)
+        box.setObjectName(f"{outcome}_box")
+        go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton("Ở lại (Esc)", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go)
+        box.setEscapeButton(stay)
+        box.accepted.connect(lambda: self.end_session(outcome))  # AcceptRole → accepted
+        box.buttonClicked.connect(lambda b: self.end_session(outcome) if b is go else None)
+        self.session_box = box
+        box.open()
+        return box
+
+    def end_session(self, outcome: str) -> None:
+        """Close this window and leave the event loop; ``run_station`` decides what comes next."""
+        if self.outcome:
+            return
+        self.outcome = outcome
+        self.close()
+        if self.in_station_loop:
+            # Only from inside run_station's qapp.exec(): an exit() with no loop running
+            # would leave Qt's quit flag set and end the next local event loop at once.
+            QApplication.exit(0)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.confirm_on_close and not self.outcome:
+            event.ignore()  # the title bar's ✕ quits the station too: ask first
+            self.request_quit()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -793,3 +896,37 @@ def big_font(widget: QWidget, factor: float = 1.2) -> None:
     font = QFont(widget.font())
     font.setPointSizeF(font.pointSizeF() * factor)
     widget.setFont(font)
+
+
+def run_station(
+    qapp: QApplication,
+    app: Any,
+    account: Any,
+    *,
+    devices: Any = None,
+    login: Callable[[], Any] | None = None,
+    on_window: Callable[[CounterWindow], None] | None = None,
+) -> int:
+    """Run counter windows until the officer quits.
+
+    "Đăng xuất / đổi cán bộ" closes the counter window and asks ``login`` for the
+    next account (the kiosk and TV windows, owned by the caller, keep running);
+    "Thoát" ends the loop, and the caller then closes every window of the station.
+    """
+    from ui.app import build_window
+
+    qapp.setQuitOnLastWindowClosed(False)  # only Thoát ends the station, never a closed TV window
+    rc = 0
+    while account is not None:
+        window = build_window(app, account, devices=devices)
+        window.confirm_on_close = window.in_station_loop = True
+        if on_window is not None:
+            on_window(window)
+        rc = int(qapp.exec())
+        window.shutdown()
+        outcome = window.outcome
+        window.deleteLater()
+        if outcome != "logout" or login is None:
+            break
+        account = login()
+    return rc

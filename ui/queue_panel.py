@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -45,6 +44,33 @@ from desk_app.queue.models import (
 from ui.workers import describe_error, run_op
 
 LOST_CONNECTION = "Mất kết nối máy chủ xếp hàng"
+
+
+def explain_nothing_to_call(config: QueueConfig | None, status: QueueStatus | None, counter_no: int) -> str:
+    """What F5 says when this counter has nobody to call, naming the queues that do wait.
+
+    A citizen holding a B ticket while counter 1 serves only A must not be left
+    unexplained: say which queues wait and which counters serve them.
+    """
+    nobody = "Không còn ai đang chờ ở các hàng đợi của quầy này."
+    if config is None or status is None:
+        return nobody
+    mine = next((c for c in config.counters if c.no == counter_no), None)
+    served = set(mine.queue_codes) if mine else set()
+    waiting = [q for q in status.queues if q.waiting and q.code not in served]
+    if not waiting:
+        return nobody
+    own = ", ".join(sorted(served)) or "chưa gán hàng đợi nào"
+    parts = []
+    for q in waiting:
+        counters = [c.name for c in config.counters if q.code in c.queue_codes and c.no != counter_no]
+        by = f"do {', '.join(counters)} phục vụ" if counters else "chưa có quầy nào phục vụ"
+        parts.append(f"{q.code} {q.name}: {q.waiting} người, {by}")
+    return (
+        f"Không còn ai chờ ở hàng đợi của quầy này ({own}). Đang có người chờ ở hàng đợi khác — "
+        + "; ".join(parts)
+        + ". Quản trị có thể gán thêm hàng đợi cho quầy trong cài đặt xếp hàng."
+    )
 
 
 class TransferDialog(QDialog):
@@ -110,11 +136,14 @@ class CallingPanel(QWidget):
         poll_ms: int = 3000,
         pool: QThreadPool | None = None,
         parent: QWidget | None = None,
+        officer_name: str = "",
     ):
         super().__init__(parent)
         self.client = client
         self.counter_no = counter_no
-        self.officer = officer
+        self.officer = officer  # the account name: the queue's records carry it
+        self.officer_name = officer_name or officer  # what people read: the full name
+        self.last_status: QueueStatus | None = None
         self.pool = pool
         self.current: Ticket | None = None
         self.last_no_show: Ticket | None = None
@@ -144,13 +173,12 @@ class CallingPanel(QWidget):
         self.banner.hide()
         root.addWidget(self.banner)
 
-        head = QHBoxLayout()
-        title = QLabel(f"Quầy số {self.counter_no}", objectName="counter_title")
-        title.setStyleSheet("font-size:16px; font-weight:bold;")
-        head.addWidget(title)
-        head.addStretch(1)
-        head.addWidget(QLabel(f"Cán bộ: {self.officer}"))
-        root.addLayout(head)
+        self.head = QGridLayout()
+        self.title = QLabel(f"Quầy số {self.counter_no}", objectName="counter_title")
+        self.title.setStyleSheet("font-size:16px; font-weight:bold;")
+        self.officer_label = QLabel(f"Cán bộ: {self.officer_name}", objectName="officer_label")
+        self.officer_label.setWordWrap(True)
+        root.addLayout(self.head)
 
         card = QFrame(objectName="ticket_card")
         card.setStyleSheet(
@@ -158,10 +186,6 @@ class CallingPanel(QWidget):
         )
         cl = QVBoxLayout(card)
         self.number_label = QLabel("—", objectName="current_number")
-        font = QFont()
-        font.setPointSize(40)
-        font.setBold(True)
-        self.number_label.setFont(font)
         self.number_label.setStyleSheet("color:#0d47a1;")
         self.number_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail_label = QLabel(
@@ -173,9 +197,9 @@ class CallingPanel(QWidget):
         cl.addWidget(self.detail_label)
         root.addWidget(card)
 
-        grid = QGridLayout()
+        self.grid = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
-        specs: list[tuple[str, str, str, Callable[[], None]]] = [
+        self.specs: list[tuple[str, str, str, Callable[[], None]]] = [
             ("call_next", "Gọi số tiếp", "F5", self.call_next),
             ("recall", "Gọi lại", "F6", self.recall),
             ("no_show", "Vắng mặt", "F7", self.no_show),
@@ -183,26 +207,21 @@ class CallingPanel(QWidget):
             ("start", "Bắt đầu phục vụ", "F9", self.start),
             ("finish", "Kết thúc", "F10", self.finish),
         ]
-        for i, (name, text, key, slot) in enumerate(specs):
-            btn = QPushButton(f"{text}\n({key})", objectName=f"btn_{name}")
-            btn.setMinimumHeight(48)
+        for name, _text, key, slot in self.specs:
+            btn = QPushButton(objectName=f"btn_{name}")
             btn.clicked.connect(slot)
-            grid.addWidget(btn, i // 3, i % 3)
             self.buttons[name] = btn
             QShortcut(QKeySequence(key), self, activated=slot)
         self.buttons["call_next"].setStyleSheet("font-weight:bold;")
-        root.addLayout(grid)
+        root.addLayout(self.grid)
 
-        row = QHBoxLayout()
+        row = QGridLayout()
+        self.receive_row = row
         self.receive_btn = QPushButton("Tiếp nhận hồ sơ", objectName="btn_receive")
-        self.receive_btn.setMinimumHeight(40)
         self.receive_btn.setStyleSheet("font-weight:bold;")
         self.receive_btn.clicked.connect(self._request_dossier)
         self.walk_in_btn = QPushButton("Khách không có số", objectName="btn_walk_in")
-        self.walk_in_btn.setMinimumHeight(40)
         self.walk_in_btn.clicked.connect(self.walk_in)
-        row.addWidget(self.receive_btn, 2)
-        row.addWidget(self.walk_in_btn, 1)
         root.addLayout(row)
 
         qtitle = QLabel("Đang chờ theo hàng đợi")
@@ -210,12 +229,46 @@ class CallingPanel(QWidget):
         root.addWidget(qtitle)
         self.queues_label = QLabel("…", objectName="queue_lengths")
         self.queues_label.setTextFormat(Qt.TextFormat.RichText)
+        self.queues_label.setWordWrap(True)
         root.addWidget(self.queues_label)
         self.message = QLabel("", objectName="queue_message")
         self.message.setWordWrap(True)
         root.addWidget(self.message)
         root.addStretch(1)
+        self.compact = False
+        self.set_compact(False)
         self._update_buttons()
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow layout for 1280–1366 screens: two button columns, one-line keys, a smaller number.
+
+        Everything stays (called number, F5–F10, receive, waiting counts); only the
+        arrangement changes, so the counter window fits without cutting the panel off.
+        """
+        self.compact = compact
+        for layout in (self.head, self.grid, self.receive_row):
+            while layout.count():
+                layout.takeAt(0)
+        self.head.addWidget(self.title, 0, 0)
+        self.head.addWidget(self.officer_label, 1 if compact else 0, 0 if compact else 1)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        self.officer_label.setAlignment(Qt.AlignmentFlag.AlignLeft if compact else right)
+        font = QFont()
+        font.setPointSize(26 if compact else 40)
+        font.setBold(True)
+        self.number_label.setFont(font)
+        columns = 2 if compact else 3
+        for i, (name, text, key, _slot) in enumerate(self.specs):
+            btn = self.buttons[name]
+            btn.setText(f"{text} ({key})" if compact else f"{text}\n({key})")
+            btn.setMinimumHeight(32 if compact else 48)
+            self.grid.addWidget(btn, i // columns, i % columns)
+        for btn in (self.receive_btn, self.walk_in_btn):
+            btn.setMinimumHeight(32 if compact else 40)
+        self.receive_row.addWidget(self.receive_btn, 0, 0)
+        self.receive_row.addWidget(self.walk_in_btn, 1 if compact else 0, 0 if compact else 1)
+        if compact:
+            self.buttons["start"].setText("Phục vụ (F9)")  # "Bắt đầu phục vụ (F9)" widens the panel
 
     # ------------------------------------------------------------------ state
     def _set_connected(self, ok: bool) -> None:
@@ -271,7 +324,12 @@ class CallingPanel(QWidget):
         self.receive_btn.setEnabled(t is not None and not self._busy)
         self.walk_in_btn.setEnabled(not self._busy)
 
+    def set_officer_name(self, name: str) -> None:
+        self.officer_name = name or self.officer
+        self.officer_label.setText(f"Cán bộ: {self.officer_name}")
+
     def _show_status(self, status: QueueStatus) -> None:
+        self.last_status = status
         lines = []
         for q in status.queues:
             pri = (
@@ -359,15 +417,26 @@ class CallingPanel(QWidget):
 
     # ------------------------------------------------------------------ actions
     def call_next(self) -> None:
-        def done(t: Ticket | None) -> None:
+        client, no, officer, config = self.client, self.counter_no, self.officer, self.config
+
+        def work() -> tuple[Ticket | None, QueueConfig | None, QueueStatus | None]:
+            ticket = client.call_next(no, officer)
+            if ticket is not None:
+                return ticket, config, None
+            # nobody for us: fresh figures to say who waits elsewhere
+            return None, config or client.config(), client.status()
+
+        def done(result: tuple[Ticket | None, QueueConfig | None, QueueStatus | None]) -> None:
+            t, cfg, status = result
             if t is None:
+                self.config = cfg
                 self._set_current(None)
-                self._say("Không còn ai đang chờ ở các hàng đợi của quầy này.")
+                self._say(explain_nothing_to_call(cfg, status, no))
             else:
                 self._set_current(t)
                 self._say(f"Đã gọi số {t.display_label}.")
 
-        self._run(lambda: self.client.call_next(self.counter_no, self.officer), done, "Đang gọi số…")
+        self._run(work, done, "Đang gọi số…")
 
     def recall(self) -> None:
         target = self.current or self.last_no_show

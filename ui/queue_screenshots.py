@@ -18,7 +18,7 @@ from desk_app.devices.api import PaperOutError, PrintResult, TicketPrintJob
 from desk_app.queue.service import LocalQueueClient, QueueService
 
 VN = dt.timezone(dt.timedelta(hours=7))
-OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
 class _Printer:
@@ -96,6 +96,7 @@ def main() -> int:
     tv.poll()
     _settle(app, 0.8)
     print(_save(tv, "tv_display.png", (1920, 1080)))
+    print(_save(tv, "tv_display-1280x720.png", (1280, 720)))  # the content scales with the screen
     kiosk._unlocked = True
     for w in (kiosk, panel, tv):
         w.close()

@@ -18,6 +18,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+NOT_ENROLLED = "Chưa đăng ký với máy chủ — dữ liệu lưu tại máy"
+
+
+def describe_idle(enrolled: bool, pending: int, cap: int) -> tuple[str, str]:
+    """(label, colour) before the sync worker reports (or when it never runs).
+
+    A station that was never enrolled keeps its data locally by design: nothing is
+    "waiting", so it says so calmly instead of counting outbox rows as pending.
+    """
+    if not enrolled:
+        return f"● {NOT_ENROLLED}", ""
+    if not pending:
+        return "● Ngoại tuyến (chưa đồng bộ)", ""
+    count = f"hơn {cap:,}" if pending >= cap else f"{pending:,}"
+    return f"● Ngoại tuyến · {count.replace(',', '.')} thay đổi chờ gửi", "#8a6d00"
+
+
 def describe(status: Any) -> tuple[str, str]:
     """(label, colour) for the status strip, in Vietnamese."""
     pending = f"{status.pending:,}".replace(",", ".")

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QRunnable, Qt, QThreadPool, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
 from desk_app.devices.api import Announcer, CallAnnouncement, DisplayBoard
 from desk_app.queue.models import CallRecord, QueueStatus, QueueUnavailable
@@ -50,6 +50,18 @@ class _Announce(QRunnable):
                     logging.getLogger(__name__).exception("announcement failed")
 
 
+DESIGN_SIZE = (1920, 1080)  # sizes below are for a full-HD screen and scale with the window
+
+
+def _style(lab: QLabel, size: int, bold: bool, color: str) -> None:
+    # Top padding: stacked Vietnamese capitals (Ố, Ầ) rise above the font's ascent and
+    # would be clipped by a tight label.
+    lab.setStyleSheet(
+        f"font-size:{size}px; color:{color}; padding-top:{max(2, size // 5)}px;"
+        f"{'font-weight:bold;' if bold else ''}"
+    )
+
+
 def _label(
     text: str,
     size: int,
@@ -58,14 +70,14 @@ def _label(
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
 ) -> QLabel:
     lab = QLabel(text)
-    # Top padding: stacked Vietnamese capitals (Ố, Ầ) rise above the font's ascent and
-    # would be clipped by a tight label.
-    lab.setStyleSheet(
-        f"font-size:{size}px; color:{color}; padding-top:{max(4, size // 5)}px;"
-        f"{'font-weight:bold;' if bold else ''}"
-    )
+    _style(lab, size, bold, color)
     lab.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
     return lab
+
+
+def scale_for(width: int, height: int) -> float:
+    """How much to scale the full-HD design for a window of this size (1280×720 → ⅔, 4K → 2)."""
+    return max(0.4, min(width / DESIGN_SIZE[0], height / DESIGN_SIZE[1]))
 
 
 class TvDisplayWindow(QWidget):
@@ -102,6 +114,10 @@ class TvDisplayWindow(QWidget):
         self.setWindowTitle("Màn hình gọi số")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(STYLE)
+        self.scale = 1.0
+        self._scaled: list[tuple[QLabel, int, bool, str]] = []  # fixed labels: (label, size, bold, colour)
+        self._last: tuple[QueueStatus, list[CallRecord]] | None = None
+        self._highlight_on = False
         self._build(title)
         self._timer = QTimer(self, interval=poll_ms)
         self._timer.timeout.connect(self.poll)
@@ -118,14 +134,26 @@ class TvDisplayWindow(QWidget):
         self.poll()
 
     # ------------------------------------------------------------------ layout
+    def px(self, size: int) -> int:
+        """A design size (pixels on a full-HD screen) at the current scale."""
+        return max(9, round(size * self.scale))
+
+    def _fixed(self, text: str, size: int, bold: bool = False, color: str = "white", **kw: Any) -> QLabel:
+        lab = _label(text, self.px(size), bold, color, **kw)
+        self._scaled.append((lab, size, bold, color))
+        return lab
+
     def _build(self, title: str) -> None:
         root = QVBoxLayout(self)
-        root.setContentsMargins(36, 24, 36, 24)
-        root.setSpacing(18)
+        # Any window size: the content scales in resizeEvent, so the layout must not pin the
+        # window to the full-HD minimum (it was 1767×814, cut off on a 1280×720 TV).
+        root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.root = root
         top = QHBoxLayout()
-        self.title = _label(title or "Bộ phận Một cửa", 40, True)
+        self.title = self._fixed(title or "Bộ phận Một cửa", 40, True)
+        self.title.setWordWrap(True)
         top.addWidget(self.title, 1)
-        self.clock_label = _label("", 32, True, ACCENT, Qt.AlignmentFlag.AlignRight)
+        self.clock_label = self._fixed("", 32, True, ACCENT, align=Qt.AlignmentFlag.AlignRight)
         top.addWidget(self.clock_label)
         root.addLayout(top)
 
@@ -135,16 +163,17 @@ class TvDisplayWindow(QWidget):
             "Xin mời công dân chú ý nghe gọi số", 54, True, "white", Qt.AlignmentFlag.AlignCenter
         )
         self.highlight_text.setObjectName("highlight_text")
+        self.highlight_text.setWordWrap(True)
         hl.addWidget(self.highlight_text)
         self._set_highlight_colors(False)
-        self.highlight.setMinimumHeight(150)
         root.addWidget(self.highlight)
 
         body = QHBoxLayout()
-        body.setSpacing(18)
+        self.body = body
         left = QFrame(objectName="panel")
         ll = QVBoxLayout(left)
-        ll.addWidget(_label("ĐANG PHỤC VỤ", 30, True, ACCENT))
+        self.serving_title = self._fixed("ĐANG PHỤC VỤ", 30, True, ACCENT)
+        ll.addWidget(self.serving_title)
         self.counter_grid = QGridLayout()
         self.counter_grid.setVerticalSpacing(10)
         ll.addLayout(self.counter_grid)
@@ -152,7 +181,8 @@ class TvDisplayWindow(QWidget):
         body.addWidget(left, 3)
         right = QFrame(objectName="panel")
         rl = QVBoxLayout(right)
-        rl.addWidget(_label("SỐ VỪA GỌI", 30, True, ACCENT))
+        self.recent_title = self._fixed("SỐ VỪA GỌI", 30, True, ACCENT)
+        rl.addWidget(self.recent_title)
         self.recent_grid = QGridLayout()
         self.recent_grid.setVerticalSpacing(6)
         rl.addLayout(self.recent_grid)
@@ -168,12 +198,48 @@ class TvDisplayWindow(QWidget):
             Qt.AlignmentFlag.AlignCenter,
         )
         self.footer.setObjectName("footer")
+        self.footer.setWordWrap(True)
         root.addWidget(self.footer)
+        self._footer_error = False
+        self._apply_scale()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        scale = scale_for(self.width(), self.height())
+        if abs(scale - self.scale) > 0.02:
+            self.scale = scale
+            self._apply_scale()
+
+    def _apply_scale(self) -> None:
+        """Restyle every label for the current scale and refill the grids."""
+        px = self.px
+        self.root.setContentsMargins(px(36), px(24), px(36), px(24))
+        self.root.setSpacing(px(18))
+        self.body.setSpacing(px(18))
+        self.highlight.setMinimumHeight(px(150))
+        for lab, size, bold, color in self._scaled:
+            _style(lab, px(size), bold, color)
+        self._set_highlight_colors(self._highlight_on)
+        self._style_footer()
+        if self._last is not None:
+            self._fill_counters(self._last[0])
+            self._fill_recent(self._last[1])
+
+    def _style_footer(self) -> None:
+        if self._footer_error:
+            self.footer.setStyleSheet(
+                f"font-size:{self.px(24)}px; color:white; background:#b00020; border-radius:8px;padding:6px;"
+            )
+        else:
+            self.footer.setStyleSheet(f"font-size:{self.px(24)}px; color:#cfd8dc;")
 
     def _set_highlight_colors(self, on: bool) -> None:
+        self._highlight_on = on
         bg, fg = (ACCENT, BG) if on else ("#1b4aa0", "white")
-        self.highlight.setStyleSheet(f"#highlight {{ background:{bg}; border-radius:16px; }}")
-        self.highlight_text.setStyleSheet(f"font-size:64px; font-weight:bold; color:{fg}; padding-top:12px;")
+        self.highlight.setStyleSheet(f"#highlight {{ background:{bg}; border-radius:{self.px(16)}px; }}")
+        self.highlight_text.setStyleSheet(
+            f"font-size:{self.px(64)}px; font-weight:bold; color:{fg}; padding-top:{self.px(12)}px;"
+        )
 
     def _load_title(self, title: str) -> None:
         if title:
@@ -206,15 +272,16 @@ class TvDisplayWindow(QWidget):
         self._polling = False
         if isinstance(exc, QueueUnavailable):
             self.footer.setText("Mất kết nối máy chủ xếp hàng — đang thử kết nối lại…")
-            self.footer.setStyleSheet(
-                "font-size:24px; color:white; background:#b00020; border-radius:8px;padding:6px;"
-            )
+            self._footer_error = True
+            self._style_footer()
 
     def _show(self, result: tuple[QueueStatus, list[CallRecord]]) -> None:
         self._polling = False
         status, calls = result
         self.footer.setText("Công dân vui lòng giữ phiếu số thứ tự và theo dõi màn hình, loa gọi số.")
-        self.footer.setStyleSheet("font-size:24px; color:#cfd8dc;")
+        self._footer_error = False
+        self._style_footer()
+        self._last = (status, calls)
         self._fill_counters(status)
         self._fill_recent(calls)
         newest = calls[0] if calls else None
@@ -258,31 +325,39 @@ class TvDisplayWindow(QWidget):
         self._clear(self.counter_grid)
         n = max(len(status.counters), 1)
         big = max(36, min(84, 560 // n // 2))  # fit 4–10 counters on a 1080p screen
+        px = self.px
+        self.counter_grid.setVerticalSpacing(px(10))
         for row, c in enumerate(status.counters):
-            self.counter_grid.addWidget(_label(c.name.upper(), big * 3 // 5, True), row, 0)
+            self.counter_grid.addWidget(_label(c.name.upper(), px(big * 3 // 5), True), row, 0)
             self.counter_grid.addWidget(
                 _label(
-                    c.label or "—", big, True, ACCENT if c.label else "#90a4ae", Qt.AlignmentFlag.AlignCenter
+                    c.label or "—",
+                    px(big),
+                    True,
+                    ACCENT if c.label else "#90a4ae",
+                    Qt.AlignmentFlag.AlignCenter,
                 ),
                 row,
                 1,
             )
             state = {"called": "Mời vào", "recalled": "Gọi lại", "serving": "Đang phục vụ"}.get(c.state, "")
-            self.counter_grid.addWidget(_label(state, big * 2 // 5, False, "#cfd8dc"), row, 2)
+            self.counter_grid.addWidget(_label(state, px(big * 2 // 5), False, "#cfd8dc"), row, 2)
         self.counter_grid.setColumnStretch(0, 3)
         self.counter_grid.setColumnStretch(1, 3)
         self.counter_grid.setColumnStretch(2, 3)
 
     def _fill_recent(self, calls: list[CallRecord]) -> None:
         self._clear(self.recent_grid)
+        px = self.px
+        self.recent_grid.setVerticalSpacing(px(6))
         for row, c in enumerate(calls):
             color = ACCENT if row == 0 else "white"
-            self.recent_grid.addWidget(_label(c.label, 50 if row == 0 else 40, True, color), row, 0)
+            self.recent_grid.addWidget(_label(c.label, px(50 if row == 0 else 40), True, color), row, 0)
             self.recent_grid.addWidget(
-                _label(f"Quầy {c.counter_no}", 42 if row == 0 else 36, row == 0, color), row, 1
+                _label(f"Quầy {c.counter_no}", px(42 if row == 0 else 36), row == 0, color), row, 1
             )
             self.recent_grid.addWidget(
-                _label(c.at[11:16], 30, False, "#cfd8dc", Qt.AlignmentFlag.AlignRight), row, 2
+                _label(c.at[11:16], px(30), False, "#cfd8dc", Qt.AlignmentFlag.AlignRight), row, 2
             )
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override

@@ -30,6 +30,7 @@ from desk_app.domain.model import (
     Unit,
     UnitLevel,
 )
+from desk_app.queue.service import QueueService
 from desk_app.services.intake import ApplicantInput, IntakeRequest, IntakeService
 from desk_app.services.station import Station
 from desk_app.validation import CCCD_PROVINCES
@@ -373,3 +374,19 @@ def ensure_demo(app: App, dossiers: int, quiet: bool = False) -> int:
     if not quiet and dossiers >= 20_000:
         print(file=sys.stderr)
     return made
+
+
+def one_pc_office_queues(queue: QueueService) -> list[str]:
+    """Demo on one PC: every counter serves every queue the kiosk offers.
+
+    The migration's sample counters split the queues (counter 1 calls only A), which
+    suits a real office with several desks; on the demo's single PC it left B, C and
+    D tickets that no one could call while the kiosk told citizens they were next.
+    Returns the queue codes now served. Idempotent.
+    """
+    config = queue.config()
+    offered = sorted({service.queue_code for service in config.services})
+    for counter in config.counters:
+        if sorted(counter.queue_codes) != offered:
+            queue.save_counter(counter.no, counter.name, offered)
+    return offered

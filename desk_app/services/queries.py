@@ -38,6 +38,9 @@ LIST_COLUMNS = (
 
 FTS = table("dossier_fts", column("rowid"))
 
+# The tail of a dossier code as officers read it off a receipt: "261130-0039" (date and number).
+CODE_TAIL_RE = re.compile(r"^(\d{6})-(\d{1,4})$")
+
 OPEN_STATUSES = [st.value for st in Status if st not in FINAL_STATUSES and st is not Status.RESULT_READY]
 _DIGITS = re.compile(r"^\+?[\d .\-]+$")
 
@@ -108,6 +111,9 @@ def classify_search(text_in: str) -> tuple[str, str]:
         return "", ""
     if CODE_RE.match(value.upper()):
         return "code", value.upper()
+    tail = CODE_TAIL_RE.match(value)
+    if tail:
+        return "code_tail", f"{tail.group(1)}-{int(tail.group(2)):04d}"
     if _DIGITS.match(value):
         digits = re.sub(r"\D", "", value)
         if value.startswith("+84") or (digits.startswith("84") and len(digits) == 11):
@@ -144,6 +150,8 @@ class QueryService:
         stmt = select(*LIST_COLUMNS, text("dossiers.rowid AS rowid")).select_from(source)
         if kind == "code":
             stmt = stmt.where(s.dossiers.c.code == value)
+        elif kind == "code_tail":
+            stmt = stmt.where(s.dossiers.c.code.in_(self.codes_ending(value)))
         elif kind == "id":
             stmt = stmt.where(s.dossiers.c.applicant_id_number == value)
         elif kind == "phone":
@@ -216,6 +224,30 @@ class QueryService:
         inner = stmt.with_only_columns(s.dossiers.c.id).limit(cap).subquery()
         with self.station.uow(write=False) as uow:
             return int(uow.conn.execute(select(func.count()).select_from(inner)).scalar_one())
+
+    def codes_ending(self, tail: str) -> list[str]:
+        """Full codes ``<agency>-<tail>`` that exist, for a tail like ``261130-0039``.
+
+        A suffix match (``LIKE '%-261130-0039'``) would scan the table. Codes sort by
+        agency first, so this walks the unique code index once per agency (a station
+        holds one or a few): seek the first code after the previous agency, take its
+        agency, look the full code up. Each step is one index seek.
+        """
+        c = s.dossiers.c
+        found: list[str] = []
+        after = ""
+        with self.station.uow(write=False) as uow:
+            while True:
+                first = uow.conn.execute(
+                    select(c.code).where(c.code > after).order_by(c.code).limit(1)
+                ).scalar_one_or_none()
+                if first is None:
+                    return found
+                agency = str(first).split("-", 1)[0]
+                candidate = f"{agency}-{tail}"
+                if uow.conn.execute(select(c.code).where(c.code == candidate)).first() is not None:
+                    found.append(candidate)
+                after = agency + "-~"  # "~" sorts after every digit: the next agency's first code
 
     def search_names(self, name: str, limit: int = 50) -> list[DossierRow]:
         """Diacritic-insensitive name search, newest first."""

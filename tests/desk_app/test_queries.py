@@ -81,3 +81,42 @@ def test_filter_by_status_field_and_date(app, clock) -> None:  # type: ignore[no
     assert [r.code for r in app.queries.page(DossierFilter(received_to=dt.date(2026, 11, 25)))] == [a]
     assert app.queries.count(DossierFilter(field="Hộ tịch")) == 2
     assert app.queries.count(DossierFilter(field="Chứng thực")) == 0
+
+
+def test_partial_code_finds_the_dossier_in_every_agency(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from desk_app.store import schema as s
+
+    a = receive(app, "Nguyễn Văn Dũng", "056090001234", "0905123456")
+    b = receive(app, "Đặng Thị Thu Hà", "079185004321", "0388111222")
+    tail = b.code.split("-", 1)[1]  # "261125-0002", as read off the receipt
+    assert classify_search(tail) == ("code_tail", tail)
+    assert classify_search("261125-2") == ("code_tail", "261125-0002")  # leading zeros optional
+    assert [r.code for r in app.queries.page(DossierFilter(search=tail))] == [b.code]
+    # a dossier synced from another agency with the same date and number is found too
+    other = "000.21.99.H56-" + tail
+    with app.station.uow() as uow:
+        uow.conn.execute(update(s.dossiers).where(s.dossiers.c.code == a.code).values(code=other))
+        uow.commit()
+    assert app.queries.codes_ending(tail) == sorted([b.code, other])
+    assert {r.code for r in app.queries.page(DossierFilter(search="261125-2"))} == {b.code, other}
+    assert app.queries.count(DossierFilter(search=tail)) == 2
+    assert app.queries.page(DossierFilter(search="261125-0099")) == []
+
+
+def test_partial_code_walks_the_code_index(app) -> None:  # type: ignore[no-untyped-def]
+    """The look-up must stay an index seek per agency, never a scan of a 1M-row table."""
+    from sqlalchemy import text
+
+    receive(app, "Nguyễn Văn Dũng", "056090001234", "0905123456")
+    with app.station.uow(write=False) as uow:
+        seek = uow.conn.execute(
+            text("EXPLAIN QUERY PLAN SELECT code FROM dossiers WHERE code > :a ORDER BY code LIMIT 1"),
+            {"a": ""},
+        ).all()
+        exact = uow.conn.execute(
+            text("EXPLAIN QUERY PLAN SELECT code FROM dossiers WHERE code = :c"), {"c": "x"}
+        ).all()
+    plans = " | ".join(str(row[-1]) for row in [*seek, *exact])
+    assert "SCAN" not in plans and plans.count("INDEX") == 2, plans

@@ -61,7 +61,7 @@ def test_header_and_status_strip(window: Any, qtbot: Any) -> None:
     header = window.header.text()
     assert "Trung tâm Phục vụ hành chính công xã Vĩnh Lương" in header
     assert "Quầy số 1" in header and "Nguyễn Thị Hồng Nhung" in header
-    qtbot.waitUntil(lambda: "Chưa kết nối máy chủ" in window.sync_label.text())
+    qtbot.waitUntil(lambda: "Chưa đăng ký với máy chủ" in window.sync_label.text())
     assert window.printer_label.text().startswith("Máy in")
     assert not window.settings_action.isEnabled()  # officers cannot open the settings
 
@@ -149,11 +149,11 @@ def test_receive_track_and_return_by_keyboard(window: Any, qtbot: Any, app: Any,
     assert printed.calls[-1] == ("control", CODE_1)
     assert EventKind.TRANSFERRED not in window.detail.action_buttons  # no longer offered
 
-    # -- supplement request through the F4 menu: "2" is the second allowed action
+    # -- supplement request through the F4 menu: key 3 always means "Yêu cầu bổ sung"
     press(None, Qt.Key.Key_F4)
     menu = window.detail.menu
     qtbot.waitUntil(menu.isVisible)
-    press(menu, Qt.Key.Key_2)
+    press(menu, Qt.Key.Key_3)  # fixed key: 3 is always "Yêu cầu bổ sung"
     dialog = window.detail.dialog
     assert dialog.kind is EventKind.SUPPLEMENT_REQUESTED
     qtbot.waitExposed(dialog)
@@ -312,7 +312,9 @@ def test_list_pages_lazily_filters_and_highlights(window: Any, qtbot: Any, app: 
     qtbot.waitUntil(lambda: model.rowCount() == 450, timeout=5000)
     assert not model.canFetchMore()
     qtbot.waitUntil(lambda: window.find.count_label.text() == "450 hồ sơ phù hợp", timeout=5000)
-    index = model.index(0, 5)
+    from ui.dossier_list import COL_DUE
+
+    index = model.index(0, COL_DUE)
     assert "quá hạn" in index.data()
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None
     # one search box: a name without diacritics, then a CCCD

@@ -6,6 +6,7 @@ Times are timezone-aware datetimes in Vietnam time (UTC+7, no DST); see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -244,7 +245,8 @@ class Procedure:
     name: str
     field: str  # lĩnh vực
     time: ProcessingTime
-    fee: FeeRule = field(default_factory=FeeRule)
+    # dataclasses.field: the class's own ``field`` attribute shadows the name for type checkers.
+    fee: FeeRule = dataclasses.field(default_factory=FeeRule)
     result: str = ""
     components: tuple[Component, ...] = ()
     level: str = "xa"
@@ -319,4 +321,4 @@ class Dossier:
     logbook_number: int = 0
     target_unit_code: str = ""  # phi địa giới: competent unit when not ours
     has_conflict: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)

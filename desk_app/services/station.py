@@ -93,11 +93,8 @@ class Station:
             with self.uow(write=False) as uow:
                 rows = uow.calendar.overrides()
             hours = self.unit.hours if self.is_initialised else None
-            days_off = [d for d, kind, _ in rows if kind == "off"]
-            workdays = [d for d, kind, _ in rows if kind == "work"]
-            self._calendar = WorkCalendar(
-                days_off=days_off, workdays=workdays, **({"hours": hours} if hours else {})
-            )
+            # Keeps each day off's note (e.g. "Bầu cử") as the name the calendar shows.
+            self._calendar = WorkCalendar.from_overrides(rows, hours=hours)
         return self._calendar
 
     def invalidate_calendar(self) -> None:

@@ -17,6 +17,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -171,7 +172,12 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="motcua-central", description="Máy chủ trung tâm MotCua Desk.")
+    from desk_app.cli import VietnameseArgumentParser
+
+    parser = VietnameseArgumentParser(prog="motcua-central", description="Máy chủ trung tâm MotCua Desk.")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết và chi tiết lỗi ra stderr"
+    )
     parser.add_argument(
         "--db",
         default=None,
@@ -260,21 +266,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
-    from desk_app.domain.errors import DomainError
+def describe_failure(exc: BaseException, _args: argparse.Namespace | None = None) -> str | None:
+    """Vietnamese message for an expected failure of an admin command, or None for a bug."""
+    import sqlalchemy.exc
 
-    try:
-        return int(args.func(args) or 0)
-    except (svc.AdminError, DomainError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    from desk_app.cli import describe_failure as describe_station_failure
+
+    if isinstance(exc, svc.AdminError):
+        return str(exc)
+    if isinstance(exc, sqlalchemy.exc.OperationalError) and not isinstance(exc.orig, sqlite3.Error):
+        return (
+            "Không kết nối được cơ sở dữ liệu của máy chủ (kiểm tra --db / MOTCUA_CENTRAL_DB "
+            "và PostgreSQL đang chạy)."
+        )
+    if isinstance(exc, sqlalchemy.exc.ArgumentError):
+        return "URL cơ sở dữ liệu không hợp lệ (dạng postgresql://… hoặc sqlite:///…)."
+    return describe_station_failure(exc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from desk_app.cli import run_command
+
+    return run_command(build_parser, list(sys.argv[1:] if argv is None else argv), describe_failure)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
+# The station clock of code that gets no clock passed in (the CLI run in-process,
+# ``motcua`` and servers in child processes, which inherit this) starts here:
+# the same Wednesday 25/11/2026 09:00 as the ``clock`` fixture, then runs on.
+# No test depends on the machine's date; set it to try another day.
+os.environ.setdefault("MOTCUA_FAKE_NOW", "2026-11-25T09:00:00+07:00")
 
 import datetime as dt  # noqa: E402
 import gc  # noqa: E402

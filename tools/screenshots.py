@@ -19,6 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Demo data is "relative to today": fix today so the screenshots do not change
+# from one day to the next (and never land on a weekend or Tết by chance).
+os.environ.setdefault("MOTCUA_FAKE_NOW", "2026-11-25T09:30:00+07:00")
 
 
 def settle(qapp, seconds: float = 0.4) -> None:  # type: ignore[no-untyped-def]  # noqa: ARG001

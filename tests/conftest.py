@@ -14,6 +14,9 @@ os.environ.setdefault("MOTCUA_FAKE_NOW", "2026-11-25T09:00:00+07:00")
 
 import datetime as dt  # noqa: E402
 import gc  # noqa: E402
+import inspect  # noqa: E402
+import logging  # noqa: E402
+import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -54,6 +57,59 @@ def _collect_garbage_on_the_main_thread(request: pytest.FixtureRequest) -> Itera
         gc.collect()
         gc.freeze()
         gc.enable()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _new_station_databases_from_a_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A new station database is a copy of one migrated once per session.
+
+    Running the alembic migrations took 0.2-0.7 s per database, and most tests
+    create one; the copy is at head, so ``Database`` finds nothing to migrate.
+    The migrations themselves still run, once, on the template (and in the
+    store tests that start from older revisions, whose files already exist).
+    """
+    from desk_app.store import db as store_db
+
+    template = tmp_path_factory.mktemp("template") / "station.sqlite3"
+    store_db.Database(template).close()
+    original_init = store_db.Database.__init__
+
+    def init_from_template(self: store_db.Database, path: str | Path, *, migrate: bool = True) -> None:
+        target = Path(path)
+        if migrate and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, target)
+        original_init(self, path, migrate=migrate)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_db.Database, "__init__", init_from_template)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _logged_errors_fail_the_test(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """A record at ERROR or above that the test did not expect fails it.
+
+    A test expects errors when it is marked ``expect_errors`` or takes ``caplog``
+    itself (then it asserts on the records it expects).
+    """
+    yield
+    if request.node.get_closest_marker("expect_errors") is not None:
+        return
+    function = getattr(request.node, "function", None)
+    if function is not None and "caplog" in inspect.signature(function).parameters:
+        return
+    errors = [
+        r
+        for when in ("setup", "call")
+        for r in caplog.get_records(when)  # type: ignore[arg-type]
+        if r.levelno >= logging.ERROR
+    ]
+    if errors:
+        lines = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in errors)
+        pytest.fail(f"unexpected logged error(s):\n{lines}", pytrace=False)
 
 
 @pytest.fixture

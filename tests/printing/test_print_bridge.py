@@ -79,6 +79,7 @@ def test_missing_printer_gives_vietnamese_message_and_keeps_the_pdf(qtbot) -> No
     assert Path(path).read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.expect_errors  # the deliberate rendering bug is logged with its traceback
 def test_render_error_in_worker_is_reported(qtbot) -> None:  # type: ignore[no-untyped-def]
     bridge = PrintBridge()
 

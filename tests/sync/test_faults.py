@@ -186,7 +186,7 @@ def test_server_killed_mid_batch(db_url: str, station_factory: Any) -> None:
         t.start()
         time.sleep(1.0)  # first batch committed, the second one is inside its transaction
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.communicate()  # also closes the stderr pipe
         t.join()
         assert errors and isinstance(errors[0], SyncError)
         committed = _count_events(store)
@@ -199,7 +199,7 @@ def test_server_killed_mid_batch(db_url: str, station_factory: Any) -> None:
         assert _count_events(store) == 40
     finally:
         proc.kill()
-        proc.wait()
+        proc.communicate()
         engine.dispose()
 
 
@@ -235,7 +235,7 @@ def test_desk_killed_mid_sync(tmp_path: Path, station_factory: Any) -> None:
             time.sleep(0.05)
         time.sleep(0.2)
         desk.send_signal(signal.SIGKILL)
-        desk.wait()
+        desk.communicate()  # also closes the stderr pipe
         on_server = _count_events(live.store)
         assert 0 < on_server
         live.store.after_append = None

@@ -22,7 +22,14 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from hypothesis import HealthCheck, settings  # noqa: E402
+
 from tests.helpers.fakes import FakeClock, sample_procedures  # noqa: E402
+
+# No per-example deadline: on a shared CI machine an example's wall time says more
+# about the neighbours than about the code (each test's own settings still apply).
+settings.register_profile("motcua", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("motcua")
 
 QT_FIXTURES = {"qtbot", "qapp"}
 

@@ -21,7 +21,6 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from tests.helpers.fakes import FakeClock, sample_procedures  # noqa: E402

@@ -92,6 +92,23 @@ def _new_station_databases_from_a_template(tmp_path_factory: pytest.TempPathFact
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """argon2 with the cheapest parameters in this process (same algorithm and format).
+
+    The real cost (64 MiB, ~0.1-0.7 s per hash) was paid for every test's account and
+    every login. Child processes keep the real parameters (and rehash on login).
+    """
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from desk_app.services import accounts
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _logged_errors_fail_the_test(
     request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture

@@ -19,6 +19,7 @@ import logging  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -90,6 +91,48 @@ def _new_station_databases_from_a_template(tmp_path_factory: pytest.TempPathFact
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(store_db.Database, "__init__", init_from_template)
         yield
+
+
+# Station databases opened in this process skip fsync (PRAGMA synchronous=OFF):
+# on this VM's disk a FULL commit waited ~4 ms, far more under load, and tests spent
+# most of their time there. A killed process still loses nothing that was committed
+# (the OS has the pages); tests marked ``durable_sqlite`` get the real setting.
+_sqlite_fsync_off = [True]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _station_sqlite_without_fsync() -> Iterator[None]:
+    from sqlalchemy import event
+
+    from desk_app.store import db as store_db
+
+    original = store_db._make_engine
+
+    def make_engine(path: Path) -> Any:
+        engine = original(path)
+        if _sqlite_fsync_off[0]:
+
+            @event.listens_for(engine, "connect")
+            def _no_fsync(dbapi_conn: Any, _record: object) -> None:
+                dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+        return engine
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_db, "_make_engine", make_engine)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _durable_sqlite_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("durable_sqlite") is None:
+        yield
+        return
+    _sqlite_fsync_off[0] = False
+    try:
+        yield
+    finally:
+        _sqlite_fsync_off[0] = True
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -99,8 +99,10 @@ def test_secret_required(host: QueueHost) -> None:
         == 403
     )
     assert httpx.get(host.base_url + "/health").status_code == 200
+    wrong = QueueClient(host.base_url, "sai")
     with pytest.raises(QueueAuthError, match="mã bí mật"):
-        QueueClient(host.base_url, "sai").status()
+        wrong.status()
+    wrong.close()
 
 
 def test_concurrent_callers_over_http(service: QueueService, client: QueueClient) -> None:
@@ -197,7 +199,9 @@ def test_host_killed_then_restarted_keeps_state(db_path: Path, printer: FakeTick
     finally:
         client.close()
         proc.kill()
-        proc.communicate(timeout=10)
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def test_secret_must_be_ascii_and_long_enough(service: QueueService) -> None:

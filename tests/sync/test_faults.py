@@ -199,7 +199,9 @@ def test_server_killed_mid_batch(db_url: str, station_factory: Any) -> None:
         assert _count_events(store) == 40
     finally:
         proc.kill()
-        proc.communicate()
+        proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
         engine.dispose()
 
 

@@ -184,7 +184,11 @@ def test_server_killed_mid_batch(db_url: str, station_factory: Any) -> None:
 
         t = threading.Thread(target=run)
         t.start()
-        time.sleep(1.0)  # first batch committed, the second one is inside its transaction
+        # Wait until the first batch is committed (not a fixed sleep: on a loaded
+        # machine 1 s was sometimes not enough); the next one is then inside its 0.4 s hold.
+        deadline = time.monotonic() + 30
+        while _count_events(store) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()  # also closes the stderr pipe
         t.join()

@@ -17,15 +17,22 @@ import argparse
 import csv
 import datetime as dt
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from central import service as svc
 from central.db import default_db_url, make_engine, migrate
 
+# Engines the running command opened; ``main`` disposes them, so no database
+# connection outlives the command (the CLI also runs in-process, e.g. in tests).
+_engines: list[Any] = []
+
 
 def _store(args: argparse.Namespace) -> svc.Store:
     engine = make_engine(args.db or default_db_url(), pool_size=2)
+    _engines.append(engine)
     migrate(engine)
     return svc.Store(engine)
 
@@ -187,7 +194,12 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="motcua-central", description="Máy chủ trung tâm MotCua Desk.")
+    from desk_app.cli_runner import VietnameseArgumentParser
+
+    parser = VietnameseArgumentParser(prog="motcua-central", description="Máy chủ trung tâm MotCua Desk.")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết và chi tiết lỗi ra stderr"
+    )
     parser.add_argument(
         "--db",
         default=None,
@@ -294,21 +306,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def describe_failure(exc: BaseException, _args: argparse.Namespace | None = None) -> str | None:
+    """Vietnamese message for an expected failure of an admin command, or None for a bug."""
+    import sqlalchemy.exc
+
+    from desk_app.cli_runner import describe_common_failure
+
+    if isinstance(exc, svc.AdminError):
+        return str(exc)
+    if isinstance(exc, sqlalchemy.exc.OperationalError) and not isinstance(exc.orig, sqlite3.Error):
+        return (
+            "Không kết nối được cơ sở dữ liệu của máy chủ (kiểm tra --db / MOTCUA_CENTRAL_DB "
+            "và PostgreSQL đang chạy)."
+        )
+    if isinstance(exc, sqlalchemy.exc.ArgumentError):
+        return "URL cơ sở dữ liệu không hợp lệ (dạng postgresql://… hoặc sqlite:///…)."
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and isinstance(exc.orig, sqlite3.Error):
+        reason = str(exc.orig)
+        if "not a database" in reason or "malformed" in reason:
+            return "Tệp cơ sở dữ liệu bị hỏng hoặc không phải SQLite: khôi phục bản sao lưu của máy chủ."
+        return f"Cơ sở dữ liệu SQLite của máy chủ báo lỗi: {reason}."
+    return describe_common_failure(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
-    from desk_app.domain.errors import DomainError
+    from desk_app.cli_runner import run_command
 
     try:
-        return int(args.func(args) or 0)
-    except (svc.AdminError, DomainError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        return run_command(build_parser, list(sys.argv[1:] if argv is None else argv), describe_failure)
+    finally:
+        while _engines:
+            _engines.pop().dispose()
 
 
 if __name__ == "__main__":

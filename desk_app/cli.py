@@ -13,11 +13,25 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from desk_app.domain.errors import DomainError
+import sqlalchemy.exc
+
+from desk_app.cli_runner import (  # noqa: F401 - EXIT_* and UsageError are part of this module's API
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UsageError,
+    VietnameseArgumentParser,
+    describe_common_failure,
+    run_command,
+)
+from desk_app.config import default_db_path
+from desk_app.store.db import describe_sqlite_error
 
 # Areas that contribute commands.
 COMMAND_MODULES = (
@@ -29,8 +43,9 @@ COMMAND_MODULES = (
     "desk_app.reports.cli",
 )
 
-EXIT_USAGE = 2
-EXIT_FAILURE = 1
+# Commands that only read or print an existing station: on a missing database file
+# they must say so, not silently create an empty station.
+NEEDS_EXISTING_STATION = frozenset({"dossier", "print"})
 
 
 def build_parser(extra_commands: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -39,33 +54,55 @@ def build_parser(extra_commands: Sequence[str] = ()) -> argparse.ArgumentParser:
     The extra modules register first, so that a launcher may claim a command name
     (``run-role``) that the core otherwise registers in a headless form.
     """
-    parser = argparse.ArgumentParser(
+    parser = VietnameseArgumentParser(
         prog="motcua",
         description="MotCua Desk — công cụ quản trị trạm tiếp nhận và trả kết quả.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết ra stderr")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết và chi tiết lỗi ra stderr"
+    )
     sub = parser.add_subparsers(dest="command", metavar="LỆNH")
     for name in (*extra_commands, *COMMAND_MODULES):
         importlib.import_module(name).register(sub)
     return parser
 
 
+def describe_failure(exc: BaseException, db_path: Path | None = None) -> str | None:
+    """Vietnamese message for an expected failure, or None for a bug."""
+    where = f" (tệp {db_path})" if db_path else ""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and isinstance(exc.orig, sqlite3.Error):
+        exc = exc.orig
+    if isinstance(exc, sqlite3.Error):
+        return describe_sqlite_error(exc) + where
+    return describe_common_failure(exc, db_path)
+
+
+def _db_path(args: argparse.Namespace) -> Path | None:
+    if not hasattr(args, "db"):
+        return None
+    return Path(args.db) if args.db else default_db_path()
+
+
+def _check_station_exists(args: argparse.Namespace) -> None:
+    path = _db_path(args)
+    # A WAL left without its database is the store's case (refused with its own advice).
+    missing = path is not None and not path.exists() and not Path(f"{path}-wal").exists()
+    if args.command in NEEDS_EXISTING_STATION and missing:
+        raise UsageError(
+            f"Không có cơ sở dữ liệu của trạm tại “{path}”. "
+            "Kiểm tra tham số --db, hoặc tạo trạm bằng “motcua init”."
+        )
+
+
 def main(argv: Sequence[str] | None = None, extra_commands: Sequence[str] = ()) -> int:
+    """Run a ``motcua`` command; ``ui/launcher.py`` adds its window commands as ``extra_commands``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(extra_commands)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    try:
-        result = args.func(args)
-    except DomainError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        return 130
-    return int(result or 0)
+    return run_command(
+        lambda: build_parser(extra_commands),
+        argv,
+        lambda exc, args: describe_failure(exc, _db_path(args) if args is not None else None),
+        _check_station_exists,
+    )
 
 
 if __name__ == "__main__":

@@ -116,7 +116,8 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
     flt = DossierFilter(
         search=args.search or "", statuses=statuses, overdue=args.overdue, due_today=args.due_today
     )
-    rows = [_dossier_dict(r) for r in app.queries.page(flt, limit=args.limit)]
+    limit = 2**62 if args.all else args.limit
+    rows = [_dossier_dict(r) for r in app.queries.page(flt, limit=limit)]
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -131,7 +132,22 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
                 f"{r['status_label']:<20} {r['applicant']:<28} {r['procedure'][:50]}"
             )
         print(f"({len(rows)} hồ sơ)")
+    if not args.all and len(rows) == args.limit:
+        _say_how_many_more(app, flt, len(rows))
     return 0
+
+
+def _say_how_many_more(app: Any, flt: Any, shown: int) -> None:
+    # On stderr, so that piped csv/json output stays clean.
+    cap = 100_000
+    more = app.queries.count(flt, cap=cap) - shown
+    if more > 0:
+        amount = f"ít nhất {more}" if shown + more >= cap else str(more)
+        print(
+            f"Còn {amount} hồ sơ nữa chưa hiện (chỉ hiện {shown} hồ sơ mới nhất). "
+            f"Xem thêm: --limit {shown + more} hoặc --all.",
+            file=sys.stderr,
+        )
 
 
 def cmd_dossier_show(args: argparse.Namespace) -> int:
@@ -304,7 +320,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--search", default="", help="mã hồ sơ, CCCD, số điện thoại hoặc họ tên")
     q.add_argument("--overdue", action="store_true")
     q.add_argument("--due-today", action="store_true")
-    q.add_argument("--limit", type=int, default=100)
+    q.add_argument("--limit", type=int, default=100, help="số hồ sơ tối đa (mặc định 100, mới nhất trước)")
+    q.add_argument("--all", action="store_true", help="hiện mọi hồ sơ khớp điều kiện")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.set_defaults(func=cmd_dossier_list)
     q = dsub.add_parser("show", help="xem chi tiết một hồ sơ")

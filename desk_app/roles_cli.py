@@ -213,6 +213,9 @@ def _serve(devices: Any) -> int:
     s = devices.settings
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C too only sets the event: a KeyboardInterrupt raised inside Event.wait()
+    # can break out of threading's lock handling ("release unlocked lock", exit 1).
+    previous_int = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:  # announce only inside the try: Ctrl-C right after the message must stop cleanly too
         print(
             f"Máy chủ xếp hàng đang chạy tại http://{s.host_listen}:{devices.host.port} (Ctrl+C để dừng).",
@@ -227,6 +230,7 @@ def _serve(devices: Any) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     print("Đã dừng máy chủ xếp hàng.", file=sys.stderr)
     return EXIT_OK
 

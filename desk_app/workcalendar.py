@@ -52,6 +52,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -77,9 +78,23 @@ def _holidays_version() -> str:
     return version("holidays")
 
 
+# Tests that run ``motcua`` (or any station process) as a child process set this to
+# an ISO date-time (VN local when naive): that process's clock starts there and
+# runs on at real speed, so its day-dependent rules do not depend on the machine's date.
+FAKE_NOW_ENV = "MOTCUA_FAKE_NOW"
+_fake_offset: tuple[str, dt.timedelta] | None = None
+
+
 def now_vn() -> dt.datetime:
-    """Current time, aware in VN_TZ."""
-    return dt.datetime.now(VN_TZ)
+    """Current time, aware in VN_TZ (shifted by ``MOTCUA_FAKE_NOW`` when set)."""
+    now = dt.datetime.now(VN_TZ)
+    fake = os.environ.get(FAKE_NOW_ENV)
+    if not fake:
+        return now
+    global _fake_offset
+    if _fake_offset is None or _fake_offset[0] != fake:
+        _fake_offset = (fake, to_vn(dt.datetime.fromisoformat(fake)) - now)
+    return now + _fake_offset[1]
 
 
 def to_vn(when: dt.datetime) -> dt.datetime:

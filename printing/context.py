@@ -15,6 +15,7 @@ from typing import Any
 
 from desk_app.domain.lifecycle import DossierEvent, EventKind
 from desk_app.domain.model import Dossier, Procedure, Unit
+from desk_app.workcalendar import now_vn
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 
@@ -75,7 +76,7 @@ class FormContext:
     # -- derived values ---------------------------------------------------
     @property
     def print_time(self) -> dt.datetime:
-        return to_local(self.printed_at or dt.datetime.now(VN_TZ))
+        return to_local(self.printed_at or now_vn())
 
     def officer_name(self, username: str) -> str:
         """Full name of a user, falling back to the username itself."""

@@ -173,7 +173,7 @@ def styles(size: float = 10.0) -> Styles:
     base = ParagraphStyle("mc-body", fontName=SERIF, fontSize=size, leading=lead, alignment=TA_LEFT)
 
     def var(name: str, **kw: object) -> ParagraphStyle:
-        return ParagraphStyle(f"mc-{name}-{size}", parent=base, **kw)  # type: ignore[arg-type]
+        return ParagraphStyle(f"mc-{name}-{size}", parent=base, **kw)
 
     head = size * 0.9
     return Styles(
@@ -427,7 +427,7 @@ def make_numbered_canvas(total_pos: tuple[float, float] | None) -> type[Canvas]:
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            super().__init__(*args, **kwargs)
             self._saved: list[dict[str, object]] = []
 
         def showPage(self) -> None:  # noqa: N802 (reportlab API)

@@ -60,6 +60,7 @@ CENTRAL_MAY_IMPORT = (
     "desk_app.ids",
     "desk_app.formats",
     "desk_app.workcalendar",  # the clock and the working calendar (the server folds due dates too)
+    "desk_app.cli_runner",  # the shared command-line runner (exit statuses, Vietnamese messages)
 )
 
 

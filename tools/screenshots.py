@@ -20,6 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Demo data is "relative to today": fix today so the screenshots do not change
+# from one day to the next (and never land on a weekend or Tết by chance).
+os.environ.setdefault("MOTCUA_FAKE_NOW", "2026-11-25T09:30:00+07:00")
 
 # The counter window as it is maximised on the two common office screens: the screen
 # less a 40-px taskbar and a 28-px title bar (grab() shows the client area only).

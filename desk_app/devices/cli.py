@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import signal
 import sys
 import threading
 from typing import Any
 
 from desk_app.devices.api import CallAnnouncement, DeviceError, TicketPrintJob
+from desk_app.workcalendar import now_vn
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -75,7 +75,7 @@ def cmd_test_printer(args: argparse.Namespace) -> int:
         number="A001",
         service_name="Kiểm tra tiếng Việt: ăâêôơưđ ÀẢÃÁẠ Ỳỷỹýỵ",
         people_ahead=0,
-        issued_at=dt.datetime.now(),
+        issued_at=now_vn(),
         priority=True,
         qr_text="https://example.gov.vn/tra-cuu?so=A001",
     )

@@ -162,6 +162,9 @@ def on_the_spot_errors(proc: Procedure, req: IntakeRequest) -> dict[str, str]:
 class IntakeService:
     def __init__(self, station: Station):
         self.station = station
+        # Procedures looked up during one bulk intake; None outside it, so a later
+        # single receipt sees catalogue changes (processing time, fee, components).
+        self._procs_cache: dict[str, Procedure] | None = None
 
     def preview_due(
         self, procedure: Procedure, received_at: dt.datetime | None = None, *, return_today: bool = False
@@ -250,19 +253,22 @@ class IntakeService:
         """
         out: list[Dossier] = []
         with self.station.uow() as uow:
-            self._procs_cache: dict[str, Procedure] = {}
-            for index, (req, at) in enumerate(reqs):
-                history = histories[index] if histories else []
-                out.append(self._receive_in(uow, actor, req, at, bulk=True, history=history))
-            self._flush(uow)
-            uow.commit()
+            self._procs_cache = {}
+            try:
+                for index, (req, at) in enumerate(reqs):
+                    history = histories[index] if histories else []
+                    out.append(self._receive_in(uow, actor, req, at, bulk=True, history=history))
+                self._flush(uow)
+                uow.commit()
+            finally:
+                self._procs_cache = None
         return out
 
     # ------------------------------------------------------------------ internals
     _pending: dict[str, list[dict[str, Any]]]
 
     def _procedure(self, uow: UnitOfWork, code: str) -> Procedure:
-        cache: dict[str, Procedure] | None = getattr(self, "_procs_cache", None)
+        cache = self._procs_cache
         if cache is not None and code in cache:
             return cache[code]
         proc = uow.procedures.get(code)

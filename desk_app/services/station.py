@@ -93,8 +93,9 @@ class Station:
             with self.uow(write=False) as uow:
                 rows = uow.calendar.rows_with_source()
             hours = self.unit.hours if self.is_initialised else None
-            # Layers: holidays package -> shipped + distributed decisions -> unit overrides.
-            self._calendar = WorkCalendar.from_overrides(rows, hours)
+            # Layers: holidays package -> shipped + distributed decisions -> unit overrides;
+            # each day off keeps its note (e.g. "Bầu cử") as the name the calendar shows.
+            self._calendar = WorkCalendar.from_overrides(rows, hours=hours)
         return self._calendar
 
     def invalidate_calendar(self) -> None:

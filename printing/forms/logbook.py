@@ -20,7 +20,8 @@ from reportlab.platypus import Flowable, LongTable, Spacer, TableStyle
 
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status
 from desk_app.domain.model import Dossier, Procedure, Unit
-from printing.context import VN_TZ, to_local
+from desk_app.workcalendar import now_vn
+from printing.context import to_local
 from printing.fonts import SERIF, nfc
 from printing.layout import (
     A4_LANDSCAPE,
@@ -133,7 +134,7 @@ def build_logbook(
     """
     events = events or {}
     procedures = procedures or {}
-    now = to_local(printed_at or dt.datetime.now(VN_TZ))
+    now = to_local(printed_at or now_vn())
     st = styles(8.0)
     big = styles(11.0)
     cell = st.cell_c

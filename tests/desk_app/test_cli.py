@@ -57,6 +57,10 @@ def test_errors_go_to_stderr_with_nonzero_status(capsys, db) -> None:  # type: i
     code, out, err = run(capsys, "init", "--db", db, "--unit-code", "H56", "--unit-name", "X")
     assert code == 1 and out == "" and "Mã định danh cơ quan" in err
     code, _, err = run(capsys, "dossier", "show", "--db", db, "000.21.31.H56-261125-0001")
+    assert code == 1 and "Không có cơ sở dữ liệu của trạm" in err  # the failed init created none
+    code, _, err = run(capsys, "init", "--db", db, "--unit-code", "000.21.31.H56", "--unit-name", "UBND xã X")
+    assert code == 0, err
+    code, _, err = run(capsys, "dossier", "show", "--db", db, "000.21.31.H56-261125-0001")
     assert code == 1 and "Không tìm thấy hồ sơ" in err
     code, _, err = run(capsys, "dossier", "list", "--db", db, "--status", "xyz")
     assert code == 1 and "Trạng thái" in err

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from desk_app.domain.errors import InputErrors
 from desk_app.domain.lifecycle import Status
-from desk_app.domain.model import ReceivedComponent, ReturnMethod
+from desk_app.domain.model import ProcessingTime, ReceivedComponent, ReturnMethod, WorkingHours
 from desk_app.services.intake import compute_fee
 from desk_app.workcalendar import VN_TZ
-from tests.helpers.fakes import COPY_CODE, MARRIAGE_STATUS_CODE, birth_request
+from tests.helpers.fakes import BIRTH_CODE, COPY_CODE, MARRIAGE_STATUS_CODE, birth_request
 
 
 def test_codes_follow_the_pattern_and_count_per_day(app, clock) -> None:  # type: ignore[no-untyped-def]
@@ -144,3 +145,32 @@ def test_unknown_procedure(app) -> None:  # type: ignore[no-untyped-def]
 def test_logbook_numbers_increase(app) -> None:  # type: ignore[no-untyped-def]
     numbers = [app.intake.receive("canbo1", birth_request()).logbook_number for _ in range(3)]
     assert numbers == [1, 2, 3]
+
+
+def test_single_receipt_after_a_bulk_intake_sees_catalogue_changes(app, clock) -> None:  # type: ignore[no-untyped-def]
+    # The bulk intake caches procedures; the cache must end with it, or a changed
+    # processing time would go on giving the old appointment date.
+    app.intake.receive_many("canbo1", [(birth_request(), clock())])
+    with app.station.uow() as uow:
+        birth = uow.procedures.get(BIRTH_CODE)
+        uow.procedures.upsert_many(
+            [dataclasses.replace(birth, time=ProcessingTime.working_days(3))], "2026-11-25T08:30:00+07:00"
+        )
+        uow.commit()
+    clock.set(dt.datetime(2026, 11, 26, 10, 0))  # Thursday
+    dossier = app.intake.receive("canbo1", birth_request())
+    assert dossier.due_at == dt.datetime(2026, 12, 1, 10, 0, tzinfo=VN_TZ)  # Thu + 3 working days
+
+
+def test_station_calendar_uses_the_unit_hours_and_day_off_notes(app, clock) -> None:  # type: ignore[no-untyped-def]
+    with app.station.uow() as uow:
+        uow.calendar.set(dt.date(2026, 11, 30), "off", "Tổng vệ sinh")
+        uow.commit()
+    app.station.set_unit(
+        dataclasses.replace(
+            app.station.unit, hours=WorkingHours(saturday_morning=True, same_day_cutoff="16:00")
+        )
+    )
+    calendar = app.station.calendar
+    assert calendar.holiday_name(dt.date(2026, 11, 30)) == "Tổng vệ sinh"
+    assert calendar.hours.saturday_morning and calendar.is_reception_open(dt.datetime(2026, 11, 28, 9, 0))

@@ -15,6 +15,7 @@ from desk_app.store.uow import UnitOfWork
 from tests.helpers.fakes import birth_request
 
 
+@pytest.mark.durable_sqlite  # the tests' own databases skip fsync; the product's must not
 def test_pragmas_and_migrations(tmp_path: Path) -> None:
     db = Database(tmp_path / "s.sqlite3")
     with db.read() as conn:

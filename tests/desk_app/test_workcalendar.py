@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from desk_app.domain.model import CutoffRule, ProcessingTime, WorkingHours
 from desk_app.workcalendar import (
+    FAKE_NOW_ENV,
     UNIT_DAY_OFF_NAME,
     VN_TZ,
     DaySource,
@@ -35,10 +36,23 @@ def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> dt.date
 # -- time zone ------------------------------------------------------------------------
 
 
-def test_now_vn_is_aware_utc_plus_7() -> None:
+def test_now_vn_is_aware_utc_plus_7(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real clock on purpose: only the offset and closeness are checked, true on any day.
+    monkeypatch.delenv(FAKE_NOW_ENV, raising=False)
     now = now_vn()
     assert now.utcoffset() == dt.timedelta(hours=7)
     assert abs((now - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+
+
+def test_fake_now_env_starts_the_clock_there_and_lets_it_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAKE_NOW_ENV, "2026-12-31T23:59:59")
+    first = now_vn()
+    assert first.utcoffset() == dt.timedelta(hours=7)
+    assert at(2026, 12, 31, 23, 59, 59) <= first < at(2026, 12, 31, 23, 59, 59) + dt.timedelta(seconds=5)
+    time.sleep(0.01)
+    assert now_vn() > first  # it runs, so ordering (HLC, leases) behaves as in real life
+    monkeypatch.setenv(FAKE_NOW_ENV, "2026-02-15T08:00:00+00:00")  # aware input is converted
+    assert now_vn().replace(microsecond=0) in {at(2026, 2, 15, 15, 0, s) for s in range(5)}
 
 
 def test_naive_is_vn_local_and_aware_is_converted() -> None:

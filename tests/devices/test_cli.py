@@ -42,7 +42,7 @@ def test_simulate_prints_ports_and_tickets() -> None:
         assert seen[0] == "--- phiếu ---" and "SỐ THỨ TỰ" in seen
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=5)
+        proc.communicate(timeout=5)  # also closes the pipes
     assert proc.returncode == 0
 
 

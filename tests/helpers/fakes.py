@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from desk_app.domain.model import (
     Component,
@@ -104,3 +106,9 @@ def birth_request(**overrides: object) -> IntakeRequest:
     for key, value in overrides.items():
         setattr(req, key, value)
     return req
+
+
+def child_pythonpath(root: Path) -> str:
+    """PYTHONPATH for a child process: the repository first, then whatever the
+    parent had (the faketime pass puts its sleep fix there, see tests/faketime)."""
+    return os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])

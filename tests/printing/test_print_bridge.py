@@ -81,6 +81,7 @@ def test_missing_printer_gives_vietnamese_message_and_keeps_the_pdf(qtbot, tmp_p
     assert Path(path).parent == tmp_path / "Tài liệu" / "MotCua"  # kept where the officer finds it
 
 
+@pytest.mark.expect_errors  # the deliberate rendering bug is logged with its traceback
 def test_render_error_in_worker_is_reported(qtbot) -> None:  # type: ignore[no-untyped-def]
     bridge = PrintBridge()
 

@@ -18,6 +18,7 @@ from desk_app.queue.client import QueueAuthError, QueueClient, QueueHostUnavaila
 from desk_app.queue.host import QueueHost, free_port
 from desk_app.queue.models import InvalidTicketAction, QueueError, TicketNotFound, TicketState
 from desk_app.queue.service import LocalQueueClient, QueueService, issue_with_printer
+from tests.helpers.fakes import child_pythonpath
 from tests.helpers.queue_fakes import FakeTicketPrinter
 
 SECRET = "mot-cua-2026-secret"
@@ -100,8 +101,10 @@ def test_secret_required(host: QueueHost) -> None:
         == 403
     )
     assert httpx.get(host.base_url + "/health").status_code == 200
+    wrong = QueueClient(host.base_url, "sai")
     with pytest.raises(QueueAuthError, match="mã bí mật"):
-        QueueClient(host.base_url, "sai").status()
+        wrong.status()
+    wrong.close()
 
 
 def test_concurrent_callers_over_http(service: QueueService, client: QueueClient) -> None:
@@ -136,7 +139,7 @@ def test_local_client_has_the_same_interface(service: QueueService) -> None:
 
 # ---------------------------------------------------------------- a real host process
 def _spawn(db: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": child_pythonpath(ROOT)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -182,7 +185,7 @@ def test_host_killed_then_restarted_keeps_state(db_path: Path, printer: FakeTick
         client.start(called.id, 1, "an")
         before = client.status()
         proc.send_signal(signal.SIGKILL)  # like a power cut: no clean shutdown
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # also closes the stderr pipe
         t0 = time.monotonic()
         with pytest.raises(QueueHostUnavailable, match="Mất kết nối máy chủ xếp hàng"):
             client.call_next(1, "an")
@@ -199,6 +202,8 @@ def test_host_killed_then_restarted_keeps_state(db_path: Path, printer: FakeTick
         client.close()
         proc.kill()
         proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def test_secret_must_be_ascii_and_long_enough(service: QueueService) -> None:

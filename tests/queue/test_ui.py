@@ -167,6 +167,7 @@ def test_panel_no_show_recall_and_transfer(qtbot, panel: CallingPanel, service: 
     assert t.queues[1].waiting == 1
 
 
+@pytest.mark.expect_errors  # ui/workers.py logs every failed background call at ERROR
 def test_panel_shows_lost_connection_immediately(qtbot) -> None:  # type: ignore[no-untyped-def]
     client = QueueClient(f"http://127.0.0.1:{free_port()}", "mot-cua-2026-secret")
     p = CallingPanel(client, 1, "canbo1", poll_ms=0)

@@ -17,6 +17,7 @@ import pytest
 from desk_app.queue.host import free_port
 from desk_app.roles import DeviceSettings, load_device_settings
 from desk_app.roles_cli import main, role_settings
+from tests.helpers.fakes import child_pythonpath
 from tests.roles.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +80,7 @@ def test_run_role_queue_host_serves_until_ctrl_c(db: str) -> None:
     port = free_port()
     assert main(["station", "set", "--db", db, "--roles", "queue-host", "--queue-secret", SECRET,
                  "--listen", "127.0.0.1", "--port", str(port)]) == 0  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": child_pythonpath(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "desk_app.roles_cli", "run-role", "queue-host", "--db", db],
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
@@ -107,6 +108,9 @@ def test_run_role_queue_host_serves_until_ctrl_c(db: str) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        reader.join(5)
+        assert proc.stderr is not None
+        proc.stderr.close()
     err = "".join(lines)
     assert proc.returncode == 0, err
     assert "Máy chủ xếp hàng đang chạy" in err and "Đã dừng máy chủ xếp hàng" in err
@@ -120,7 +124,7 @@ def test_run_role_window_opens_until_terminated(db: str, role: str, opened: str)
     command = ["run-role", role, "--db", db, "--demo", "--windowed"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "ui.launcher", *command],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": child_pythonpath(ROOT), "QT_QPA_PLATFORM": "offscreen"},
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -138,4 +142,6 @@ def test_run_role_window_opens_until_terminated(db: str, role: str, opened: str)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
     assert proc.returncode == 0

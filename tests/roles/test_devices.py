@@ -105,8 +105,10 @@ def test_queue_host_role_serves_other_counters_over_http(
         called = other.call_next(1, "canbo2")
         assert called is not None and called.label == ticket.label == "A001"
         assert devices.queue.ticket(ticket.id).state == TicketState.CALLED  # same database
+        wrong = QueueClient(url, "sai-bi-mat-99")
         with pytest.raises(QueueAuthError):
-            QueueClient(url, "sai-bi-mat-99").status()
+            wrong.status()
+        wrong.close()
     finally:
         other.close()
     assert devices.probe()["queue"] == DeviceState(

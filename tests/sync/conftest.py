@@ -110,24 +110,26 @@ def start_pg_cluster(base: Path | None = None, *, fsync: bool = False) -> PgClus
         "-c",
         "shared_buffers=256MB",
     ]
-    proc = subprocess.Popen(
-        _as_postgres_user(
-            [
-                str(PG_BIN / "postgres"),
-                "-D",
-                str(data),
-                "-k",
-                str(sock),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                *options,
-            ]
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=open(base / "postgres.log", "wb"),  # noqa: SIM115
-    )
+    # The server keeps its own copy of the descriptor; ours is closed at once.
+    with open(base / "postgres.log", "wb") as log_file:
+        proc = subprocess.Popen(
+            _as_postgres_user(
+                [
+                    str(PG_BIN / "postgres"),
+                    "-D",
+                    str(data),
+                    "-k",
+                    str(sock),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    *options,
+                ]
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

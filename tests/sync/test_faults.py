@@ -184,9 +184,13 @@ def test_server_killed_mid_batch(db_url: str, station_factory: Any) -> None:
 
         t = threading.Thread(target=run)
         t.start()
-        time.sleep(1.0)  # first batch committed, the second one is inside its transaction
+        # Wait until the first batch is committed (not a fixed sleep: on a loaded
+        # machine 1 s was sometimes not enough); the next one is then inside its 0.4 s hold.
+        deadline = time.monotonic() + 30
+        while _count_events(store) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.communicate()  # also closes the stderr pipe
         t.join()
         assert errors and isinstance(errors[0], SyncError)
         committed = _count_events(store)
@@ -200,6 +204,8 @@ def test_server_killed_mid_batch(db_url: str, station_factory: Any) -> None:
     finally:
         proc.kill()
         proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
         engine.dispose()
 
 
@@ -235,7 +241,7 @@ def test_desk_killed_mid_sync(tmp_path: Path, station_factory: Any) -> None:
             time.sleep(0.05)
         time.sleep(0.2)
         desk.send_signal(signal.SIGKILL)
-        desk.wait()
+        desk.communicate()  # also closes the stderr pipe
         on_server = _count_events(live.store)
         assert 0 < on_server
         live.store.after_append = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,6 +239,5 @@ def test_fuzzed_bodies_never_cause_a_server_error(sqlite_server: LiveServer, sta
         check()
     finally:
         http.close()
-    assert dt.date.today()  # the server is still alive and serving
-    with httpx.Client(base_url=sqlite_server.url) as probe:
+    with httpx.Client(base_url=sqlite_server.url) as probe:  # the server is still alive and serving
         assert probe.get("/health").status_code == 200

@@ -99,8 +99,9 @@ def test_slow_clients_cannot_starve_the_server(central_db: str) -> None:
             for sock in list(slow):
                 try:
                     sock.send(b"x")
-                except OSError:
+                except OSError:  # the server dropped it
                     slow.remove(sock)
+                    sock.close()
 
     feeder = threading.Thread(target=trickle, daemon=True)
     stalled = socket.create_connection(("127.0.0.1", port), timeout=5)

@@ -44,22 +44,31 @@ def test_a_late_commit_is_not_skipped(pg_server: LiveServer, station_factory: An
     slow_device = a.station.device_id
     pg_server.store.serialise_changes = serialised
 
+    # Events, not sleeps: on a loaded machine A could reach its hold after the other
+    # writer had already committed, and the trap would not show.
+    inside, release = threading.Event(), threading.Event()
+
     def hold(_conn: Any, rows: Sequence[dict[str, Any]]) -> None:
         if rows and rows[0]["device_id"] == slow_device:
-            time.sleep(0.8)  # A's seq is assigned but not committed yet
+            inside.set()
+            release.wait(3)  # A's seq is assigned but not committed yet
 
     pg_server.store.after_append = hold
     da = a.intake.receive("canbo1", birth_request())
     t1 = threading.Thread(target=sync, args=(a, pg_server.url))
     t1.start()
-    time.sleep(0.2)
+    assert inside.wait(30)
     # another writer (here the admin adding a day off for every unit) commits a later seq meanwhile
     t2 = threading.Thread(
         target=svc.add_calendar_override, args=(pg_server.store, dt.date(2026, 12, 31), "off", "", "Nghỉ bù")
     )
     t2.start()
-    time.sleep(0.3)
+    if serialised:
+        time.sleep(0.3)  # it waits for A's lock
+    else:
+        t2.join()  # the later seq is committed
     sync(c, pg_server.url)  # while A's transaction is still open
+    release.set()
     t1.join()
     t2.join()
     sync(c, pg_server.url)

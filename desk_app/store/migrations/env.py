@@ -11,7 +11,10 @@ engine = config.attributes.get("engine")
 if engine is None:  # `alembic` command line: build from the URL in the config
     from sqlalchemy import create_engine
 
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("alembic: set sqlalchemy.url (e.g. -x or alembic.ini) to the station database URL")
+    engine = create_engine(url)
 
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desk_app.config import default_db_path
 from desk_app.services.accounts import AccountService
@@ -20,6 +22,9 @@ from desk_app.services.workflow import WorkflowService
 from desk_app.store.db import Database
 from desk_app.workcalendar import now_vn
 
+if TYPE_CHECKING:
+    from desk_app.attachments.service import AttachmentService
+
 
 @dataclass
 class App:
@@ -28,6 +33,12 @@ class App:
     workflow: WorkflowService
     queries: QueryService
     accounts: AccountService
+
+    @cached_property
+    def attachments(self) -> AttachmentService:
+        from desk_app.attachments.service import AttachmentService
+
+        return AttachmentService(self.station)
 
     @property
     def db(self) -> Database:

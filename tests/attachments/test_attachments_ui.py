@@ -1,0 +1,150 @@
+"""pytest-qt: a network scanner's folder and files (picker / drag-and-drop) end to end."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtPdf import QPdfDocument
+
+from desk_app.attachments.pdf import PageImage, images_to_pdf, pdf_page_count
+from desk_app.attachments.store import sha256_hex
+from desk_app.domain.lifecycle import EventKind
+from tests.attachments.scans import a4_page
+from tests.helpers.fakes import birth_request
+
+
+@pytest.fixture
+def dialog(qtbot, app):  # type: ignore[no-untyped-def]
+    from ui import attachments as ui_att
+
+    ui_att.POLL_MS = 50
+    dossier = app.intake.receive("canbo1", birth_request())
+    dlg = ui_att.AttachmentsDialog(app, "canbo1", dossier)
+    dlg.timer.setInterval(50)
+    qtbot.addWidget(dlg)
+    dlg.resize(1366, 700)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    yield dlg
+    dlg.timer.stop()
+    from ui.workers import wait_all
+
+    wait_all()
+
+
+def _select_component(dlg, key: str) -> None:  # type: ignore[no-untyped-def]
+    for i in range(dlg.component.count()):
+        if dlg.component.itemData(i)[1] == key:
+            dlg.component.setCurrentIndex(i)
+            return
+    raise AssertionError(key)
+
+
+def test_scanned_folder_flow(qtbot, app, dialog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    (folder / "old.png").write_bytes(a4_page(9, dpi=60))  # there before: not offered
+    dialog.watch_folder(folder)
+    qtbot.waitUntil(lambda: dialog.timer.isActive(), timeout=3000)
+    # The scanner writes its files (hidden temp name, then the real name).
+    for n in (1, 2, 3):
+        tmp = folder / f".scan{n}.part"
+        tmp.write_bytes(a4_page(n, dpi=100, fmt="JPEG"))
+        os.replace(tmp, folder / f"scan_{n:03d}.jpg")
+    qtbot.waitUntil(lambda: dialog.pages.count() == 3, timeout=5000)
+    assert "scan_001.jpg" in dialog.pages.item(0).toolTip()
+    # officer: page 3 first, rotate it, drop page 2
+    dialog.pages.setCurrentRow(2)
+    dialog.pages.move_selected(-1)
+    dialog.pages.move_selected(-1)
+    dialog.pages.rotate_selected(90)
+    dialog.pages.setCurrentRow(2)
+    assert "scan_002.jpg" in dialog.pages.currentItem().toolTip()
+    dialog.pages.remove_selected()
+    assert [s.name for s in dialog.pages.staged()] == ["scan_003.jpg", "scan_001.jpg"]
+    assert dialog.pages.staged()[0].rotation == 90
+    _select_component(dialog, "giay_chung_sinh")
+    qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1, timeout=10000)
+    assert dialog.pages.count() == 0
+    att = dialog.attachments[0]
+    assert (att.component_key, att.pages, att.source) == ("giay_chung_sinh", 2, "folder")
+    pdf = app.attachments.read(att.sha256)
+    assert pdf_page_count(pdf) == 2
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        first = [float(v) for v in doc.pages[0].mediabox]
+    assert first[2] > first[3]  # the rotated page came first, landscape
+    qtbot.waitUntil(lambda: dialog.pdf.status() == QPdfDocument.Status.Ready, timeout=5000)
+    assert dialog.pdf.pageCount() == 2
+    _, events, _ = app.workflow.state(dialog.dossier.code)
+    assert events[-1].kind is EventKind.ATTACHED and events[-1].actor == "canbo1"
+    shot = Path(os.environ.get("SHOT_DIR", tmp_path)) / "attachments.png"
+    dialog.grab().save(str(shot))
+    assert shot.stat().st_size > 0
+
+
+def test_file_flow_picker_and_drop(qtbot, app, dialog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    jpg = tmp_path / "cccd.jpg"
+    jpg.write_bytes(a4_page(1, dpi=80, fmt="JPEG"))
+    pdf_bytes = images_to_pdf([PageImage(a4_page(n, dpi=60)) for n in (1, 2, 3)])
+    pdf = tmp_path / "to_khai.pdf"
+    pdf.write_bytes(pdf_bytes)
+    (tmp_path / "notes.txt").write_text("không phải ảnh")
+    # the picker path
+    dialog.add_files([jpg])
+    qtbot.waitUntil(lambda: dialog.pages.count() == 1, timeout=5000)
+    _select_component(dialog, "giay_to_tuy_than")
+    qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1, timeout=10000)
+    # drag-and-drop of a PDF and a text file: the PDF is kept byte for byte, the text ignored
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(pdf)), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    drop = QDropEvent(
+        QPoint(10, 10).toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    dialog.dropEvent(drop)
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: dialog.pages.count() == 1, timeout=5000)
+    _select_component(dialog, "to_khai")
+    qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 2, timeout=10000)
+    atts = {a.component_key: a for a in app.attachments.list(dialog.dossier.code)}
+    assert atts["to_khai"].sha256 == sha256_hex(pdf_bytes) and atts["to_khai"].pages == 3
+    assert atts["giay_to_tuy_than"].pages == 1
+    # detach with a reason, from the dialog
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    dialog.reason.setText("Quét nhầm")
+    qtbot.mouseClick(dialog.detach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1, timeout=5000)
+    _, events, _ = app.workflow.state(dialog.dossier.code)
+    assert events[-1].kind is EventKind.DETACHED and events[-1].payload["reason"] == "Quét nhầm"
+
+
+def test_bad_file_gives_vietnamese_message(qtbot, dialog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "hong.jpg"
+    bad.write_bytes(b"GIF89a not a jpeg")
+    dialog.add_files([Path(bad)])
+    qtbot.waitUntil(lambda: "JPEG, PNG hoặc PDF" in dialog.status_line.text(), timeout=5000)
+    assert dialog.pages.count() == 0
+
+
+def test_reuse_offered_in_dialog(qtbot, app, dialog) -> None:  # type: ignore[no-untyped-def]
+    earlier = app.intake.receive("canbo1", birth_request()).code
+    app.attachments.attach_file("canbo1", earlier, a4_page(1, dpi=60), component_key="giay_to_tuy_than")
+    qtbot.mouseClick(dialog.reuse_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.reuse_list.topLevelItemCount() == 1, timeout=5000)
+    _select_component(dialog, "giay_to_tuy_than")
+    dialog.reuse(dialog.reuse_list.topLevelItem(0))
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1, timeout=5000)
+    assert dialog.attachments[0].reused

@@ -277,6 +277,10 @@ class AttachmentsDialog(QDialog):
         self.reuse_button.setObjectName("reuse_button")
         self.reuse_button.clicked.connect(self.offer_reuse)
         actions.addWidget(self.reuse_button)
+        self.sign_button = QPushButton("Ký số kết quả…")
+        self.sign_button.setObjectName("sign_button")
+        self.sign_button.clicked.connect(self.sign_current)
+        actions.addWidget(self.sign_button)
         ll.addLayout(actions)
         self.reuse_list = QTreeWidget()
         self.reuse_list.setObjectName("reuse_list")
@@ -512,6 +516,23 @@ class AttachmentsDialog(QDialog):
             self._error,
             owner=self,
         )
+
+    def sign_current(self) -> Any:
+        """Sign the selected result file (attach or scan the result first)."""
+        from ui.attachments_sign import SignResultDialog
+
+        att = self.current()
+        if att is None or att.role != ROLE_RESULT or att.signed:
+            self.message.emit("Chọn tệp kết quả chưa ký (thành phần “Kết quả giải quyết”) để ký số.")
+            return None
+        dialog = SignResultDialog(self.app, self.actor, self.dossier, att, self)
+        dialog.signed.connect(self._signed)
+        dialog.show()
+        return dialog
+
+    def _signed(self, att: Attachment) -> None:
+        self.attached.emit(att)
+        self.reload(select_last=True)
 
     def offer_reuse(self) -> None:
         code = self.dossier.code

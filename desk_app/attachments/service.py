@@ -26,7 +26,7 @@ from desk_app.attachments.model import (
     digitisation,
 )
 from desk_app.attachments.pdf import PDF_MIME, PageImage, images_to_pdf, normalise_document
-from desk_app.attachments.store import DiskUsage, FileStore, FileStoreError
+from desk_app.attachments.store import DiskUsage, FileStore, FileStoreError, sha256_hex
 from desk_app.domain.errors import DomainError, NotFound
 from desk_app.domain.lifecycle import DossierEvent, EventKind, decide, fold
 from desk_app.domain.model import Dossier
@@ -246,6 +246,38 @@ class AttachmentService:
             actor, dossier.id, EventKind.RESULT_SIGNED, payload, file_row=(sha, len(signed_pdf), pages)
         )
         return current_attachments([event])[0]
+
+    def sign_result(
+        self,
+        actor: str,
+        code_or_id: str,
+        unsigned_pdf: bytes,
+        signer: Any,
+        *,
+        result_code: str,
+        method: str,
+    ) -> Attachment:
+        """Sign the result PDF with ``signer`` (PKCS#12 or PKCS#11, see ``desk_app.signing``),
+        store it and record RESULT_SIGNED. Works offline."""
+        from desk_app.signing import sign_pdf, signer_info, signing_certificate
+
+        if not normalize_text(result_code):
+            raise DomainError("Nhập số, ký hiệu của văn bản kết quả trước khi ký.")
+        unsigned, _mime, _pages = normalise_document(unsigned_pdf)
+        location = ""
+        if self.station.is_initialised:
+            location = self.station.unit.place or self.station.unit.name
+        signed = sign_pdf(unsigned, signer, clock=self.station.now, location=location)
+        info = signer_info(signing_certificate(signer))
+        return self.record_signed_result(
+            actor,
+            code_or_id,
+            signed,
+            result_code=result_code,
+            signer=info.as_payload(),
+            method=method,
+            unsigned_sha256=sha256_hex(unsigned),
+        )
 
     # ------------------------------------------------------------------ internals
     def _record(

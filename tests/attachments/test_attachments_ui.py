@@ -148,3 +148,37 @@ def test_reuse_offered_in_dialog(qtbot, app, dialog) -> None:  # type: ignore[no
     dialog.reuse(dialog.reuse_list.topLevelItem(0))
     qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1, timeout=5000)
     assert dialog.attachments[0].reused
+
+
+@pytest.mark.parametrize("method", ["pkcs12", "pkcs11"])
+def test_sign_result_from_dialog(qtbot, app, dialog, pki, softhsm, method) -> None:  # type: ignore[no-untyped-def]
+    from desk_app.attachments.model import ROLE_RESULT
+    from desk_app.signing import load_certificate, verify_pdf
+    from tests.attachments.pki import P12_PASSWORD, PIN
+
+    code = dialog.dossier.code
+    app.attachments.attach_file("canbo1", code, a4_page(1, dpi=60), role=ROLE_RESULT)
+    dialog.reload()
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1, timeout=5000)
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    signer = dialog.sign_current()
+    qtbot.addWidget(signer)
+    signer.result_code.setText("15/GKS-UBND")
+    if method == "pkcs12":
+        signer.method.setCurrentIndex(1)
+        signer.path.setText(str(pki.p12))
+        signer.secret.setText(P12_PASSWORD)
+    else:
+        signer.path.setText(softhsm)
+        signer.secret.setText("000000")
+        qtbot.mouseClick(signer.sign_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Mã PIN" in signer.message.text(), timeout=10000)
+        signer.secret.setText(PIN)
+    qtbot.mouseClick(signer.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 2, timeout=15000)
+    assert signer.secret.text() == ""
+    signed = [a for a in dialog.attachments if a.signed]
+    assert signed and signed[0].result_code == "15/GKS-UBND"
+    pdf = app.attachments.read(signed[0].sha256)
+    assert verify_pdf(pdf, [load_certificate(pki.ca_pem)], at=app.station.now()).ok
+    signer.close()

@@ -417,6 +417,9 @@ def create_app(
         description="Máy chủ trung tâm của MotCua Desk: đăng ký thiết bị, đồng bộ hồ sơ, cấp số hồ sơ.",
     )
     app.state.central = central
+    from central.files import router as files_router  # noqa: E402 - imports authenticate from here
+
+    app.include_router(files_router)
 
     app.add_middleware(EdgeMiddleware, central=central)
 

@@ -33,3 +33,7 @@ def softhsm(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = old
+
+
+# The sync suite's PostgreSQL cluster and live server, for the file sync tests.
+from tests.sync.conftest import pg_cluster  # noqa: E402,F401

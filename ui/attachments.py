@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from desk_app.attachments.model import ROLE_COMPONENT, ROLE_RESULT, Attachment
 from desk_app.attachments.pdf import ACCEPTED_SUFFIXES, PDF_MIME, PageImage, sniff_mime
 from desk_app.attachments.sources import FolderWatch, list_scanners, scan_page
+from desk_app.attachments.store import DiskUsage
 from desk_app.domain.lifecycle import EventKind
 from ui.workers import describe_error, run_op
 
@@ -483,7 +484,23 @@ class AttachmentsDialog(QDialog):
         att = self.current()
         if att is None:
             return
-        run_op(lambda: self.app.attachments.read(att.sha256), self._show_pdf, self._error, owner=self)
+        app = self.app
+
+        def load() -> bytes:
+            if not app.attachments.files.has(att.sha256):
+                # A routed dossier's file: fetched from the server when first viewed.
+                from desk_app.attachments.store import FileStoreError
+                from desk_app.sync.client import SyncError
+                from desk_app.sync.files import fetch_from_server
+
+                try:
+                    fetch_from_server(app.station, att.sha256, att.pages)
+                except SyncError as exc:  # offline or not enrolled: say so, in Vietnamese
+                    raise FileStoreError(str(exc)) from exc
+            data: bytes = app.attachments.read(att.sha256)
+            return data
+
+        run_op(load, self._show_pdf, self._error, owner=self)
 
     def _show_pdf(self, data: bytes) -> None:
         self.pdf.close()
@@ -581,6 +598,28 @@ class AttachmentsDialog(QDialog):
         self.timer.stop()
         self.watch = None
         super().done(result)
+
+
+def format_usage(usage: DiskUsage) -> str:
+    def size(n: int) -> str:
+        if n >= 2**30:
+            return f"{n / 2**30:.1f} GB".replace(".", ",")
+        return f"{n / 2**20:.1f} MB".replace(".", ",")
+
+    return f"{usage.files} tệp, {size(usage.bytes_used)}; ổ đĩa còn trống {size(usage.bytes_free)}"
+
+
+def disk_usage_label(app: Any, parent: QWidget) -> QLabel:
+    """Settings: how much the station's digitised files take and what is left (filled off the GUI thread)."""
+    label = QLabel("Đang tính dung lượng…", parent)
+    label.setObjectName("disk_usage")
+    run_op(
+        lambda: format_usage(app.attachments.usage()),
+        label.setText,
+        lambda exc: label.setText(describe_error(exc)),
+        owner=label,
+    )
+    return label
 
 
 def open_attachments(parent: QWidget, app: Any, actor: str, dossier: Any) -> AttachmentsDialog | None:

@@ -258,3 +258,14 @@ def _received(response: httpx.Response) -> int | None:
     if isinstance(detail, dict) and isinstance(detail.get("received"), int):
         return int(detail["received"])
     return None
+
+
+def fetch_from_server(station: Station, sha256: str, pages: int = 0) -> bool:
+    """Fetch one file with the station's enrolment (the viewer calls it on demand)."""
+    from desk_app.sync.client import make_http, server_url
+
+    url = server_url(station)
+    if not url:
+        raise SyncError("Tệp chưa có trên máy này và trạm chưa đăng ký với máy chủ để tải về.")
+    with make_http(url) as http:
+        return FileSync(station, http).fetch(sha256, pages)

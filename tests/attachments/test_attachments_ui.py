@@ -182,3 +182,24 @@ def test_sign_result_from_dialog(qtbot, app, dialog, pki, softhsm, method) -> No
     pdf = app.attachments.read(signed[0].sha256)
     assert verify_pdf(pdf, [load_certificate(pki.ca_pem)], at=app.station.now()).ok
     signer.close()
+
+
+def test_disk_use_shown(qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QWidget
+
+    from ui.attachments import disk_usage_label
+
+    app.attachments.files.put(b"%PDF-1.4 " + b"x" * 2_000_000)
+    host = QWidget()
+    qtbot.addWidget(host)
+    label = disk_usage_label(app, host)
+    qtbot.waitUntil(lambda: "tệp" in label.text(), timeout=5000)
+    assert label.text().startswith("1 tệp, 1,9 MB; ổ đĩa còn trống ")
+
+
+def test_missing_file_of_unenrolled_station_says_why(qtbot, app, dialog) -> None:  # type: ignore[no-untyped-def]
+    code = dialog.dossier.code
+    att = app.attachments.attach_file("canbo1", code, a4_page(1, dpi=60), component_key="to_khai")
+    app.attachments.files.path_for(att.sha256).unlink()  # as on a station that never had it
+    dialog.reload()
+    qtbot.waitUntil(lambda: "chưa đăng ký với máy chủ" in dialog.status_line.text(), timeout=5000)

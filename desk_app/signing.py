@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from asn1crypto import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.keys import load_cert_from_pemder
+from pyhanko.keys.internal import (
+    translate_pyca_cryptography_cert_to_asn1,
+    translate_pyca_cryptography_key_to_asn1,
+)
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -27,10 +35,15 @@ from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from desk_app.domain.errors import DomainError
 
 FIELD_NAME = "ChuKySo"
+# Room for the CMS container (signature, signer and chain certificates). Reserving it up
+# front spares pyHanko a trial signature to measure it (a second token operation).
+SIGNATURE_BYTES = 16_384
 
 
 class SigningError(DomainError):
@@ -87,12 +100,43 @@ def load_pkcs12(path: str | Path, passphrase: str) -> signers.SimpleSigner:
     except OSError as exc:
         raise SigningError("Không đọc được tệp chứng thư số (.p12/.pfx).") from exc
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase.encode())
+        key, cert, chain = pkcs12.load_key_and_certificates(data, passphrase.encode())
     except (ValueError, TypeError) as exc:
         raise SigningError("Mật khẩu tệp chứng thư số không đúng hoặc tệp bị hỏng.") from exc
-    if not isinstance(signer, signers.SimpleSigner):
-        raise SigningError("Mật khẩu tệp chứng thư số không đúng hoặc tệp bị hỏng.")
+    if key is None or cert is None:
+        raise SigningError("Tệp chứng thư số không chứa khóa bí mật và chứng thư của người ký.")
+    registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]
+    registry.register_multiple([translate_pyca_cryptography_cert_to_asn1(c) for c in chain])
+    signer = _KeyCachingSigner(
+        signing_cert=translate_pyca_cryptography_cert_to_asn1(cert),
+        signing_key=translate_pyca_cryptography_key_to_asn1(key),
+        cert_registry=registry,
+    )
+    if isinstance(key, RSAPrivateKey):
+        signer._rsa_key = key  # parsed and checked once, here
     return signer
+
+
+class _KeyCachingSigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses (and re-validates) the RSA key at every signature,
+    ~100 ms each; the counter signs many results in one session, so parse it once."""
+
+    _rsa_key: RSAPrivateKey | None = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algo = mechanism.signature_algo
+        except ValueError:
+            algo = mechanism["algorithm"].native
+        if algo != "rsassa_pkcs1v15":
+            return bytes(super().sign_raw(data, digest_algorithm))
+        if self._rsa_key is None:
+            key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            if not isinstance(key, RSAPrivateKey):
+                return bytes(super().sign_raw(data, digest_algorithm))
+            self._rsa_key = key
+        return self._rsa_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
 
 @contextmanager
@@ -188,7 +232,7 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = _ClockedPdfSigner(meta, signer, clock=clock).sign_pdf(writer)
+        out = _ClockedPdfSigner(meta, signer, clock=clock).sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)
     except PdfReadError as exc:
         raise SigningError("Tệp kết quả không phải PDF hợp lệ, không ký được.") from exc
     except PyHankoSigningError as exc:

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "desk_app.devices.cli",
     "desk_app.sync.cli",
     "printing.cli",
+    "desk_app.reports.cli",
+    "printing.reports",  # motcua report; printing injects the PDF renderer
 )
 
 EXIT_USAGE = 2

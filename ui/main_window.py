@@ -52,6 +52,7 @@ from ui.form_printing import FormPrinter
 from ui.intake_form import IntakeForm
 from ui.scanner import ScanDetector
 from ui.settings_dialog import SettingsDialog, load_settings
+from ui.statistics import StatisticsTab
 from ui.workers import describe_error, run_op, tracker, wait_all
 
 log = logging.getLogger("motcua.ui")
@@ -267,6 +268,7 @@ class CounterWindow(QMainWindow):
         self.tabs.addTab(self.intake, "Tiếp nhận hồ sơ (F2)")
         self.tabs.addTab(self.find, "Tra cứu hồ sơ (F3)")
         self.tabs.addTab(self.detail, "Chi tiết hồ sơ (F4)")
+        self.tabs.addTab(StatisticsTab(app, self.open_dossier, on_status=self.show_status), "Thống kê")
         self.tabs.currentChanged.connect(self._tab_changed)
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)

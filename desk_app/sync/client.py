@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from desk_app import codes
+from desk_app import codes, credentials
 from desk_app.codes import Lease
 from desk_app.ids import uuid7
 from desk_app.services.station import META_ENROLLED, META_SLOT, META_UNIT, Station
@@ -133,8 +133,7 @@ class SyncClient:
 
     # -------------------------------------------------------------- plumbing
     def _token(self) -> str:
-        with self.station.uow(write=False) as uow:
-            token = uow.meta.get(META_TOKEN)
+        token = credentials.station_token(self.station)
         if not token:
             raise SyncError(
                 "Trạm chưa đăng ký với máy chủ trung tâm. Chạy “motcua enrol --server … --code …”.", auth=True
@@ -458,9 +457,9 @@ def enrol(station: Station, http: httpx.Client, code: str, name: str = "") -> di
         raise SyncError(f"Trạm đang thuộc đơn vị {current_unit}, còn mã đăng ký là của đơn vị {unit_code}.")
     if not current_unit:
         station.set_unit(Unit(code=unit_code, name=answer["unit_name"], level=UnitLevel.XA))
+    credentials.store_station_token(station, answer["token"])
     with station.uow() as uow:
         uow.meta.set(META_SERVER, str(http.base_url))
-        uow.meta.set(META_TOKEN, answer["token"])
         uow.meta.set(META_SLOT, str(int(answer["slot"])))
         uow.meta.set(META_UNIT, unit_code)
         uow.meta.set(META_ENROLLED, str(http.base_url))

@@ -20,8 +20,9 @@ from tests.sync.conftest import OTHER_UNIT, UNIT, LiveServer, enrol_station, syn
 
 
 def _token(app: Any) -> str:
-    with app.station.uow(write=False) as uow:
-        return str(uow.meta.get("sync_token"))
+    from desk_app.credentials import station_token
+
+    return str(station_token(app.station))
 
 
 def _auth(token: str) -> dict[str, str]:

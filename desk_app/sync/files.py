@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy import select, text, update
 
+from desk_app import credentials
 from desk_app.attachments.model import file_hashes
 from desk_app.attachments.service import record_file
 from desk_app.attachments.store import FileStore, FileStoreError
@@ -26,7 +27,7 @@ from desk_app.services.intake import ensure_dossier
 from desk_app.services.station import Station
 from desk_app.store import schema as s
 from desk_app.store.repositories import iso
-from desk_app.sync.client import META_TOKEN, OFFLINE_HINT, SyncError, error_for, transport_error
+from desk_app.sync.client import OFFLINE_HINT, SyncError, error_for, transport_error
 
 log = logging.getLogger("desk_app.sync.files")
 
@@ -70,8 +71,7 @@ class FileSync:
         self.retry_delay = retry_delay
 
     def _headers(self) -> dict[str, str]:
-        with self.station.uow(write=False) as uow:
-            token = uow.meta.get(META_TOKEN)
+        token = credentials.station_token(self.station)
         if not token:
             raise SyncError("Trạm chưa đăng ký với máy chủ trung tâm.", auth=True)
         return {"Authorization": f"Bearer {token}"}

@@ -58,14 +58,18 @@ def _store(request: Request) -> svc.Store:
     return store
 
 
-def referenced_for_unit(conn: Connection, sha256: str, unit_code: str) -> bool:
-    """An event of a dossier owned by or routed to ``unit_code`` names the file."""
+def referenced_for_unit(conn: Connection, sha256: str, dossier_id: str, unit_code: str) -> bool:
+    """An event of ``dossier_id``, a dossier owned by or routed to ``unit_code``, names the file.
+
+    The client says which dossier; the lookup then reads that dossier's events only
+    (``ix_changes_dossier``), whatever the size of the change log.
+    """
     row = conn.execute(
         text(
-            "SELECT 1 FROM changes WHERE kind = 'event' AND (unit_code = :u OR target_unit_code = :u) "
-            "AND payload LIKE :pat LIMIT 1"
+            "SELECT 1 FROM changes WHERE dossier_id = :d AND kind = 'event' "
+            "AND (unit_code = :u OR target_unit_code = :u) AND payload LIKE :pat LIMIT 1"
         ),
-        {"u": unit_code, "pat": f"%{sha256}%"},
+        {"d": dossier_id, "u": unit_code, "pat": f"%{sha256}%"},
     ).first()
     return row is not None
 
@@ -83,9 +87,9 @@ def _status(conn: Connection, sha256: str, *, lock: bool = False, pg: bool = Fal
     return conn.execute(text(sql), {"h": sha256}).first()
 
 
-def upload_status(store: svc.Store, device: svc.DeviceInfo, sha256: str) -> dict[str, Any]:
+def upload_status(store: svc.Store, device: svc.DeviceInfo, sha256: str, dossier_id: str) -> dict[str, Any]:
     with store.read() as conn:
-        if not referenced_for_unit(conn, sha256, device.unit_code):
+        if not referenced_for_unit(conn, sha256, dossier_id, device.unit_code):
             raise HTTPException(404, "Không có sự kiện nào của đơn vị tham chiếu tệp này.")
         row = _status(conn, sha256)
     if row is None:
@@ -98,6 +102,7 @@ def put_chunk(
     folder: Path | None,
     device: svc.DeviceInfo,
     sha256: str,
+    dossier_id: str,
     offset: int,
     size: int,
     chunk: bytes,
@@ -108,7 +113,7 @@ def put_chunk(
         raise HTTPException(400, "Vị trí đoạn tệp không hợp lệ.")
     corrupted = False
     with store.write() as conn:
-        if not referenced_for_unit(conn, sha256, device.unit_code):
+        if not referenced_for_unit(conn, sha256, dossier_id, device.unit_code):
             raise HTTPException(
                 409, "Tệp chưa được sự kiện nào của đơn vị tham chiếu: hãy đồng bộ hồ sơ trước rồi gửi tệp."
             )
@@ -201,10 +206,10 @@ def _iter_blob(
 
 
 def read_blob(
-    store: svc.Store, folder: Path | None, device: svc.DeviceInfo, sha256: str
+    store: svc.Store, folder: Path | None, device: svc.DeviceInfo, sha256: str, dossier_id: str
 ) -> tuple[int, list[bytes]]:
     with store.read() as conn:
-        if not referenced_for_unit(conn, sha256, device.unit_code):
+        if not referenced_for_unit(conn, sha256, dossier_id, device.unit_code):
             raise HTTPException(403, "Tệp không thuộc hồ sơ của đơn vị hoặc hồ sơ chuyển đến đơn vị.")
         row = _status(conn, sha256)
         if row is None or not row.complete:
@@ -215,19 +220,25 @@ def read_blob(
 
 
 # ------------------------------------------------------------------ routes
+# Which dossier's event names the file: the access check reads only that dossier's events.
+Dossier = Query(..., alias="dossier", min_length=1, max_length=64)
+
+
 @router.get("/{sha256}/upload")
 async def get_upload_status(
     sha256: str,
     request: Request,
+    dossier_id: str = Dossier,
     device: svc.DeviceInfo = Depends(authenticate),  # noqa: B008
 ) -> dict[str, Any]:
-    return await run_in_threadpool(upload_status, _store(request), device, _check_sha(sha256))
+    return await run_in_threadpool(upload_status, _store(request), device, _check_sha(sha256), dossier_id)
 
 
 @router.put("/{sha256}/upload")
 async def upload_chunk(
     sha256: str,
     request: Request,
+    dossier_id: str = Dossier,
     offset: int = Query(..., ge=0),
     size: int = Query(..., gt=0),
     device: svc.DeviceInfo = Depends(authenticate),  # noqa: B008
@@ -240,7 +251,7 @@ async def upload_chunk(
     if len(chunk) > MAX_CHUNK:
         raise HTTPException(413, "Đoạn tệp quá lớn.")
     return await run_in_threadpool(
-        put_chunk, _store(request), files_dir(request), device, sha256, offset, size, chunk
+        put_chunk, _store(request), files_dir(request), device, sha256, dossier_id, offset, size, chunk
     )
 
 
@@ -248,10 +259,11 @@ async def upload_chunk(
 async def download(
     sha256: str,
     request: Request,
+    dossier_id: str = Dossier,
     device: svc.DeviceInfo = Depends(authenticate),  # noqa: B008
 ) -> StreamingResponse:
     size, blocks = await run_in_threadpool(
-        read_blob, _store(request), files_dir(request), device, _check_sha(sha256)
+        read_blob, _store(request), files_dir(request), device, _check_sha(sha256), dossier_id
     )
     return StreamingResponse(
         iter(blocks),

@@ -494,7 +494,7 @@ class AttachmentsDialog(QDialog):
                 from desk_app.sync.files import fetch_from_server
 
                 try:
-                    fetch_from_server(app.station, att.sha256, att.pages)
+                    fetch_from_server(app.station, att.sha256, att.dossier_id, att.pages)
                 except SyncError as exc:  # offline or not enrolled: say so, in Vietnamese
                     raise FileStoreError(str(exc)) from exc
             data: bytes = app.attachments.read(att.sha256)

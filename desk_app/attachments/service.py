@@ -307,15 +307,23 @@ class AttachmentService:
             uow.dossiers.update_summary(dossier_id, **summary_values(fold([*events, event])))
             uow.outbox.add_many([_outbox_row(event, now_s)])
             if file_row is not None:
-                record_file(uow, *file_row, now=now)
+                record_file(uow, *file_row, now=now, dossier_id=dossier_id)
             uow.audit.add(uuid7(), now_s, actor, f"dossier.{kind.value}", dossier_id)
             uow.commit()
         return event
 
 
-def record_file(uow: UnitOfWork, sha256: str, size: int, pages: int, *, now: dt.datetime) -> None:
+def record_file(
+    uow: UnitOfWork, sha256: str, size: int, pages: int, *, now: dt.datetime, dossier_id: str
+) -> None:
     stmt = sqlite_insert(s.files).values(
-        sha256=sha256, size=size, mime=PDF_MIME, pages=pages, created_at=iso(now), present=True
+        sha256=sha256,
+        size=size,
+        mime=PDF_MIME,
+        pages=pages,
+        dossier_id=dossier_id,
+        created_at=iso(now),
+        present=True,
     )
     uow.conn.execute(stmt.on_conflict_do_update(index_elements=["sha256"], set_={"present": True}))
 

@@ -256,6 +256,7 @@ files = Table(
     Column("size", Integer, nullable=False),
     Column("mime", String, nullable=False),
     Column("pages", Integer, nullable=False, default=0),
+    Column("dossier_id", String, nullable=False, default=""),  # the first dossier whose event names it
     Column("created_at", String, nullable=False),
     Column("present", Boolean, nullable=False, default=True),  # False: known by reference, not fetched
     Column("uploaded_at", String, nullable=True),  # set when the server acknowledged the whole file

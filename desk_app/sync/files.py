@@ -77,11 +77,11 @@ class FileSync:
         return {"Authorization": f"Bearer {token}"}
 
     # -------------------------------------------------------------- upload
-    def pending(self) -> tuple[list[tuple[str, int]], int]:
-        """(sha256, size) of files to send now, and how many wait for their events."""
+    def pending(self) -> tuple[list[tuple[str, int, str]], int]:
+        """(sha256, size, dossier id) of files to send now, and how many wait for their events."""
         with self.station.db.read() as conn:
             rows = conn.execute(
-                select(s.files.c.sha256, s.files.c.size)
+                select(s.files.c.sha256, s.files.c.size, s.files.c.dossier_id)
                 .where(s.files.c.uploaded_at.is_(None), s.files.c.present.is_(True))
                 .order_by(s.files.c.created_at)
             ).all()
@@ -90,17 +90,17 @@ class FileSync:
                 body = json.loads(payload) if isinstance(payload, str) else payload
                 if isinstance(body, dict) and body.get("sha256"):
                     blocked.add(str(body["sha256"]))
-        ready = [(r.sha256, int(r.size)) for r in rows if r.sha256 not in blocked]
+        ready = [(r.sha256, int(r.size), r.dossier_id) for r in rows if r.sha256 not in blocked]
         return ready, len(rows) - len(ready)
 
     def upload_all(self, progress: FileProgress | None = None) -> FileReport:
         report = FileReport()
         ready, report.waiting = self.pending()
-        total = sum(size for _, size in ready)
+        total = sum(size for _, size, _ in ready)
         done = 0
         if progress is not None and ready:
             progress(0, total)
-        for sha, size in ready:
+        for sha, size, dossier_id in ready:
             base = done
 
             def step(sent: int, base: int = base) -> None:
@@ -108,7 +108,7 @@ class FileSync:
                     progress(base + sent, total)
 
             try:
-                sent = self.upload(sha, step)
+                sent = self.upload(sha, dossier_id, step)
             except SyncError as exc:
                 if exc.auth:
                     raise
@@ -128,13 +128,15 @@ class FileSync:
                 uow.commit()
         return report
 
-    def upload(self, sha256: str, progress: Callable[[int], None] | None = None) -> int:
-        """Send one file from where the server stopped; returns the bytes sent by this call."""
+    def upload(self, sha256: str, dossier_id: str, progress: Callable[[int], None] | None = None) -> int:
+        """Send one file (named by an event of ``dossier_id``) from where the server stopped;
+        returns the bytes sent by this call."""
         size = self.files.size(sha256)
         url = f"/v1/files/{sha256}/upload"
+        where = {"dossier": dossier_id}
         sent = 0
         attempts = 0
-        offset = self._server_offset(url)
+        offset = self._server_offset(url, where)
         with self.files.open(sha256) as f:
             while offset is None or offset < size:
                 if offset is None:  # the last answer was lost: ask where the server is
@@ -142,14 +144,14 @@ class FileSync:
                     if attempts > self.max_attempts:
                         raise SyncError("Gửi tệp không thành công sau nhiều lần thử. " + OFFLINE_HINT)
                     time.sleep(self.retry_delay)
-                    offset = self._server_offset(url)
+                    offset = self._server_offset(url, where)
                     continue
                 f.seek(offset)
                 chunk = f.read(self.chunk_size)
                 try:
                     response = self.http.put(
                         url,
-                        params={"offset": offset, "size": size},
+                        params={**where, "offset": offset, "size": size},
                         content=chunk,
                         headers={**self._headers(), "content-type": "application/octet-stream"},
                     )
@@ -182,9 +184,9 @@ class FileSync:
                     progress(min(offset, size))
         return sent
 
-    def _server_offset(self, url: str) -> int | None:
+    def _server_offset(self, url: str, params: dict[str, str]) -> int | None:
         try:
-            response = self.http.get(url, headers=self._headers())
+            response = self.http.get(url, params=params, headers=self._headers())
         except httpx.HTTPError:
             return None
         if response.status_code >= 500 or response.status_code == 429:
@@ -202,14 +204,16 @@ class FileSync:
     files_size_hint = 1 << 62  # "complete": any offset past the end stops the loop
 
     # -------------------------------------------------------------- fetch
-    def fetch(self, sha256: str, pages: int = 0) -> bool:
+    def fetch(self, sha256: str, dossier_id: str, pages: int = 0) -> bool:
         """Bring one file from the server (verified by its hash); False if it was already here."""
         if self.files.has(sha256):
             return False
         last: Exception | None = None
         for _ in range(self.max_attempts):
             try:
-                with self.http.stream("GET", f"/v1/files/{sha256}", headers=self._headers()) as response:
+                with self.http.stream(
+                    "GET", f"/v1/files/{sha256}", params={"dossier": dossier_id}, headers=self._headers()
+                ) as response:
                     if response.status_code >= 400:
                         response.read()
                         if response.status_code >= 500:
@@ -225,7 +229,8 @@ class FileSync:
                 time.sleep(self.retry_delay)
                 continue
             with self.station.uow() as uow:
-                record_file(uow, sha256, self.files.size(sha256), pages, now=self.station.now())
+                size = self.files.size(sha256)
+                record_file(uow, sha256, size, pages, now=self.station.now(), dossier_id=dossier_id)
                 uow.conn.execute(
                     update(s.files)
                     .where(s.files.c.sha256 == sha256)
@@ -245,7 +250,7 @@ class FileSync:
         pages = {str(e.payload.get("sha256")): int(e.payload.get("pages", 0) or 0) for e in events}
         fetched = 0
         for sha in sorted(file_hashes(events)):
-            if self.fetch(sha, pages.get(sha, 0)):
+            if self.fetch(sha, dossier.id, pages.get(sha, 0)):
                 fetched += 1
         return fetched
 
@@ -260,7 +265,7 @@ def _received(response: httpx.Response) -> int | None:
     return None
 
 
-def fetch_from_server(station: Station, sha256: str, pages: int = 0) -> bool:
+def fetch_from_server(station: Station, sha256: str, dossier_id: str, pages: int = 0) -> bool:
     """Fetch one file with the station's enrolment (the viewer calls it on demand)."""
     from desk_app.sync.client import make_http, server_url
 
@@ -268,4 +273,4 @@ def fetch_from_server(station: Station, sha256: str, pages: int = 0) -> bool:
     if not url:
         raise SyncError("Tệp chưa có trên máy này và trạm chưa đăng ký với máy chủ để tải về.")
     with make_http(url) as http:
-        return FileSync(station, http).fetch(sha256, pages)
+        return FileSync(station, http).fetch(sha256, dossier_id, pages)

@@ -158,15 +158,20 @@ def test_another_unit_is_refused_and_the_routed_unit_fetches(file_server, statio
     sync(ours, file_server.url)
     with _client(file_server.url) as http:
         FileSync(ours.station, http).upload_all()
+    dossier = {"dossier": ours.workflow.state(code)[0].id}
     with _client(file_server.url) as http:
         auth = FileSync(stranger.station, http)._headers()
-        assert http.get(f"/v1/files/{sha}", headers=auth).status_code == 403
+        assert http.get(f"/v1/files/{sha}", params=dossier, headers=auth).status_code == 403
         put = http.put(
-            f"/v1/files/{sha}/upload", params={"offset": 0, "size": 3}, content=b"abc", headers=auth
+            f"/v1/files/{sha}/upload",
+            params={**dossier, "offset": 0, "size": 3},
+            content=b"abc",
+            headers=auth,
         )
         assert put.status_code == 409
-        assert http.get(f"/v1/files/{sha}/upload", headers=auth).status_code == 404
-        assert http.get(f"/v1/files/{sha}").status_code == 401
+        assert http.get(f"/v1/files/{sha}/upload", params=dossier, headers=auth).status_code == 404
+        assert http.get(f"/v1/files/{sha}", params=dossier).status_code == 401
+        assert http.get(f"/v1/files/{sha}", headers=auth).status_code == 422  # which dossier?
     assert token
     # a dossier routed to the other unit: its files are served there
     routed = ours.intake.receive("canbo1", birth_request(target_unit_code=OTHER_UNIT)).code
@@ -180,8 +185,10 @@ def test_another_unit_is_refused_and_the_routed_unit_fetches(file_server, statio
         fs = FileSync(stranger.station, http)
         assert fs.fetch_for_dossier(routed) == 2
         assert stranger.attachments.files.read(routed_sha) == ours.attachments.files.read(routed_sha)
-        # still not the first dossier's file
-        assert http.get(f"/v1/files/{sha}", headers=fs._headers()).status_code == 403
+        # still not the first dossier's file, whichever dossier it names
+        routed_id = {"dossier": ours.workflow.state(routed)[0].id}
+        assert http.get(f"/v1/files/{sha}", params=dossier, headers=fs._headers()).status_code == 403
+        assert http.get(f"/v1/files/{sha}", params=routed_id, headers=fs._headers()).status_code == 403
 
 
 def test_corrupted_upload_is_refused_and_restarted(file_server, stations) -> None:  # type: ignore[no-untyped-def]
@@ -190,18 +197,20 @@ def test_corrupted_upload_is_refused_and_restarted(file_server, stations) -> Non
     code = app.intake.receive("canbo1", birth_request()).code
     [sha] = _attach_blobs(app, code, [10_000])
     sync(app, file_server.url)
+    dossier = {"dossier": app.workflow.state(code)[0].id}
     with _client(file_server.url) as http:
         auth = FileSync(app.station, http)._headers()
         bad = http.put(
             f"/v1/files/{sha}/upload",
-            params={"offset": 0, "size": 10_000},
+            params={**dossier, "offset": 0, "size": 10_000},
             content=os.urandom(10_000),
             headers=auth,
         )
         assert bad.status_code == 422
-        assert http.get(f"/v1/files/{sha}/upload", headers=auth).json()["received"] == 0
+        assert http.get(f"/v1/files/{sha}/upload", params=dossier, headers=auth).json()["received"] == 0
         assert FileSync(app.station, http).upload_all().uploaded == 1
-        assert http.get(f"/v1/files/{sha}", headers=auth).content == app.attachments.files.read(sha)
+        got = http.get(f"/v1/files/{sha}", params=dossier, headers=auth).content
+        assert got == app.attachments.files.read(sha)
 
 
 def test_sync_worker_sends_files_with_progress_in_the_status_strip(file_server, stations) -> None:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("mime", sa.String(), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("dossier_id", sa.String(), nullable=False, server_default=""),  # first dossier naming it
         sa.Column("created_at", sa.String(), nullable=False),
         sa.Column("present", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("uploaded_at", sa.String(), nullable=True),

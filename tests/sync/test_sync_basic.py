@@ -108,7 +108,14 @@ def test_queue_ticket_events_are_stored_generically(server: Any, station_factory
             "t-ev-1",
             "ticket_event",
             "ticket-1",
-            {"id": "t-ev-1", "ticket_id": "ticket-1", "kind": "issued", "at": "2026-11-25T09:00:00+07:00"},
+            {
+                "id": "t-ev-1",
+                "ticket_id": "ticket-1",
+                "kind": "issued",
+                "at": "2026-11-25T09:00:00+07:00",
+                "day": "2026-11-25",
+                "device_id": a.station.device_id,
+            },
             "2026-11-25T09:00:00+07:00",
         )
         uow.commit()

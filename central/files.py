@@ -28,11 +28,11 @@ from sqlalchemy import Connection, text
 from starlette.requests import ClientDisconnect
 
 from central import service as svc
-from central.app import authenticate
+from central.app import MAX_FILE_CHUNK, authenticate
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_FILE = 200 * 2**20
-MAX_CHUNK = 8 * 2**20
+MAX_CHUNK = MAX_FILE_CHUNK
 READ_BLOCK = 1 << 20
 
 router = APIRouter(prefix="/v1/files", tags=["files"])

@@ -194,11 +194,19 @@ class AttachmentsDialog(QDialog):
     attached = Signal(object)
     message = Signal(str)
 
-    def __init__(self, app: Any, actor: str, dossier: Any, parent: QWidget | None = None):
+    def __init__(
+        self,
+        app: Any,
+        actor: str,
+        dossier: Any,
+        parent: QWidget | None = None,
+        officer_names: dict[str, str] | None = None,
+    ):
         super().__init__(parent)
         self.app = app
         self.actor = actor
         self.dossier = dossier
+        self.officer_names = officer_names or {}
         self.watch: FolderWatch | None = None
         self._polling = False
         self._pdf_buffer: QBuffer | None = None
@@ -311,6 +319,13 @@ class AttachmentsDialog(QDialog):
         self.timer.timeout.connect(self.poll_folder)
         self.reload()
 
+        # Carry on watching the folder picked last time on this station.
+        def remembered() -> str:
+            folder: str = app.attachments.scanner_folder()
+            return folder if folder and Path(folder).is_dir() else ""  # a share may be gone
+
+        run_op(remembered, self._resume_watch, self._error, owner=self)
+
     # ------------------------------------------------------------------ sources
     def pick_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
@@ -349,11 +364,19 @@ class AttachmentsDialog(QDialog):
         if folder:
             self.watch_folder(Path(folder))
 
-    def watch_folder(self, folder: Path) -> None:
+    def _resume_watch(self, folder: str) -> None:
+        if folder and self.watch is None:
+            self.watch_folder(Path(folder), remember=False)
+
+    def watch_folder(self, folder: Path, remember: bool = True) -> None:
         """Stage every page the scanner saves into ``folder`` from now on."""
+        svc = self.app.attachments
 
         def start() -> FolderWatch:
-            return FolderWatch.starting_now(folder)
+            watch = FolderWatch.starting_now(folder)
+            if remember:
+                svc.set_scanner_folder(str(folder))
+            return watch
 
         def started(watch: FolderWatch) -> None:
             self.watch = watch
@@ -469,7 +492,8 @@ class AttachmentsDialog(QDialog):
         for att in atts:
             name = att.component_name + (" (đã ký số)" if att.signed else "")
             source = SOURCE_LABELS.get(att.source, att.source)
-            item = QTreeWidgetItem([name, str(att.pages), source, att.actor, f"{att.at:%H:%M %d/%m/%Y}"])
+            who = self.officer_names.get(att.actor, att.actor)
+            item = QTreeWidgetItem([name, str(att.pages), source, who, f"{att.at:%H:%M %d/%m/%Y}"])
             item.setData(0, Qt.ItemDataRole.UserRole, att)
             self.list.addTopLevelItem(item)
         target = self.list.topLevelItem(len(atts) - 1 if select_last else 0) if atts else None
@@ -622,11 +646,13 @@ def disk_usage_label(app: Any, parent: QWidget) -> QLabel:
     return label
 
 
-def open_attachments(parent: QWidget, app: Any, actor: str, dossier: Any) -> AttachmentsDialog | None:
+def open_attachments(
+    parent: QWidget, app: Any, actor: str, dossier: Any, officer_names: dict[str, str] | None = None
+) -> AttachmentsDialog | None:
     """The hook the dossier detail and the intake form call."""
     if dossier is None:
         return None
-    dialog = AttachmentsDialog(app, actor, dossier, parent)
+    dialog = AttachmentsDialog(app, actor, dossier, parent, officer_names)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

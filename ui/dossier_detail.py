@@ -215,7 +215,7 @@ class DetailPanel(QWidget):
     def open_attachments(self) -> Any:
         from ui.attachments import open_attachments
 
-        dialog = open_attachments(self, self.app, self.actor, self.dossier)
+        dialog = open_attachments(self, self.app, self.actor, self.dossier, self.officer_names)
         if dialog is not None:
             dialog.attached.connect(lambda _att: self.reload())
         return dialog

@@ -38,6 +38,8 @@ from desk_app.store.repositories import iso, summary_values
 from desk_app.store.uow import UnitOfWork
 from desk_app.textfold import normalize_text
 
+META_SCANNER_FOLDER = "scanner_folder"
+
 
 @dataclass(frozen=True)
 class ReuseCandidate:
@@ -72,6 +74,16 @@ class AttachmentService:
 
     def usage(self) -> DiskUsage:
         return self.files.usage()
+
+    # The folder a network scanner saves into, remembered per station.
+    def scanner_folder(self) -> str:
+        with self.station.uow(write=False) as uow:
+            return uow.meta.get(META_SCANNER_FOLDER) or ""
+
+    def set_scanner_folder(self, folder: str) -> None:
+        with self.station.uow() as uow:
+            uow.meta.set(META_SCANNER_FOLDER, folder)
+            uow.commit()
 
     # ------------------------------------------------------------------ writing
     def attach_pages(

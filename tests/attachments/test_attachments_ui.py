@@ -85,6 +85,14 @@ def test_scanned_folder_flow(qtbot, app, dialog, tmp_path) -> None:  # type: ign
     assert dialog.pdf.pageCount() == 2
     _, events, _ = app.workflow.state(dialog.dossier.code)
     assert events[-1].kind is EventKind.ATTACHED and events[-1].actor == "canbo1"
+    assert app.attachments.scanner_folder() == str(folder)  # remembered for the next dialog
+    again = type(dialog)(app, "canbo1", dialog.dossier, officer_names={"canbo1": "Nguyễn Thị Hồng Nhung"})
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.watch is not None, timeout=5000)
+    assert str(folder) in again.folder_label.text()
+    qtbot.waitUntil(lambda: again.list.topLevelItemCount() == 1, timeout=5000)
+    assert again.list.topLevelItem(0).text(3) == "Nguyễn Thị Hồng Nhung"
+    again.timer.stop()
     shot = Path(os.environ.get("SHOT_DIR", tmp_path)) / "attachments.png"
     dialog.grab().save(str(shot))
     assert shot.stat().st_size > 0

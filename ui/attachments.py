@@ -411,11 +411,10 @@ class AttachmentsDialog(QDialog):
 
         def work() -> list[StagedItem]:
             list_scanners()  # a clear message when there is none
-            return [StagedItem("Trang quét", scan_page(), "image/png", 0, b"")]
+            page = scan_page()
+            return [StagedItem("Trang quét", page, "image/png", 0, _thumbnail(page, 0))]
 
         def done(items: list[StagedItem]) -> None:
-            for item in items:
-                item.thumb = _thumbnail(item.data, 0)
             self._source = "scanner"
             self._staged(items)
 

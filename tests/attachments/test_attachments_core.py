@@ -27,9 +27,12 @@ def _first_image(page: pikepdf.Page) -> pikepdf.Object:
 
 
 def test_store_is_content_addressed_private_and_idempotent(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    os.umask(0o022)
-    store = FileStore(tmp_path / "files", reserve_bytes=0)
-    digest = store.put(b"%PDF-1.4 hello")
+    old = os.umask(0)  # the most permissive umask: the store must still keep files private
+    try:
+        store = FileStore(tmp_path / "files", reserve_bytes=0)
+        digest = store.put(b"%PDF-1.4 hello")
+    finally:
+        os.umask(old)
     assert digest == sha256_hex(b"%PDF-1.4 hello")
     assert store.put(b"%PDF-1.4 hello") == digest
     path = store.path_for(digest)

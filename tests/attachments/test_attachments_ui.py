@@ -211,3 +211,21 @@ def test_missing_file_of_unenrolled_station_says_why(qtbot, app, dialog) -> None
     app.attachments.files.path_for(att.sha256).unlink()  # as on a station that never had it
     dialog.reload()
     qtbot.waitUntil(lambda: "chưa đăng ký với máy chủ" in dialog.status_line.text(), timeout=5000)
+
+
+def test_sane_button_without_scanner_and_with_one(qtbot, dialog, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.attachments.test_sources import _fake_scanimage
+
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    qtbot.mouseClick(dialog.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Không tìm thấy máy quét" in dialog.status_line.text(), timeout=5000)
+    assert dialog.pages.count() == 0
+    page = tmp_path / "page.png"
+    page.write_bytes(a4_page(1, dpi=50))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_scanimage(bin_dir, f'case "$1" in -f) echo "test:0";; -d) cat "{page}";; esac\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin:/bin")
+    qtbot.mouseClick(dialog.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.count() == 1, timeout=5000)
+    assert dialog.pages.staged()[0].data == page.read_bytes()

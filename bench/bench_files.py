@@ -140,6 +140,12 @@ def bench_sync(runs: int, megabytes: int, folder: Path) -> None:
                 down.append(total / 2**20 / (time.perf_counter() - t))
             app.close()
             twin.close()
+        # The 50 MB set through the proxy that cuts requests mid-chunk (the suite uses 10 MB).
+        chaos_s, stats, ok = bench_chaos(live, folder, megabytes)
+        print(
+            f"{megabytes} MB through the chunk-cutting proxy: {chaos_s:.1f} s, arrived exactly once and "
+            f"byte-identical: {ok}; faults {dict(stats)}"
+        )
     finally:
         live.stop()
         stop_pg_cluster(cluster)
@@ -148,6 +154,59 @@ def bench_sync(runs: int, megabytes: int, folder: Path) -> None:
         f"upload median {statistics.median(up):.1f} MB/s, fetch median {statistics.median(down):.1f} MB/s "
         "(server in a thread of the same process)"
     )
+
+
+def bench_chaos(live: object, folder: Path, megabytes: int) -> tuple[float, object, bool]:
+    import hashlib
+    import random
+
+    import httpx
+    from sqlalchemy import text
+
+    from desk_app.sync.client import SyncClient
+    from desk_app.sync.files import FileSync
+    from tests.attachments.chaos import ChunkCuttingProxy
+    from tests.helpers.fakes import FakeClock, birth_request
+    from tests.sync.conftest import enrol_station, make_station
+
+    app = make_station(folder / "chaos" / "c.sqlite3", FakeClock(dt.datetime(2026, 11, 25, 9, 0)))
+    twin = make_station(folder / "chaos-twin" / "t.sqlite3", FakeClock(dt.datetime(2026, 11, 25, 9, 0)))
+    enrol_station(app, live)  # type: ignore[arg-type]
+    enrol_station(twin, live)  # type: ignore[arg-type]
+    code = app.intake.receive("canbo1", birth_request()).code
+    rng = random.Random(99)
+    hashes = []
+    total = megabytes * 2**20
+    for i in range(0, total, 5 * 2**20):
+        body = b"%PDF-1.4\n" + rng.randbytes(min(5 * 2**20, total - i) - 9)
+        hashes.append(app.attachments._attach("canbo1", code, body, 1, "to_khai", "component", "file").sha256)
+    url = live.url  # type: ignore[attr-defined]
+    with httpx.Client(base_url=url, timeout=30) as http:
+        SyncClient(app.station, http).sync_round()
+        SyncClient(twin.station, http).sync_round()
+    proxy = ChunkCuttingProxy(live.port, seed=5, truncate=0.15, drop=0.1, lose=0.1, cut=0.1, duplicate=0.05)  # type: ignore[attr-defined]
+    t = time.perf_counter()
+    try:
+        with httpx.Client(base_url=proxy.url, timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+            report = FileSync(app.station, http, retry_delay=0.0).upload_all()
+    finally:
+        proxy.close()
+    elapsed = time.perf_counter() - t
+    with live.store.read() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            text("SELECT sha256, complete FROM blobs WHERE sha256 = ANY(:h)"), {"h": hashes}
+        ).all()
+    with httpx.Client(base_url=url, timeout=30) as http:
+        FileSync(twin.station, http).fetch_for_dossier(code)
+    identical = all(
+        hashlib.sha256(twin.attachments.files.read(h)).hexdigest() == h
+        and twin.attachments.files.read(h) == app.attachments.files.read(h)
+        for h in hashes
+    )
+    ok = not report.failed and len(rows) == len(hashes) and all(r.complete for r in rows) and identical
+    app.close()
+    twin.close()
+    return elapsed, proxy.stats, ok
 
 
 def main() -> None:

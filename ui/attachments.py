@@ -290,6 +290,10 @@ class AttachmentsDialog(QDialog):
         self.sign_button.setObjectName("sign_button")
         self.sign_button.clicked.connect(self.sign_current)
         actions.addWidget(self.sign_button)
+        self.sign_receipt_button = QPushButton("Ký số giấy tiếp nhận…")
+        self.sign_receipt_button.setObjectName("sign_receipt_button")
+        self.sign_receipt_button.clicked.connect(self.sign_receipt)
+        actions.addWidget(self.sign_receipt_button)
         ll.addLayout(actions)
         self.reuse_list = QTreeWidget()
         self.reuse_list.setObjectName("reuse_list")
@@ -567,6 +571,15 @@ class AttachmentsDialog(QDialog):
             return None
         dialog = SignResultDialog(self.app, self.actor, self.dossier, att, self)
         dialog.signed.connect(self._signed)
+        dialog.show()
+        return dialog
+
+    def sign_receipt(self) -> Any:
+        """Optional: the receipt (Mẫu 01) signed, saved as a PDF for the applicant."""
+        from ui.attachments_sign import SignReceiptDialog
+
+        dialog = SignReceiptDialog(self.app, self.actor, self.dossier, self)
+        dialog.saved.connect(lambda path: self.message.emit(f"Đã lưu giấy tiếp nhận đã ký: {path}"))
         dialog.show()
         return dialog
 

@@ -7,6 +7,7 @@ cleared after each attempt.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -36,7 +37,9 @@ class SignResultDialog(QDialog):
 
     signed = Signal(object)
 
-    def __init__(self, app: Any, actor: str, dossier: Any, result: Attachment, parent: QWidget | None = None):
+    def __init__(
+        self, app: Any, actor: str, dossier: Any, result: Attachment | None, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.app = app
         self.actor = actor
@@ -67,7 +70,8 @@ class SignResultDialog(QDialog):
         self.secret_label = QLabel("Mã PIN:")
         form.addRow(self.secret_label, self.secret)
         layout.addLayout(form)
-        self.message = QLabel(f"Tệp kết quả: {result.pages} trang.")
+        self.code_row_label = form.labelForField(self.result_code)
+        self.message = QLabel(f"Tệp kết quả: {result.pages} trang." if result else "")
         self.message.setObjectName("sign_message")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -111,6 +115,7 @@ class SignResultDialog(QDialog):
         def work() -> Attachment:
             from desk_app.signing import load_pkcs12, pkcs11_signer
 
+            assert result is not None
             unsigned = svc.read(result.sha256)
             if method == METHOD_PKCS12:
                 signer = load_pkcs12(path, secret)
@@ -137,6 +142,68 @@ class SignResultDialog(QDialog):
 
 
 def _exists(path: str) -> bool:
-    from pathlib import Path
-
     return Path(path).exists()
+
+
+class SignReceiptDialog(SignResultDialog):
+    """Sign the dossier's receipt (Mẫu 01) and save it as a PDF to send to the applicant.
+
+    Signals: saved(str) with the file written.
+    """
+
+    saved = Signal(str)
+
+    def __init__(self, app: Any, actor: str, dossier: Any, parent: QWidget | None = None):
+        super().__init__(app, actor, dossier, None, parent)
+        self.setObjectName("sign_receipt_dialog")
+        self.setWindowTitle(f"Ký số giấy tiếp nhận – hồ sơ {dossier.code}")
+        self.result_code.hide()
+        if self.code_row_label is not None:
+            self.code_row_label.hide()
+        self.output_path = ""
+        self.message.setText("Giấy tiếp nhận và hẹn trả kết quả sẽ được ký số và lưu thành tệp PDF.")
+
+    def sign(self) -> None:
+        if not self.output_path:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Lưu giấy tiếp nhận đã ký", f"giay-tiep-nhan-{self.dossier.code}.pdf", "PDF (*.pdf)"
+            )
+            if not name:
+                return
+            self.output_path = name
+        method = str(self.method.currentData())
+        path = self.path.text().strip()
+        secret = self.secret.text()
+        self.secret.clear()
+        app = self.app
+        code = self.dossier.code
+        out = self.output_path
+        self.sign_button.setEnabled(False)
+        self.message.setText("Đang ký số…")
+
+        def work() -> str:
+            from desk_app.services.printouts import render_dossier_form
+            from desk_app.signing import load_pkcs12, pkcs11_signer, sign_pdf
+
+            receipt = render_dossier_form(app, "receipt", code)
+            clock = app.station.now
+            if method == METHOD_PKCS12:
+                signed = sign_pdf(
+                    receipt, load_pkcs12(path, secret), clock=clock, reason="Giấy tiếp nhận hồ sơ"
+                )
+            else:
+                with pkcs11_signer(path, secret) as token_signer:
+                    signed = sign_pdf(receipt, token_signer, clock=clock, reason="Giấy tiếp nhận hồ sơ")
+            Path(out).write_bytes(signed)
+            return out
+
+        def done(written: str) -> None:
+            self.sign_button.setEnabled(True)
+            self.message.setText(f"Đã ký số và lưu giấy tiếp nhận: {written}")
+            self.saved.emit(written)
+
+        def failed(exc: BaseException) -> None:
+            self.sign_button.setEnabled(True)
+            self.message.setText(describe_error(exc))
+
+        run_op(work, done, failed, owner=self)

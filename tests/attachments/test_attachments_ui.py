@@ -229,3 +229,24 @@ def test_sane_button_without_scanner_and_with_one(qtbot, dialog, tmp_path, monke
     qtbot.mouseClick(dialog.scan_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.pages.count() == 1, timeout=5000)
     assert dialog.pages.staged()[0].data == page.read_bytes()
+
+
+def test_receipt_signed_and_saved(qtbot, app, dialog, pki, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pypdf
+
+    from desk_app.signing import load_certificate, verify_pdf
+    from tests.attachments.pki import P12_PASSWORD
+
+    signer = dialog.sign_receipt()
+    qtbot.addWidget(signer)
+    signer.output_path = str(tmp_path / "receipt.pdf")
+    signer.method.setCurrentIndex(1)
+    signer.path.setText(str(pki.p12))
+    signer.secret.setText(P12_PASSWORD)
+    qtbot.mouseClick(signer.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Đã ký số" in signer.message.text(), timeout=15000)
+    pdf = (tmp_path / "receipt.pdf").read_bytes()
+    assert verify_pdf(pdf, [load_certificate(pki.ca_pem)], at=app.station.now()).ok
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert dialog.dossier.code in text
+    signer.close()

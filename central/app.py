@@ -44,7 +44,8 @@ from desk_app.domain.errors import CodeSpaceExhausted
 log = logging.getLogger("central.api")
 
 MAX_BODY = 32 * 1024 * 1024
-MAX_SMALL_BODY = 64 * 1024  # every body but a push (enrolment, leases)
+MAX_SMALL_BODY = 64 * 1024  # every body but a push (enrolment, leases) or a file chunk
+MAX_FILE_CHUNK = 8 * 1024 * 1024  # one chunk of a dossier file (central/files.py)
 MAX_BATCH = 2000
 RATE_TABLE_SIZE = 10_000  # buckets kept per limiter; the least recently used go first
 
@@ -323,6 +324,8 @@ class EdgeMiddleware:
             return
         headers = scope["headers"]
         limit = self.central.max_body if scope["path"] == "/v1/changes" else MAX_SMALL_BODY
+        if scope["path"].startswith("/v1/files/"):
+            limit = MAX_FILE_CHUNK
         for name, value in headers:
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
                 await _send(send, 413, _TOO_LARGE, close=True)
@@ -531,6 +534,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.central = central
+    from central.files import router as files_router  # noqa: E402 - imports authenticate from here
+
+    app.include_router(files_router)
 
     app.add_middleware(EdgeMiddleware, central=central)
 

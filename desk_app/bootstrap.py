@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from desk_app.workcalendar import now_vn
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from desk_app.attachments.service import AttachmentService
     from desk_app.queue.api import QueueApi
     from desk_app.roles import Devices
     from desk_app.sync.worker import SyncWorker
@@ -52,6 +54,12 @@ class App:
     #: The station's devices and queue client once ``ui/app.start_devices`` built them.
     devices: Devices | None = None
     _local_queue: QueueApi | None = field(default=None, repr=False)
+
+    @cached_property
+    def attachments(self) -> AttachmentService:
+        from desk_app.attachments.service import AttachmentService
+
+        return AttachmentService(self.station)
 
     @property
     def db(self) -> Database:

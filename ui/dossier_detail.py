@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.lifecycle import EventKind, Status, allowed_actions, timeliness
+from desk_app.domain.lifecycle import RECORD_ONLY_KINDS, EventKind, Status, allowed_actions, timeliness
 from desk_app.domain.model import format_vnd
 from ui.common import CONFLICT_FG, fmt_appointment, fmt_date, fmt_dt
 from ui.dossier_actions import ACTION_TEXT, PRINT_AFTER, ActionDialog
@@ -112,6 +112,10 @@ def describe_payload(kind: EventKind, payload: dict[str, Any]) -> str:
         if payload.get("receiver"):
             text += f", người nhận {payload['receiver']}"
         return text
+    if kind in RECORD_ONLY_KINDS:
+        from ui.attachments import describe_attachment_event
+
+        return describe_attachment_event(kind, payload)
     return str(payload.get("note", ""))
 
 
@@ -215,6 +219,11 @@ class DetailPanel(QWidget):
         self.components.setWordWrap(True)
         self.components.setAlignment(Qt.AlignmentFlag.AlignTop)
         comp_layout.addWidget(self.components)
+        # Digitised papers (ui/attachments.py): scans, files, viewer, signed e-result.
+        self.attachments_button = QPushButton("Bản số hóa…")
+        self.attachments_button.setObjectName("attachments_button")
+        self.attachments_button.clicked.connect(self.open_attachments)
+        comp_layout.addWidget(self.attachments_button)
         middle.addWidget(comps, 2)
         layout.addLayout(middle)
 
@@ -244,6 +253,14 @@ class DetailPanel(QWidget):
             return dossier, events, state, proc
 
         run_op(load, self._loaded, lambda exc: self.status.emit(describe_error(exc)), owner=self)
+
+    def open_attachments(self) -> Any:
+        from ui.attachments import open_attachments
+
+        dialog = open_attachments(self, self.app, self.actor, self.dossier, self.officer_names)
+        if dialog is not None:
+            dialog.attached.connect(lambda _att: self.reload())
+        return dialog
 
     def reload(self) -> None:
         if self.dossier is not None:

@@ -544,7 +544,15 @@ class IntakeForm(QWidget):
         self.last_saved.setStyleSheet(OK_STYLE)
         self.last_saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.general)
-        outer.addWidget(self.last_saved)
+        saved_row = QHBoxLayout()
+        saved_row.addWidget(self.last_saved, 1)
+        # Scan the papers of the dossier just received (ui/attachments.py).
+        self.attach_saved_button = QPushButton("Đính kèm bản số hóa…")
+        self.attach_saved_button.setObjectName("intake_attach")
+        self.attach_saved_button.hide()
+        self.attach_saved_button.clicked.connect(self.attach_last_saved)
+        saved_row.addWidget(self.attach_saved_button)
+        outer.addLayout(saved_row)
         # Two rows, so the form fits a 1280-wide screen beside the queue panel: the
         # exits on the first, the two ways to finish the intake on the second.
         bar.addWidget(self.clear_button)
@@ -1158,7 +1166,14 @@ class IntakeForm(QWidget):
                 f"hẹn trả {fmt_appointment(dossier.due_at)}"
             )
         self.clear(keep_message=True)
+        self.last_saved_dossier = dossier
+        self.attach_saved_button.show()
         self.saved.emit(dossier, form)
+
+    def attach_last_saved(self) -> Any:
+        from ui.attachments import open_attachments
+
+        return open_attachments(self, self.app, self.actor, getattr(self, "last_saved_dossier", None))
 
     def _save_failed(self, exc: BaseException) -> None:
         self.saving = False
@@ -1350,6 +1365,7 @@ class IntakeForm(QWidget):
         self.update_appointment()
         if not keep_message:
             self.last_saved.setText("")
+            self.attach_saved_button.hide()
         self.proc_search.clear()
         self.proc_search.setFocus()
 

@@ -411,6 +411,9 @@ class SettingsDialog(QDialog):
         self.enrol_button.clicked.connect(self.enrol)
         form.addRow(self.enrol_button)
         form.addRow(self.enrol_state)
+        from ui.attachments import disk_usage_label
+
+        form.addRow("Bản số hóa trên máy:", disk_usage_label(self.app, page))
         self.tabs.addTab(page, "Máy chủ")
 
     def enrol(self) -> None:

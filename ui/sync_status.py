@@ -40,6 +40,11 @@ def describe(status: Any) -> tuple[str, str]:
     pending = f"{status.pending:,}".replace(",", ".")
     when = (status.last_success or "")[11:16]
     if status.running:
+        total = getattr(status, "files_total", 0)
+        if total:  # dossier files (desk_app.sync.files): progress in MB
+            done = getattr(status, "files_done", 0)
+            mb = f"{done / 2**20:.1f}/{total / 2**20:.1f} MB".replace(".", ",")
+            return f"● Đang gửi tệp số hóa… {mb}", "#0d47a1"
         return f"● Đang đồng bộ… ({pending} thay đổi chờ gửi)", "#0d47a1"
     if status.online:
         text = "● Trực tuyến" + (f" · đồng bộ lúc {when}" if when else "")

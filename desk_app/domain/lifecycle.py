@@ -81,6 +81,10 @@ class EventKind(StrEnum):
     EXTENDED = "extended"  # apology letter + new appointment (Mẫu 04)
     RETURNED = "returned"
     NOTE = "note"  # free remark; allowed in any status
+    # Digitised papers (desk_app.attachments): recorded in any status, never change it.
+    ATTACHED = "attached"
+    DETACHED = "detached"
+    RESULT_SIGNED = "result_signed"  # a result issued as a signed electronic file
 
     @property
     def label(self) -> str:
@@ -102,7 +106,13 @@ EVENT_LABELS = {
     EventKind.EXTENDED: "Xin lỗi và gia hạn thời gian giải quyết",
     EventKind.RETURNED: "Trả kết quả",
     EventKind.NOTE: "Ghi chú",
+    EventKind.ATTACHED: "Đính kèm bản số hóa",
+    EventKind.DETACHED: "Gỡ bản số hóa",
+    EventKind.RESULT_SIGNED: "Ký số kết quả điện tử",
 }
+
+# Kinds recorded by their own panels (attachments, signing), not offered as dossier actions.
+RECORD_ONLY_KINDS = frozenset({EventKind.ATTACHED, EventKind.DETACHED, EventKind.RESULT_SIGNED})
 
 _OPEN = (Status.RECEIVED, Status.TRANSFERRED, Status.PROCESSING, Status.SUPPLEMENTED)
 
@@ -130,12 +140,19 @@ TRANSITIONS: Mapping[EventKind, tuple[frozenset[Status], Status | None]] = {
     EventKind.EXTENDED: (frozenset({*_OPEN, Status.AWAITING_FEES}), None),
     EventKind.RETURNED: (frozenset({Status.RESULT_READY}), Status.RETURNED),
     EventKind.NOTE: (frozenset(Status), None),
+    EventKind.ATTACHED: (frozenset(Status), None),
+    EventKind.DETACHED: (frozenset(Status), None),
+    EventKind.RESULT_SIGNED: (frozenset(Status), None),
 }
 
 
 def allowed_actions(status: Status) -> list[EventKind]:
     """Actions a counter may offer for a dossier in ``status`` (table order)."""
-    return [kind for kind, (sources, _) in TRANSITIONS.items() if status in sources]
+    return [
+        kind
+        for kind, (sources, _) in TRANSITIONS.items()
+        if status in sources and kind not in RECORD_ONLY_KINDS
+    ]
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,56 @@ class ExtendedPayload(_Lenient):  # Mẫu 04: apology and a new appointment
     issued_after_deadline: StrictBool = False
 
 
+# Digitised papers (desk_app.attachments): the file is named by its sha256 and synced
+# separately (desk_app.sync.files, central/files.py).
+Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+FileSize = Annotated[StrictInt, Field(ge=1, le=2**31)]
+AttachmentRole = Annotated[StrictStr, Field(pattern=r"^(component|result)$")]
+
+
+class AttachedPayload(_Lenient):
+    attachment_id: WireId
+    role: AttachmentRole
+    component_key: ShortText = ""
+    component_name: Text = ""
+    sha256: Sha256
+    size: FileSize
+    mime: Annotated[StrictStr, Field(pattern=r"^application/pdf$")]
+    pages: Count = 0
+    source: ShortText = ""
+    reused: StrictBool = False
+
+
+class DetachedPayload(_Lenient):
+    attachment_id: WireId
+    sha256: Sha256 | None = None
+    reason: Text = ""
+
+
+class SignerSnapshot(_Lenient):
+    subject: Text
+    organisation: Text = ""
+    serial: ShortText = ""
+    issuer: Text = ""
+    not_before: ShortText = ""
+    not_after: ShortText = ""
+
+
+class ResultSignedPayload(_Lenient):
+    attachment_id: WireId
+    sha256: Sha256
+    size: FileSize
+    pages: Count = 0
+    result_code: ShortText = Field(min_length=1)
+    signer: SignerSnapshot
+    method: Annotated[StrictStr, Field(pattern=r"^(pkcs11|pkcs12)$")]
+    unsigned_sha256: Annotated[StrictStr, Field(pattern=r"^([0-9a-f]{64})?$")] = ""
+
+
 EVENT_PAYLOADS: dict[EventKind, type[BaseModel]] = {
+    EventKind.ATTACHED: AttachedPayload,
+    EventKind.DETACHED: DetachedPayload,
+    EventKind.RESULT_SIGNED: ResultSignedPayload,
     EventKind.RECEIVED: ReceivedPayload,
     EventKind.SUPPLEMENTED: NewDuePayload,
     EventKind.FEES_PAID: NewDuePayload,

@@ -246,3 +246,19 @@ FTS_DDL = [
     "INSERT INTO dossier_fts(rowid, applicant_name_folded) "
     "VALUES (new.rowid, new.applicant_name_folded); END",
 ]
+
+# Content-addressed blobs kept in the ``files`` folder beside the database
+# (desk_app.attachments.store); events reference them by sha256.
+files = Table(
+    "files",
+    metadata,
+    Column("sha256", String, primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("mime", String, nullable=False),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("dossier_id", String, nullable=False, default=""),  # the first dossier whose event names it
+    Column("created_at", String, nullable=False),
+    Column("present", Boolean, nullable=False, default=True),  # False: known by reference, not fetched
+    Column("uploaded_at", String, nullable=True),  # set when the server acknowledged the whole file
+    Index("ix_files_pending_upload", "uploaded_at"),
+)

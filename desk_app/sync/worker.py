@@ -43,6 +43,8 @@ class SyncStatus:
     last_error: str | None = None  # Vietnamese, for staff
     failures: int = 0  # consecutive failed rounds
     next_retry_in: float = 0.0
+    files_done: int = 0  # bytes of dossier files sent in this round (desk_app.sync.files)
+    files_total: int = 0
 
     @property
     def label(self) -> str:
@@ -124,11 +126,15 @@ class SyncWorker:
     # -------------------------------------------------------------- loop
     def run_once(self) -> SyncStatus:
         """One round in the calling thread; never raises for environment faults."""
-        self._set(running=True)
+        self._set(running=True, files_done=0, files_total=0)
         failures = self._status.failures
         try:
             with self.http_factory() as http:
                 report = SyncClient(self.station, http, **self.client_options).sync_round()
+                # Files after the events that name them, with progress for the status strip.
+                from desk_app.sync.files import FileSync
+
+                FileSync(self.station, http).upload_all(self._file_progress)
         except SyncError as exc:
             failures += 1
             message = str(exc)
@@ -184,6 +190,9 @@ class SyncWorker:
                 uow.commit()
         except Exception:  # noqa: BLE001 - the disk may be the problem; status still shows it
             log.exception("could not store the sync error")
+
+    def _file_progress(self, done: int, total: int) -> None:
+        self._set(files_done=done, files_total=total)
 
     def _set(self, **changes: object) -> SyncStatus:
         with self._lock:

@@ -1,0 +1,1 @@
+"""Digitised papers: content-addressed files, scans to PDF, attach/detach/reuse events."""

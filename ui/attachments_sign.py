@@ -182,9 +182,8 @@ class SignReceiptDialog(SignResultDialog):
         self.message.setText("Đang ký số…")
 
         def work() -> str:
-            from printing.printouts import render_dossier_form
-
             from desk_app.signing import load_pkcs12, pkcs11_signer, sign_pdf
+            from printing.printouts import render_dossier_form
 
             receipt = render_dossier_form(app, "receipt", code)
             clock = app.station.now

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from desk_app import codes
+from desk_app import codes, lookup
 from desk_app.domain.errors import DomainError, InputErrors, NotFound, ValidationError
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, fold
 from desk_app.domain.model import (
@@ -282,6 +282,8 @@ class IntakeService:
                     ("note", req.note),
                     # kept so that an after-15:00 same-day appointment can be explained later
                     ("return_today", req.return_today and proc.cutoff is CutoffRule.CONDITIONAL),
+                    # random, offline, never derived from the code: the receipt QR's key
+                    (lookup.SECRET_KEY, lookup.new_secret()),
                 )
                 if v
             },

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from desk_app.services.intake import ensure_dossier
+from desk_app.services.station import META_ENROLLED
 
 META_RECEIPT_COPIES = "settings.receipt_copies"
 # The receipt model (Mẫu 01) is issued in two copies: Liên 1 kept, Liên 2 to the submitter.
@@ -29,6 +30,7 @@ def form_context(app: Any, form: str, code: str, **overrides: Any) -> Any:
             if form == "receipt"
             else 1
         )
+        enrolled = uow.meta.get(META_ENROLLED)
     return FormContext(
         unit=station.unit,
         dossier=dossier,
@@ -37,6 +39,7 @@ def form_context(app: Any, form: str, code: str, **overrides: Any) -> Any:
         officer_names=app.accounts.names(),
         printed_at=station.now(),
         copies=overrides.pop("copies", copies),
+        enrolled_server=enrolled,
         **overrides,
     )
 

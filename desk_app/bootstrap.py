@@ -15,6 +15,7 @@ from desk_app.config import default_db_path
 from desk_app.services.accounts import AccountService
 from desk_app.services.intake import IntakeService
 from desk_app.services.queries import QueryService
+from desk_app.services.ratings import RatingService
 from desk_app.services.station import Station
 from desk_app.services.workflow import WorkflowService
 from desk_app.store.db import Database
@@ -28,6 +29,7 @@ class App:
     workflow: WorkflowService
     queries: QueryService
     accounts: AccountService
+    ratings: RatingService
 
     @property
     def db(self) -> Database:
@@ -46,4 +48,5 @@ def open_station(db_path: str | Path | None = None, clock: Callable[[], dt.datet
         workflow=WorkflowService(station),
         queries=QueryService(station),
         accounts=AccountService(station),
+        ratings=RatingService(station),
     )

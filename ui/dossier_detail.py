@@ -413,6 +413,10 @@ class DetailPanel(QWidget):
             self.printRequested.emit(form, code)
         self.changed.emit(code)
         self.open_code(code)
+        if event.kind is EventKind.RETURNED:  # the citizen rates the service (ui/rating.py)
+            from ui.rating import ask_rating
+
+            ask_rating(self.app, code)
 
     def print_current(self) -> None:
         if self.dossier is None:

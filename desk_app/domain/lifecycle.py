@@ -81,6 +81,9 @@ class EventKind(StrEnum):
     EXTENDED = "extended"  # apology letter + new appointment (Mẫu 04)
     RETURNED = "returned"
     NOTE = "note"  # free remark; allowed in any status
+    # The citizen's satisfaction rating (counter screen, kiosk or the public page): never
+    # changes the status, never a conflict, and not an officer's action (not in TRANSITIONS).
+    RATED = "rated"
 
     @property
     def label(self) -> str:
@@ -102,7 +105,33 @@ EVENT_LABELS = {
     EventKind.EXTENDED: "Xin lỗi và gia hạn thời gian giải quyết",
     EventKind.RETURNED: "Trả kết quả",
     EventKind.NOTE: "Ghi chú",
+    EventKind.RATED: "Công dân đánh giá mức độ hài lòng",
 }
+
+
+class RatingLevel(StrEnum):
+    VERY_SATISFIED = "rat_hai_long"
+    SATISFIED = "hai_long"
+    DISSATISFIED = "khong_hai_long"
+
+    @property
+    def label(self) -> str:
+        return {
+            "rat_hai_long": "Rất hài lòng",
+            "hai_long": "Hài lòng",
+            "khong_hai_long": "Không hài lòng",
+        }[self.value]
+
+
+RATING_SOURCES = ("counter", "kiosk", "web")
+# Reasons a citizen may tick (Vietnamese labels, stored as given).
+RATING_REASONS = (
+    "Thái độ phục vụ chưa tốt",
+    "Hướng dẫn chưa rõ ràng",
+    "Phải chờ đợi lâu",
+    "Trả kết quả không đúng hẹn",
+    "Yêu cầu bổ sung nhiều lần",
+)
 
 _OPEN = (Status.RECEIVED, Status.TRANSFERRED, Status.PROCESSING, Status.SUPPLEMENTED)
 
@@ -173,6 +202,8 @@ class DossierState:
 
 def decide(state: DossierState, kind: EventKind) -> Status | None:
     """Return the status after ``kind`` or raise ``InvalidTransition``."""
+    if kind is EventKind.RATED:
+        return None  # a rating is an opinion on the dossier, not a step of it
     if kind is EventKind.RECEIVED:
         if state.status is not None:
             raise InvalidTransition(state.status.value, kind.value, state.status.label, kind.label)

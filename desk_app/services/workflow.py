@@ -34,6 +34,10 @@ class WorkflowService:
 
     def act(self, actor: str, code_or_id: str, kind: EventKind, **data: Any) -> DossierEvent:
         """Record ``kind`` for the dossier; raises ``InvalidTransition`` or ``InputErrors``."""
+        if kind is EventKind.RATED:  # only the citizen rates (desk_app.services.ratings)
+            raise DomainError(
+                "Đánh giá mức độ hài lòng do công dân thực hiện; cán bộ không ghi hay sửa được."
+            )
         now = self.station.now()
         with self.station.uow() as uow:
             dossier = ensure_dossier(uow, code_or_id)

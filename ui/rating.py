@@ -43,6 +43,7 @@ QUESTION = "Ông/bà có hài lòng với việc tiếp nhận, giải quyết h
 IDLE_TEXT = "Cảm ơn ông/bà đã đến làm thủ tục."
 THANKS_TEXT = "Cảm ơn ông/bà đã đánh giá!"
 
+_REASON_STYLE = "QCheckBox {font-size: 18px; padding: 4px} QCheckBox::indicator { width: 22px; height: 22px }"
 _BUTTON_COLOURS = {
     RatingLevel.VERY_SATISFIED: "#1b5e20",
     RatingLevel.SATISFIED: "#2e7d32",
@@ -115,9 +116,7 @@ class RatingWindow(QWidget):
         self.reasons: dict[str, QCheckBox] = {}
         for reason in RATING_REASONS:
             box = QCheckBox(reason)
-            box.setStyleSheet(
-                "QCheckBox { font-size: 18px; padding: 4px; } QCheckBox::indicator { width: 22px; height: 22px; }"
-            )
+            box.setStyleSheet(_REASON_STYLE)
             self.reasons[reason] = box
             detail_layout.addWidget(box)
         comment_label = QLabel("Ý kiến khác (không bắt buộc):")

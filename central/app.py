@@ -420,6 +420,12 @@ def create_app(
 
     app.add_middleware(EdgeMiddleware, central=central)
 
+    # The public face (/tra-cuu, no login): its own router, state and tests (central/public).
+    from central.public import PublicSite, public_router
+
+    app.state.public = PublicSite(store)
+    app.include_router(public_router(app.state.public))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from desk_app.domain.errors import DomainError, InputErrors
 from desk_app.domain.lifecycle import DossierEvent, EventKind, RatingLevel, Status, allowed_actions, fold
+from desk_app.domain.ratings import CITIZEN_ACTOR, rating_payload
 from desk_app.reports.periods import day_of
 from desk_app.reports.query import ReportService
-from desk_app.services.ratings import CITIZEN_ACTOR, rating_payload
 from tests.helpers.fakes import birth_request
 
 VN = dt.timezone(dt.timedelta(hours=7))

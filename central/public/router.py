@@ -266,6 +266,10 @@ def public_router(site: PublicSite) -> APIRouter:
         headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=86400"}
         return Response(site.css, media_type="text/css", headers=headers)
 
+    @router.get("/favicon.ico")
+    async def favicon() -> Response:  # browsers ask for it; nothing to show
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
     @router.get("/robots.txt")
     async def robots() -> Response:
         return Response("User-agent: *\nDisallow: /\n", media_type="text/plain")

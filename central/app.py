@@ -421,10 +421,9 @@ def create_app(
     app.add_middleware(EdgeMiddleware, central=central)
 
     # The public face (/tra-cuu, no login): its own router, state and tests (central/public).
-    from central.public import PublicSite, public_router
+    from central import public
 
-    app.state.public = PublicSite(store)
-    app.include_router(public_router(app.state.public))
+    public.install(app, public.PublicSite(store))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,6 +13,6 @@ refused before any database work. Pages carry ``noindex``, a strict CSP,
 the URL) and no script at all.
 """
 
-from central.public.router import PublicSite, public_router
+from central.public.router import PublicSite, install, public_router
 
-__all__ = ["PublicSite", "public_router"]
+__all__ = ["PublicSite", "install", "public_router"]

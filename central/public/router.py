@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -246,6 +246,30 @@ async def _small_form(request: Request) -> dict[str, Any] | None:
         value = form.get(key)
         out[key] = value if isinstance(value, str) else ""
     return out
+
+
+def install(app: FastAPI, site: PublicSite) -> None:
+    """Mount the public face on ``app``: its router, and its own page for paths no route matches."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    app.state.public = site
+    app.include_router(public_router(site))
+    previous = app.exception_handlers.get(StarletteHTTPException)
+
+    async def not_found_under_base(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(BASE) and getattr(exc, "status_code", 0) in (404, 405):
+            if not site.limiter.allow(_client(request)):
+                return site.page("message.html", 429, heading="Tạm dừng tra cứu", message=TOO_MANY)
+            return site.page("message.html", 404, heading="Không tìm thấy hồ sơ", message=NOT_FOUND)
+        if previous is not None:
+            answer = previous(request, exc)
+            return answer if isinstance(answer, Response) else await answer
+        from fastapi.exception_handlers import http_exception_handler
+
+        assert isinstance(exc, StarletteHTTPException)
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_found_under_base)
 
 
 def public_router(site: PublicSite) -> APIRouter:

@@ -26,6 +26,8 @@ from desk_app.domain.model import (
     TimeKind,
 )
 from desk_app.ids import uuid7
+from desk_app.notices.outbox import CHANNELS as NOTICE_CHANNELS
+from desk_app.notices.outbox import NOTIFY_KEY, enqueue
 from desk_app.services.station import Station
 from desk_app.store.repositories import applicant_to_row, dossier_to_row, event_to_row, iso, summary_values
 from desk_app.store.uow import UnitOfWork
@@ -70,6 +72,9 @@ class IntakeRequest:
     incomplete_action: str = ""  # "" | "supplement" | "refuse"
     missing: list[dict[str, str]] = field(default_factory=list)  # [{"name":…, "note":…}]
     refusal_reason: str = ""
+    # The citizen agreed to be told of the dossier's progress through this channel
+    # ("" = no notices; "email" | "sms" | "zalo", see desk_app.notices.outbox).
+    notify_channel: str = ""
 
 
 def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]:
@@ -108,6 +113,34 @@ def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]
         ),
     )
     return applicant, errors
+
+
+def notice_wish(req: IntakeRequest, applicant: Applicant, at: dt.datetime) -> dict[str, str] | str | None:
+    """The recorded consent ``{"channel", "consent_at"}``, None, or an error (Vietnamese)."""
+    channel = req.notify_channel
+    if not channel:
+        return None
+    if channel not in NOTICE_CHANNELS:
+        return "Kênh nhận thông báo không hợp lệ."
+    if channel == "email" and not applicant.email:
+        return "Nhận thông báo qua thư điện tử cần có địa chỉ e-mail."
+    if channel in ("sms", "zalo") and not applicant.phone:
+        return "Nhận thông báo qua SMS/Zalo cần có số điện thoại."
+    return {"channel": channel, "consent_at": iso(at) or ""}
+
+
+def enqueue_notices(
+    uow: UnitOfWork, station: Station, dossier: Dossier, events: list[DossierEvent], at: dt.datetime
+) -> None:
+    """The citizen's notices for ``events``, in the caller's transaction (desk_app.notices)."""
+    from desk_app.services.station import META_ENROLLED
+
+    if not isinstance(dossier.extra.get(NOTIFY_KEY), dict):
+        return
+    unit = station.unit
+    enqueue(
+        uow.conn, dossier, events, at, unit.one_stop_body, uow.meta.get(META_ENROLLED), unit.lookup_base_url
+    )
 
 
 def missing_components(proc: Procedure, received: list[ReceivedComponent]) -> list[str]:
@@ -242,6 +275,9 @@ class IntakeService:
             errors["missing"] = "Phiếu yêu cầu bổ sung phải nêu rõ giấy tờ còn thiếu."
         if req.incomplete_action == "refuse" and not normalize_text(req.refusal_reason):
             errors["refusal_reason"] = "Phải ghi rõ lý do từ chối tiếp nhận."
+        notify = notice_wish(req, applicant, received_at)
+        if isinstance(notify, str):
+            errors["notify_channel"] = notify
         if errors:
             raise InputErrors(errors)
         assert proc is not None
@@ -284,6 +320,7 @@ class IntakeService:
                     ("return_today", req.return_today and proc.cutoff is CutoffRule.CONDITIONAL),
                     # random, offline, never derived from the code: the receipt QR's key
                     (lookup.SECRET_KEY, lookup.new_secret()),
+                    (NOTIFY_KEY, notify),
                 )
                 if v
             },
@@ -341,6 +378,7 @@ class IntakeService:
             uow.dossiers.add_many([dossier_row])
             uow.dossiers.add_events([event_to_row(e) for e in events])
             uow.outbox.add_many([_outbox_row(e, now_s) for e in events])
+            enqueue_notices(uow, station, dossier, events, received_at)
             uow.audit.add(uuid7(), now_s, actor, "dossier.receive", code)
         return dossier
 

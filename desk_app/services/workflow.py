@@ -15,7 +15,7 @@ from desk_app.domain.errors import DomainError, InputErrors
 from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind, decide, decide_extension, fold
 from desk_app.domain.model import Dossier, ReturnMethod
 from desk_app.ids import uuid7
-from desk_app.services.intake import _outbox_row, ensure_dossier
+from desk_app.services.intake import _outbox_row, enqueue_notices, ensure_dossier
 from desk_app.services.station import Station
 from desk_app.store.repositories import iso, summary_values
 from desk_app.store.uow import UnitOfWork
@@ -60,6 +60,7 @@ class WorkflowService:
             uow.dossiers.add_event(event)
             uow.dossiers.update_summary(dossier.id, **summary_values(state))
             uow.outbox.add_many([_outbox_row(event, now_s)])
+            enqueue_notices(uow, self.station, dossier, [event], now)  # same transaction
             uow.audit.add(uuid7(), now_s, actor, f"dossier.{kind.value}", dossier.code)
             uow.commit()
         return event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import threading
 import time
@@ -103,12 +104,19 @@ class PublicSite:
         store: svc.Store,
         *,
         clock: Callable[[], dt.datetime] = _vn_now,
-        rate_per_second: float = 0.5,
-        burst: float = 20.0,
+        rate_per_second: float | None = None,
+        burst: float | None = None,
     ):
         self.store = store
         self.clock = clock
-        self.limiter = RateLimiter(rate_per_second, burst)
+        # Per client address: 20 look-ups at once, then one every 2 s (MOTCUA_PUBLIC_RATE / _BURST).
+        rate = (
+            rate_per_second
+            if rate_per_second is not None
+            else float(os.environ.get("MOTCUA_PUBLIC_RATE", 0.5))
+        )
+        size = burst if burst is not None else float(os.environ.get("MOTCUA_PUBLIC_BURST", 20))
+        self.limiter = RateLimiter(rate, size)
         self.hlc = HybridLogicalClock(SERVER_DEVICE, lambda: int(self.clock().timestamp() * 1000))
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])

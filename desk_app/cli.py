@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "desk_app.sync.cli",
     "printing.cli",
     "desk_app.reports.cli",
+    "desk_app.notices.cli",
     "printing.reports",  # motcua report; printing injects the PDF renderer
 )
 

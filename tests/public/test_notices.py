@@ -291,3 +291,28 @@ def test_edited_templates_are_used_and_sandboxed() -> None:
     fallback = templates.render("received", params, evil)
     assert fallback.subject == "Đã tiếp nhận hồ sơ X-1" and "__" not in fallback.text
     assert templates.check_template("{% for %}") != "" and templates.check_template("{{ code }}") == ""
+
+
+def test_cli_config_deliver_list_and_retry(app: Any, smtp: Any, tmp_path: Any, capsys: Any) -> None:
+    from desk_app.cli import main
+
+    recorder, port = smtp
+    app.intake.receive("canbo1", email_request())
+    db = str(app.db.path)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"email": {"host": "127.0.0.1", "port": "cổng"}}', encoding="utf-8")
+    assert main(["notice", "config", str(bad), "--db", db]) == 1
+    assert "không hợp lệ" in capsys.readouterr().err
+    good = tmp_path / "notices.json"
+    good.write_text(
+        json.dumps({"email": {"host": "127.0.0.1", "port": port, "sender": "a@b.vn"}}), encoding="utf-8"
+    )
+    assert main(["notice", "config", str(good), "--db", db]) == 0
+    with app.station.uow() as uow:  # the CLI runs on the real clock: make the notice due whatever the date
+        uow.conn.execute(s.notices.update().values(next_attempt_at="2000-01-01T00:00:00+07:00"))
+        uow.commit()
+    assert main(["notice", "deliver", "--once", "--db", db]) == 0
+    assert "Đã gửi 1" in capsys.readouterr().out
+    assert len(recorder.messages) == 1
+    assert main(["notice", "list", "--db", db]) == 0
+    assert "Không có thông báo nào gửi lỗi" in capsys.readouterr().out

@@ -37,6 +37,7 @@ from ui.workers import describe_error, run_op
 log = logging.getLogger(__name__)
 
 META_RATING_SCREEN = "settings.rating_screen"  # true: the counter asks for a rating after a return
+META_RATING_VOICE = "settings.rating_voice"  # false: no spoken prompt (default: spoken when audio exists)
 PROMPT_CLIP = Path(__file__).resolve().parent.parent / "resources" / "sounds" / "moiwf_ddanhs_gias.wav"
 DEFAULT_TIMEOUT_S = 60
 QUESTION = "Ông/bà có hài lòng với việc tiếp nhận, giải quyết hồ sơ?"
@@ -63,9 +64,13 @@ class RatingWindow(QWidget):
         self.source = source
         self.voice = voice
         self.setWindowTitle("Đánh giá mức độ hài lòng")
+        # It faces the citizen on another screen: never take the officer's keyboard focus.
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus)
         self.setObjectName("rating_window")
         self.code = ""
         self.ticket_id = ""
+        self.queue: Any = None
         self.level: RatingLevel | None = None
         self._player: Any = None
         self.timer = QTimer(self)
@@ -151,10 +156,11 @@ class RatingWindow(QWidget):
         self.resize(800, 480)
 
     # ------------------------------------------------------------------ flow
-    def ask(self, code: str, ticket_id: str = "", subject: str = "") -> None:
-        """Ask the citizen about dossier ``code`` (already recorded as returned)."""
-        self.code, self.ticket_id, self.level = code, ticket_id, None
-        self.subject.setText(subject or f"Hồ sơ {code}")
+    def ask(self, code: str, ticket_id: str = "", subject: str = "", queue: Any = None) -> None:
+        """Ask about dossier ``code`` (already returned), or, without a code, about the visit
+        of queue ticket ``ticket_id`` (recorded through ``queue``)."""
+        self.code, self.ticket_id, self.level, self.queue = code, ticket_id, None, queue
+        self.subject.setText(subject or (f"Hồ sơ {code}" if code else "Lượt phục vụ tại quầy"))
         for box in self.reasons.values():
             box.setChecked(False)
         self.comment.setPlainText("")
@@ -163,7 +169,6 @@ class RatingWindow(QWidget):
         self.stack.setCurrentIndex(1)
         self.timer.start()
         self.show()
-        self.raise_()
         if self.voice:
             self._say_prompt()
 
@@ -181,14 +186,16 @@ class RatingWindow(QWidget):
         return [reason for reason, box in self.reasons.items() if box.isChecked()]
 
     def submit(self) -> None:
-        if self.level is None or not self.code:
+        if self.level is None or not (self.code or (self.ticket_id and self.queue is not None)):
             return
         self.timer.stop()
         self.send.setEnabled(False)
         level, code, reasons = self.level.value, self.code, self.selected_reasons()
-        comment, source, ticket = self.comment.toPlainText(), self.source, self.ticket_id
+        comment, source, ticket, queue = self.comment.toPlainText(), self.source, self.ticket_id, self.queue
 
         def record(app: Any = self.app) -> Any:
+            if not code:
+                return app.ratings.rate_visit(queue, ticket, level, reasons, comment, source=source)
             return app.ratings.rate(code, level, reasons, comment, source=source, ticket_id=ticket)
 
         run_op(record, self._done, self._failed, owner=self)
@@ -235,26 +242,44 @@ def rating_screen_enabled(app: Any) -> bool:
         return bool(uow.meta.get_json(META_RATING_SCREEN, False))
 
 
-def rating_window(app: Any) -> RatingWindow:
+def _settings(app: Any) -> tuple[bool, bool]:
+    with app.station.uow(write=False) as uow:
+        return bool(uow.meta.get_json(META_RATING_SCREEN, False)), bool(
+            uow.meta.get_json(META_RATING_VOICE, True)
+        )
+
+
+def rating_window(app: Any, voice: bool = True) -> RatingWindow:
     """The station's one rating window (created on first use)."""
     global _window
     if _window is None or _window.app is not app:
-        _window = RatingWindow(app)
+        _window = RatingWindow(app, voice=voice)
+    _window.voice = voice
     return _window
 
 
-def ask_rating(app: Any, code: str, ticket_id: str = "", subject: str = "") -> None:
+def ask_rating(app: Any, code: str, ticket_id: str = "", subject: str = "", queue: Any = None) -> None:
     """Hook for the counter: ask for a rating when the station has a rating screen.
 
     The setting is read in a worker (the GUI thread does no disk I/O); the window
     opens when the answer comes back.
     """
 
-    def opened(enabled: Any) -> None:
+    def opened(settings: Any) -> None:
+        enabled, voice = settings
         if enabled:
-            rating_window(app).ask(code, ticket_id, subject)
+            rating_window(app, voice).ask(code, ticket_id, subject, queue)
 
-    run_op(lambda: rating_screen_enabled(app), opened, lambda _exc: None)
+    run_op(lambda: _settings(app), opened, lambda _exc: None)
+
+
+def ask_after_ticket(app: Any, ticket: Any, queue: Any) -> None:
+    """Hook for the calling panel: a finished ticket is rated on its dossier, else as a visit."""
+    dossier_ids = list(getattr(ticket, "dossier_ids", None) or [])
+    if dossier_ids:
+        ask_rating(app, dossier_ids[-1], ticket.id)
+    elif hasattr(queue, "rate"):
+        ask_rating(app, "", ticket.id, queue=queue)
 
 
 def close_rating_window() -> None:

@@ -899,6 +899,16 @@ class QueueService:
         self._event(uow, EventKind.FINISHED, t, at, day, counter_no, officer)
         return t
 
+    def rate(self, ticket_id: str, payload: dict[str, Any]) -> Ticket:
+        """Record the citizen's rating of a finished visit (a validated RATED payload)."""
+        return self._write(self._rate_in, ticket_id, payload)
+
+    def _rate_in(self, uow: UnitOfWork, ticket_id: str, payload: dict[str, Any]) -> Ticket:
+        _, at, day = self._now()
+        t = self._get(uow.conn, ticket_id)
+        self._event(uow, EventKind.RATED, t, at, day, t.counter_no, "cong_dan", payload)
+        return t
+
     def walk_in(
         self,
         counter_no: int,

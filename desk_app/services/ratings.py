@@ -9,6 +9,7 @@ ratings for the status; reports count the latest rating of each dossier.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from desk_app.domain.lifecycle import DossierEvent, EventKind
 from desk_app.domain.ratings import CITIZEN_ACTOR, rating_payload
@@ -52,6 +53,20 @@ class RatingService:
             uow.audit.add(uuid7(), now_s, CITIZEN_ACTOR, "dossier.rated", dossier.code)
             uow.commit()
         return event
+
+    def rate_visit(
+        self,
+        queue: Any,
+        ticket_id: str,
+        level: str,
+        reasons: Iterable[str] = (),
+        comment: str = "",
+        source: str = "counter",
+    ) -> dict[str, Any]:
+        """The rating of a queue visit without a dossier: a RATED event of the ticket (queue log)."""
+        payload = rating_payload(level, reasons, comment, source)
+        queue.rate(ticket_id, payload)
+        return payload
 
     def of_dossier(self, code_or_id: str) -> list[DossierEvent]:
         with self.station.uow(write=False) as uow:

@@ -18,35 +18,51 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import json
 import logging
 import random
 import re
 import threading
 import time
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator
+from pydantic_core import from_json
 
 from central import service as svc
 from central.db import make_engine, migrate
+from desk_app.domain import wire
 from desk_app.domain.errors import CodeSpaceExhausted
 
 log = logging.getLogger("central.api")
 
 MAX_BODY = 32 * 1024 * 1024
+MAX_SMALL_BODY = 64 * 1024  # every body but a push (enrolment, leases)
 MAX_BATCH = 2000
+RATE_TABLE_SIZE = 10_000  # buckets kept per limiter; the least recently used go first
+
+
+def _encodable(value: str) -> str:
+    """Refuse lone surrogates (valid JSON escapes, but no text): they break hashing and storage."""
+    value.encode("utf-8")
+    return value
+
+
+CleanStr = Annotated[str, AfterValidator(_encodable)]
 
 
 # ---------------------------------------------------------------- wire schemas
 class EnrolRequest(BaseModel):
-    code: str = Field(min_length=4, max_length=64)
+    code: CleanStr = Field(min_length=4, max_length=64)
     device_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
-    name: str = Field(default="", max_length=200)
+    name: CleanStr = Field(default="", max_length=200)
     local_high: dict[str, int] = Field(
         default_factory=dict, description="yymmdd -> highest number used locally"
     )
@@ -55,7 +71,7 @@ class EnrolRequest(BaseModel):
     @classmethod
     def _days(cls, value: dict[str, int]) -> dict[str, int]:
         for day, high in value.items():
-            if not re.fullmatch(r"\d{6}", day) or not 0 <= high <= 9999:
+            if not re.fullmatch(r"[0-9]{6}", day) or not 0 <= high <= 9999:
                 raise ValueError("local_high: khóa dạng yymmdd, giá trị 0..9999")
         return value
 
@@ -68,15 +84,11 @@ class EnrolResponse(BaseModel):
     slot: int
 
 
-class PushChange(BaseModel):
-    id: str = Field(max_length=200)
-    kind: str = Field(max_length=200)
-    entity_id: str = Field(default="", max_length=200)
-    payload: Any = None
+PushChange = wire.WireChange
 
 
 class PushRequest(BaseModel):
-    changes: list[PushChange] = Field(max_length=MAX_BATCH)
+    changes: list[wire.WireChange] = Field(max_length=MAX_BATCH)
 
 
 class LeanChange:
@@ -97,11 +109,12 @@ def parse_push_body(raw: bytes) -> list[Any]:
 
     The common, well-formed case is checked by hand; anything else goes through
     ``PushRequest`` itself so a malformed body gets pydantic's exact 422 errors.
-    Per-change content (kinds, payload structure, scope) is checked by ``svc.push``.
+    Per-change content is checked with the wire schema by ``svc.push``. The JSON parser
+    (pydantic's) refuses invalid UTF-8, lone surrogates and nesting deeper than 200.
     """
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = from_json(raw)
+    except ValueError as exc:
         raise RequestValidationError(
             [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {exc}", "input": {}}]
         ) from None
@@ -189,31 +202,54 @@ class DeviceResponse(BaseModel):
 
 # ---------------------------------------------------------------- rate limit and caches
 class TokenBucket:
-    def __init__(self, rate: float, burst: float):
-        self.rate, self.burst = rate, burst
-        self._state: dict[str, tuple[float, float]] = {}
+    """Token buckets per key, at most ``max_keys`` of them (least recently used evicted), so a
+    stream of made-up keys (spoofed addresses) cannot grow the table without bound."""
+
+    def __init__(self, rate: float, burst: float, max_keys: int = RATE_TABLE_SIZE):
+        self.rate, self.burst, self.max_keys = rate, burst, max_keys
+        self._state: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._state)
 
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._state.get(key, (self.burst, now))
+            tokens, last = self._state.pop(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens < 1:
-                self._state[key] = (tokens, now)
-                return False
-            self._state[key] = (tokens - 1, now)
-            return True
+            allowed = tokens >= 1
+            self._state[key] = (tokens - 1 if allowed else tokens, now)
+            while len(self._state) > self.max_keys:
+                self._state.popitem(last=False)
+            return allowed
 
 
 class Central:
     """Per-process state of the server: store, auth cache, heads cache, rate limiter."""
 
-    def __init__(self, store: svc.Store, auth_ttl: float, head_ttl: float, rate: float, burst: float):
+    def __init__(
+        self,
+        store: svc.Store,
+        auth_ttl: float,
+        head_ttl: float,
+        rate: float,
+        burst: float,
+        *,
+        trusted_proxy: str | None = None,
+        max_body: int = MAX_BODY,
+        enrol_rate: float = 5.0,
+        enrol_burst: float = 20.0,
+    ):
         self.store = store
         self.auth_ttl = auth_ttl
         self.head_ttl = head_ttl
         self.bucket = TokenBucket(rate, burst)
+        # enrolment: per client address, and all addresses together (spoofing cannot multiply it)
+        self.enrol_bucket = TokenBucket(enrol_rate, enrol_burst)
+        self.enrol_total = TokenBucket(enrol_rate * 10, enrol_burst * 10)
+        self.trusted_proxy = ipaddress.ip_address(trusted_proxy) if trusted_proxy else None
+        self.max_body = max_body
         self._auth: dict[str, tuple[svc.DeviceInfo | None, float]] = {}
         self.heads: dict[str, int] = {}
         self.heads_at = -1e9
@@ -286,10 +322,13 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         headers = scope["headers"]
+        limit = self.central.max_body if scope["path"] == "/v1/changes" else MAX_SMALL_BODY
         for name, value in headers:
-            if name == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
-                await _send(send, 413, _TOO_LARGE)
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                await _send(send, 413, _TOO_LARGE, close=True)
                 return
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            receive = _counting(receive, limit)
         if (
             scope["method"] == "GET"
             and scope["path"] == "/v1/changes"
@@ -339,14 +378,37 @@ class EdgeMiddleware:
         return True
 
 
-async def _send(send: Any, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_NOTHING_HEADERS, (b"content-length", str(len(body)).encode())],
-        }
-    )
+class BodyTooLarge(HTTPException):
+    """Raised while a body streams in, as soon as it passes the limit (an HTTPException, so
+    FastAPI's own body parsing passes it through unchanged)."""
+
+    def __init__(self) -> None:
+        # "Connection: close": the server stops reading the rest of the body at once
+        super().__init__(413, "Yêu cầu quá lớn.", headers={"Connection": "close"})
+
+
+def _counting(receive: Any, limit: int) -> Any:
+    """``receive`` that counts body bytes as they arrive and stops at ``limit`` (with or
+    without Content-Length, chunked or not): nothing past the limit is ever buffered."""
+    seen = 0
+
+    async def counted() -> dict[str, Any]:
+        nonlocal seen
+        message: dict[str, Any] = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge()
+        return message
+
+    return counted
+
+
+async def _send(send: Any, status: int, body: bytes, close: bool = False) -> None:
+    headers = [*_NOTHING_HEADERS, (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -365,7 +427,18 @@ async def authenticate(request: Request) -> svc.DeviceInfo:
             headers={"WWW-Authenticate": "Bearer"},
         )
     central = _state(request)
-    device = await central.device(token.strip())
+    too_fast = HTTPException(
+        429, "Thiết bị gửi yêu cầu quá nhanh; hãy thử lại sau giây lát.", headers={"Retry-After": "1"}
+    )
+    # A device known from an earlier request is rate-limited before the database look-up
+    # (a flood must not reach the database); the look-up itself is never skipped.
+    known = central._auth.get(token.strip())
+    known_device = known[0] if known is not None else None
+    limited = known_device is not None
+    if known_device is not None and not central.bucket.allow(known_device.id):
+        raise too_fast
+    # Always from the database: a revocation takes effect on the very next request.
+    device = await central.device(token.strip(), force=True)
     if device is None:
         log.warning("auth refused", extra={"reason": "unknown token", "client": _client(request)})
         raise HTTPException(
@@ -376,15 +449,30 @@ async def authenticate(request: Request) -> svc.DeviceInfo:
     if device.revoked_reason is not None:
         log.warning("auth refused", extra={"reason": "revoked", "device": device.id})
         raise HTTPException(403, f"Thiết bị đã bị thu hồi quyền đồng bộ: {device.revoked_reason}")
-    if not central.bucket.allow(device.id):
-        raise HTTPException(
-            429, "Thiết bị gửi yêu cầu quá nhanh; hãy thử lại sau giây lát.", headers={"Retry-After": "1"}
-        )
+    if not limited and not central.bucket.allow(device.id):
+        raise too_fast
     return device
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address: the TCP peer, or, only when the peer is the configured reverse
+    proxy, the last hop of ``X-Forwarded-For`` (the address that proxy saw; anything to its
+    left was written by the client and is ignored)."""
+    peer = request.client.host if request.client else ""
+    trusted = _state(request).trusted_proxy
+    if trusted is None or not peer:
+        return peer
+    try:
+        if ipaddress.ip_address(peer) != trusted:
+            return peer
+    except ValueError:
+        return peer
+    forwarded = request.headers.getlist("x-forwarded-for")
+    last = forwarded[-1].split(",")[-1].strip() if forwarded else ""
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return peer
 
 
 # ---------------------------------------------------------------- the app
@@ -396,25 +484,51 @@ def create_app(
     rate_per_second: float = 50.0,
     rate_burst: float = 200.0,
     run_migrations: bool = True,
+    clock: Callable[[], dt.datetime] | None = None,
+    trusted_proxy: str | None = None,
+    max_body: int = MAX_BODY,
+    enrol_rate: float = 5.0,
+    enrol_burst: float = 20.0,
+    lease_numbers_per_day: int = svc.LEASE_NUMBERS_PER_DEVICE_DAY,
 ) -> FastAPI:
     """Build the API over ``db_url`` (default: ``MOTCUA_CENTRAL_DB`` or an SQLite file).
 
-    ``auth_cache_ttl``: seconds a token lookup is trusted (revocation takes
-    effect within it). ``head_cache_ttl``: seconds the in-memory "latest seq
-    per unit" is trusted to answer "nothing new" without the database.
+    ``auth_cache_ttl``: seconds a token lookup may answer an empty poll from memory
+    (every other request checks the token in the database, so a revocation takes
+    effect on the next one). ``head_cache_ttl``: seconds the in-memory "latest seq
+    per unit" is trusted to answer "nothing new" without the database. ``clock``:
+    the server's wall clock (hybrid-logical-clock stamps further ahead of it than
+    ``desk_app.hlc.MAX_AHEAD_MS`` are refused). ``trusted_proxy``: the address of the
+    reverse proxy whose ``X-Forwarded-For`` last hop is believed (none: the header is
+    ignored). ``lease_numbers_per_day``: dossier numbers one device may lease per day.
+    No interactive docs (``/docs``, ``/redoc``): they would load scripts from a CDN;
+    ``/openapi.json`` stays.
     """
     from central.db import default_db_url
 
     engine = make_engine(db_url or default_db_url())
     if run_migrations:
         migrate(engine)
-    store = svc.Store(engine)
-    central = Central(store, auth_cache_ttl, head_cache_ttl, rate_per_second, rate_burst)
+    store = svc.Store(engine, clock=clock)
+    store.lease_numbers_per_day = lease_numbers_per_day
+    central = Central(
+        store,
+        auth_cache_ttl,
+        head_cache_ttl,
+        rate_per_second,
+        rate_burst,
+        trusted_proxy=trusted_proxy,
+        max_body=max_body,
+        enrol_rate=enrol_rate,
+        enrol_burst=enrol_burst,
+    )
 
     app = FastAPI(
         title="MotCua Central",
         version="1.0",
         description="Máy chủ trung tâm của MotCua Desk: đăng ký thiết bị, đồng bộ hồ sơ, cấp số hồ sơ.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.central = central
 
@@ -447,7 +561,7 @@ def create_app(
 
     @app.post("/v1/enrol", response_model=EnrolResponse, tags=["devices"])
     def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
-        if not central.bucket.allow("enrol:" + _client(request)):
+        if not central.enrol_bucket.allow(_client(request)) or not central.enrol_total.allow(""):
             raise HTTPException(429, "Quá nhiều lần đăng ký; hãy thử lại sau.", headers={"Retry-After": "1"})
         try:
             token, device, unit_name = svc.enrol(store, body.code, body.device_id, body.name, body.local_high)

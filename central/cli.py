@@ -48,17 +48,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     logs.configure()
     url = args.db or default_db_url()
+    # every worker process reads these (central/asgi.py, central/server.py)
     os.environ["MOTCUA_CENTRAL_DB"] = url
+    os.environ["MOTCUA_TRUSTED_PROXY"] = args.trusted_proxy or ""
+    os.environ["MOTCUA_HEADER_TIMEOUT"] = str(args.header_timeout)
+    os.environ["MOTCUA_MAX_CONNECTIONS"] = str(args.max_connections)
+    from central.server import GuardedH11Protocol, uvicorn_options
+
+    GuardedH11Protocol.header_timeout = args.header_timeout
+    GuardedH11Protocol.max_connections = args.max_connections
     migrate(make_engine(url, pool_size=1))  # once, before the workers start
     uvicorn.run(
         "central.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=False,
+        access_log=True,  # successful polls and health checks are filtered out (central/logs.py)
         log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        **uvicorn_options(),
     )
     return 0
 
@@ -99,6 +106,12 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_device_forget(args: argparse.Namespace) -> int:
+    svc.forget_device(_store(args), args.device_id)
+    print(f"Đã xóa đăng ký của thiết bị {args.device_id}; máy có thể đăng ký lại bằng mã mới.")
+    return 0
+
+
 def cmd_device_list(args: argparse.Namespace) -> int:
     for d in svc.list_devices(_store(args), args.unit):
         state = f"thu hồi {d['revoked_at']}" if d["revoked_at"] else "hoạt động"
@@ -119,7 +132,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     try:
-        from desk_app.services.catalog import parse_catalog_file
+        from desk_app.formats.catalog_files import parse_catalog_file
     except ImportError:  # the catalogue module belongs to another area and may be absent
         print("Lỗi: chức năng nhập danh mục chưa có trong bản cài đặt này.", file=sys.stderr)
         return 1
@@ -152,9 +165,11 @@ def cmd_dossiers_export(args: argparse.Namespace) -> int:
             json.dump(rows, out, ensure_ascii=False, indent=1)
             out.write("\n")
         else:
+            from desk_app.formats.spreadsheet import safe_cell
+
             writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     finally:
         if args.output:
             out.close()
@@ -190,7 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument(
-        "--forwarded-allow-ips", default="127.0.0.1", help="địa chỉ reverse proxy TLS được tin cậy"
+        "--trusted-proxy",
+        "--forwarded-allow-ips",
+        default="",
+        help="địa chỉ IP của reverse proxy TLS; chỉ từ địa chỉ này mới đọc X-Forwarded-For (chặng cuối)",
+    )
+    p.add_argument(
+        "--header-timeout", type=float, default=10.0, help="giây tối đa để nhận xong phần đầu yêu cầu"
+    )
+    p.add_argument(
+        "--max-connections", type=int, default=200, help="số kết nối tối đa (đặt thấp hơn ulimit -n)"
     )
     p.set_defaults(func=cmd_serve)
 
@@ -218,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device_id")
     p.add_argument("--reason", default="")
     p.set_defaults(func=cmd_device_revoke)
+    p = device.add_parser("forget", help="xóa đăng ký của thiết bị đã thu hồi (để máy cài lại đăng ký lại)")
+    db_opt(p)
+    p.add_argument("device_id")
+    p.set_defaults(func=cmd_device_forget)
     p = device.add_parser("list", help="liệt kê thiết bị")
     db_opt(p)
     p.add_argument("--unit", default=None)

@@ -27,6 +27,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class QuietPolls(logging.Filter):
+    """Drops uvicorn's access lines for successful polls and health checks: a thousand
+    stations polling every few seconds would bury everything else. Errors, pushes,
+    enrolments and leases stay (the app also logs its own lines for them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            _client, method, path, _version, status = args
+            if (
+                method == "GET"
+                and isinstance(status, int)
+                and status < 400
+                and str(path).split("?", 1)[0] in ("/v1/changes", "/health")
+            ):
+                return False
+        return True
+
+
 def configure(level: int = logging.INFO, stream: Any = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -38,3 +57,6 @@ def configure(level: int = logging.INFO, stream: Any = None) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QuietPolls) for f in access.filters):
+        access.addFilter(QuietPolls())

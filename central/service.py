@@ -25,23 +25,31 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from central import models as m
 from desk_app import codes
-from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
-from desk_app.hlc import HlcStamp
+from desk_app.domain import wire
+from desk_app.domain.lifecycle import Conflict, DossierEvent, EventKind, Status, fold
+from desk_app.hlc import MAX_AHEAD_MS
 
 log = logging.getLogger("central.service")
 
 CHANGES_LOCK = 815_002  # advisory lock id serialising commits to the change log
 ENROL_CODE_DAYS = 7
 MAX_LEASE_SIZE = 200
+# Dossier numbers one device may lease for one day (a busy counter receives ~200 a day);
+# past it the device numbers from its own fallback slot and the server logs an alert.
+LEASE_NUMBERS_PER_DEVICE_DAY = 1000
 GENERIC_KIND_CHARS = set("abcdefghijklmnopqrstuvwxyz_")
 
 
 class AdminError(Exception):
     """A refused admin or enrolment request; the message is Vietnamese."""
+
+
+class LeaseCapReached(AdminError):
+    """A device asked for more dossier numbers in one day than it may hold."""
 
 
 def now_iso() -> str:
@@ -70,8 +78,10 @@ class DeviceInfo:
 class Store:
     """The server's database plus the locks and small caches around it."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, clock: Callable[[], dt.datetime] | None = None):
         self.engine = engine
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.lease_numbers_per_day = LEASE_NUMBERS_PER_DEVICE_DAY
         self.pg = engine.dialect.name == "postgresql"
         self.write_lock = threading.Lock() if not self.pg else None  # SQLite: one writer per process
         # Called after a commit with {unit: last seq}; the app keeps its "nothing new" cache with it.
@@ -81,6 +91,9 @@ class Store:
         # ordering lock, which only the test demonstrating the watermark trap does.
         self.after_append: Callable[[Connection, Sequence[dict[str, Any]]], None] | None = None
         self.serialise_changes = True
+
+    def wall_ms(self) -> int:
+        return int(self.clock().timestamp() * 1000)
 
     # -------------------------------------------------------------- transactions
     def write(self) -> _WriteTx:
@@ -177,7 +190,10 @@ def enrol(
         ).first()
         if row is None:
             raise AdminError("Mã đăng ký thiết bị không đúng.")
-        if row.used_at is not None:
+        # A retry of the same code by the same device (its answer was lost on a flaky line)
+        # re-issues that device's token; for anyone else a used code stays useless.
+        retry = row.used_at is not None and row.device_id == device_id
+        if row.used_at is not None and not retry:
             raise AdminError("Mã đăng ký thiết bị đã được dùng. Hãy xin mã mới từ quản trị máy chủ.")
         if row.expires_at < dt.datetime.now(dt.UTC).isoformat():
             raise AdminError("Mã đăng ký thiết bị đã hết hạn. Hãy xin mã mới từ quản trị máy chủ.")
@@ -185,14 +201,21 @@ def enrol(
         if store.pg:  # slot choice must not race another enrolment of the same unit
             conn.execute(text("SELECT pg_advisory_xact_lock(815003)"))
         existing = conn.execute(select(m.devices).where(m.devices.c.id == device_id)).first()
-        if existing is not None and existing.unit_code != unit_code:
-            raise AdminError("Thiết bị này đã đăng ký cho đơn vị khác.")
+        if existing is not None and not retry:
+            # A fresh code never takes over an enrolled device id (its token, its revocation):
+            # the admin revokes and removes the old enrolment first.
+            raise AdminError(
+                "Mã thiết bị này đã được đăng ký trên máy chủ. Nếu đây là máy cài lại, hãy nhờ quản trị "
+                "máy chủ thu hồi và xóa đăng ký cũ (motcua-central device forget) rồi đăng ký lại."
+            )
         if existing is not None:
+            if existing.revoked_at is not None:
+                raise AdminError(f"Thiết bị đã bị thu hồi quyền đồng bộ: {existing.revoke_reason}")
             slot = existing.slot
             conn.execute(
                 update(m.devices)
                 .where(m.devices.c.id == device_id)
-                .values(token_hash=sha256(token), name=name, revoked_at=None, revoke_reason=None)
+                .values(token_hash=sha256(token), name=name)
             )
         else:
             slot = _free_slot(conn, unit_code)
@@ -206,11 +229,12 @@ def enrol(
                     created_at=now,
                 )
             )
-        conn.execute(
-            update(m.enrol_codes)
-            .where(m.enrol_codes.c.code_hash == row.code_hash)
-            .values(used_at=now, device_id=device_id)
-        )
+        if not retry:
+            conn.execute(
+                update(m.enrol_codes)
+                .where(m.enrol_codes.c.code_hash == row.code_hash)
+                .values(used_at=now, device_id=device_id)
+            )
         # Numbers the station handed out as its own authority before enrolment
         # are never granted again to anyone.
         for day, high in (local_high or {}).items():
@@ -250,6 +274,18 @@ def revoke(store: Store, device_id: str, reason: str = "") -> None:
             raise AdminError(f"Không có thiết bị “{device_id}”.")
 
 
+def forget_device(store: Store, device_id: str) -> None:
+    """Remove a *revoked* device's enrolment so that the same machine (same device id,
+    e.g. reinstalled from a backup) can enrol again with a fresh code. Its changes stay."""
+    with store.write() as conn:
+        row = conn.execute(select(m.devices.c.revoked_at).where(m.devices.c.id == device_id)).first()
+        if row is None:
+            raise AdminError(f"Không có thiết bị “{device_id}”.")
+        if row.revoked_at is None:
+            raise AdminError("Chỉ xóa được đăng ký của thiết bị đã thu hồi; hãy thu hồi trước.")
+        conn.execute(delete(m.devices).where(m.devices.c.id == device_id))
+
+
 def list_devices(store: Store, unit_code: str | None = None) -> list[dict[str, Any]]:
     query = select(m.devices).order_by(m.devices.c.unit_code, m.devices.c.slot)
     if unit_code:
@@ -283,6 +319,14 @@ _PG_DOSSIERS = (
 
 # joins from the array (not ``= ANY``): the generic plan of a prepared statement stays an index lookup
 _PG_TAKEN_CODES = "SELECT d.code, d.id FROM unnest(%b::text[]) AS w(code) JOIN dossiers d ON d.code = w.code"
+_PG_STORED_CHANGES = (
+    "SELECT c.change_id, c.device_id, c.payload FROM unnest(%b::text[]) AS w(id) "
+    "JOIN changes c ON c.change_id = w.id"
+)
+_PG_EXISTING_DOSSIERS = (
+    "SELECT d.id, d.code, d.unit_code, d.target_unit_code, d.device_id FROM unnest(%b::text[]) AS w(id) "
+    "JOIN dossiers d ON d.id = w.id"
+)
 _PG_KNOWN_DOSSIERS = (
     "SELECT d.id, d.unit_code, d.target_unit_code FROM unnest(%b::text[]) AS w(id) "
     "JOIN dossiers d ON d.id = w.id"
@@ -379,144 +423,189 @@ def _reject(cid: str, reason: str) -> ChangeResult:
     return ChangeResult(cid, "rejected", reason)
 
 
-def _check_event(cid: str, p: Any, device: DeviceInfo) -> str | None:
-    """Structural checks of one dossier event; returns a Vietnamese reason or None."""
-    if not isinstance(p, dict):
-        return "Dữ liệu sự kiện không phải là một đối tượng JSON."
-    for key in ("id", "dossier_id", "kind", "at", "actor", "device_id", "hlc"):
-        if not isinstance(p.get(key), str) or not p.get(key):
-            return f"Sự kiện thiếu trường “{key}”."
-    if p["id"] != cid:
-        return "Mã sự kiện không khớp với mã thay đổi."
-    if len(p["id"]) > 64 or len(p["dossier_id"]) > 64:
-        return "Mã sự kiện hoặc mã hồ sơ quá dài."
-    if p["kind"] not in EventKind._value2member_map_:
-        return f"Loại sự kiện “{p['kind'][:40]}” không hợp lệ."
-    if p["device_id"] != device.id:
-        return "Sự kiện không do thiết bị này tạo ra."
+def _check_change(
+    cid: Any, kind: Any, payload: Any, device: DeviceInfo, wall_ms: int
+) -> tuple[str | None, Any]:
+    """Check one pushed change with the shared wire schema and the sender's rights.
+
+    Returns (Vietnamese reason, None) for a refused change, (None, payload) otherwise.
+    Scope against stored dossiers is checked later, inside the transaction.
+    """
+    if not isinstance(cid, str) or not cid or len(cid) > 64:
+        return "Mã thay đổi không hợp lệ.", None
     try:
-        dt.datetime.fromisoformat(p["at"])
-        HlcStamp.decode(p["hlc"])
-    except (ValueError, TypeError):
-        return "Thời điểm hoặc dấu thời gian HLC của sự kiện không hợp lệ."
-    if not isinstance(p.get("payload", {}), dict):
-        return "Nội dung sự kiện không hợp lệ."
-    if p["kind"] == EventKind.RECEIVED.value:
-        body = p.get("payload") or {}
-        dossier = body.get("dossier")
-        applicant = body.get("applicant")
-        if not isinstance(dossier, dict) or not isinstance(applicant, dict):
-            return "Sự kiện tiếp nhận thiếu thông tin hồ sơ hoặc người nộp."
-        if dossier.get("id") != p["dossier_id"]:
-            return "Sự kiện tiếp nhận: mã hồ sơ không khớp."
-        if not isinstance(applicant.get("id"), str) or dossier.get("applicant_id") != applicant.get("id"):
-            return "Sự kiện tiếp nhận: thông tin người nộp không khớp."
-        if not isinstance(dossier.get("code"), str) or not isinstance(dossier.get("unit_code"), str):
-            return "Sự kiện tiếp nhận thiếu mã hồ sơ."
-        try:
-            parsed = codes.parse_code(dossier["code"])
-        except Exception:  # noqa: BLE001 - ValidationError carries the message
-            return f"Mã hồ sơ “{str(dossier['code'])[:40]}” không hợp lệ."
-        if parsed.agency != dossier["unit_code"]:
-            return "Mã hồ sơ không mang mã định danh của đơn vị tiếp nhận."
-        if dossier["unit_code"] != device.unit_code:
-            return "Thiết bị chỉ được tiếp nhận hồ sơ cho đơn vị của mình."
-        if not isinstance(dossier.get("target_unit_code", ""), str):
-            return "Đơn vị xử lý (phi địa giới) không hợp lệ."
-        if not isinstance(dossier.get("received_at"), str):
-            return "Sự kiện tiếp nhận thiếu thời điểm tiếp nhận."
-    return None
+        model = wire.check_pushed(kind, payload)
+    except wire.WireError as exc:
+        return str(exc), None
+    if kind == "event":
+        assert isinstance(model, wire.WireEvent)
+        if model.id != cid:
+            return "Mã sự kiện không khớp với mã thay đổi.", None
+        if model.device_id != device.id:
+            return "Sự kiện không do thiết bị này tạo ra.", None
+        ahead = wire.clock_ahead_reason(model.hlc, wall_ms, MAX_AHEAD_MS)
+        if ahead:
+            return ahead, None
+        if model.kind is EventKind.RECEIVED:
+            dossier = payload["payload"]["dossier"]
+            try:
+                parsed = codes.parse_code(dossier["code"])
+            except Exception:  # noqa: BLE001 - ValidationError carries the message
+                return f"Mã hồ sơ “{str(dossier['code'])[:40]}” không hợp lệ.", None
+            if parsed.agency != dossier["unit_code"]:
+                return "Mã hồ sơ không mang mã định danh của đơn vị tiếp nhận.", None
+            if dossier["unit_code"] != device.unit_code:
+                return "Thiết bị chỉ được tiếp nhận hồ sơ cho đơn vị của mình.", None
+    elif isinstance(model, wire.TicketEvent) and model.device_id != device.id:
+        return "Thay đổi không do thiết bị này tạo ra.", None
+    return None, payload
 
 
-def push(store: Store, device: DeviceInfo, changes: Sequence[Any]) -> list[ChangeResult]:
+def _select_in(conn: Connection, store: Store, pg_sql: str, sqlite_query: Any, keys: list[str]) -> list[Any]:
+    """Rows matching ``keys``: one array parameter on PostgreSQL, chunked IN (...) on SQLite."""
+    if not keys:
+        return []
+    if store.pg:
+        return _pg_binary(conn, pg_sql, (keys,))
+    out: list[Any] = []
+    for i in range(0, len(keys), 900):
+        out.extend(tuple(r) for r in conn.execute(sqlite_query(keys[i : i + 900])))
+    return out
+
+
+def _stored_changes(conn: Connection, store: Store, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """{change_id: (device_id, payload text)} of changes already stored."""
+    rows = _select_in(
+        conn,
+        store,
+        _PG_STORED_CHANGES,
+        lambda chunk: select(m.changes.c.change_id, m.changes.c.device_id, m.changes.c.payload).where(
+            m.changes.c.change_id.in_(chunk)
+        ),
+        ids,
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _repeat_result(cid: str, stored: tuple[str, str], device: DeviceInfo, text_: str) -> ChangeResult:
+    """A change id the server already holds: a true repeat (same device, same content) is a
+    duplicate the sender may drop; anything else is refused, so nobody can make a device drop
+    a change it has not delivered (change ids are global)."""
+    if stored[0] == device.id and stored[1] == text_:
+        return ChangeResult(cid, "duplicate")
+    if stored[0] != device.id:
+        return _reject(cid, "Mã thay đổi đã được một thiết bị khác dùng; thay đổi này chưa được nhận.")
+    return _reject(cid, "Mã thay đổi đã được dùng cho một nội dung khác.")
+
+
+def push(
+    store: Store, device: DeviceInfo, changes: Sequence[Any], wall_ms: int | None = None
+) -> list[ChangeResult]:
     """Apply one batch in one transaction; commits before returning per-change results.
 
-    ``changes`` are objects with ``id``, ``kind``, ``payload`` (``PushChange``).
-    A bad change is rejected with a reason and does not block the others.
+    ``changes`` are objects with ``id``, ``kind``, ``payload`` (``WireChange``). Every
+    change is checked with the shared wire schema (``desk_app.domain.wire``) before
+    anything is stored; a bad change is rejected with a reason and does not block the
+    others. A dossier's scope (unit, routing) comes from the stored dossier, never from
+    the batch.
     """
+    if wall_ms is None:
+        wall_ms = store.wall_ms()
     results: dict[str, ChangeResult] = {}
     order: list[str] = []
-    rows: list[dict[str, Any]] = []
-    received: list[tuple[str, dict[str, Any]]] = []
-    others: list[tuple[str, dict[str, Any]]] = []
+    checked: list[tuple[str, str, dict[str, Any]]] = []
     now = now_iso()
     seen: set[str] = set()
     for ch in changes:
         cid = ch.id
-        order.append(cid)
+        order.append(str(cid))
         if cid in seen:
             continue
         seen.add(cid)
-        if not isinstance(cid, str) or not cid or len(cid) > 64:
-            results[str(cid)] = _reject(str(cid), "Mã thay đổi không hợp lệ.")
-            continue
-        kind = ch.kind
-        if kind == "event":
-            reason = _check_event(cid, ch.payload, device)
-            if reason:
-                results[cid] = _reject(cid, reason)
-                continue
-            p = ch.payload
-            (received if p["kind"] == EventKind.RECEIVED.value else others).append((cid, p))
-        elif (
-            isinstance(kind, str)
-            and 0 < len(kind) <= 40
-            and set(kind) <= GENERIC_KIND_CHARS
-            and kind not in ("calendar", "procedure")
-        ):
-            if not isinstance(ch.payload, dict):
-                results[cid] = _reject(cid, "Dữ liệu thay đổi không phải là một đối tượng JSON.")
-                continue
-            rows.append(_row(cid, kind, device.unit_code, "", None, device.id, ch.payload, now))
+        reason, payload = _check_change(cid, ch.kind, ch.payload, device, wall_ms)
+        if reason:
+            results[str(cid)] = _reject(str(cid), reason)
         else:
-            results[cid] = _reject(cid, f"Loại thay đổi “{str(kind)[:40]}” không được hỗ trợ.")
+            checked.append((cid, ch.kind, payload))
 
+    rows: list[dict[str, Any]] = []
+    texts: dict[str, str] = {}
     with store.write() as conn:
-        # ---- dossiers first received in this batch
-        new_dossiers: dict[str, dict[str, Any]] = {}
-        if received:
-            codes_wanted = {p["payload"]["dossier"]["code"] for _, p in received}
-            if store.pg:  # one array parameter instead of one placeholder per code
-                taken = dict(_pg_binary(conn, _PG_TAKEN_CODES, (list(codes_wanted),)))
+        # ---- change ids already stored: a repeat or someone else's
+        stored = _stored_changes(conn, store, [cid for cid, _, _ in checked])
+        received: list[tuple[str, dict[str, Any]]] = []
+        others: list[tuple[str, dict[str, Any]]] = []
+        for cid, kind, p in checked:
+            text_ = texts[cid] = _dump_payload(p)
+            if cid in stored:
+                results[cid] = _repeat_result(cid, stored[cid], device, text_)
+            elif kind == "event":
+                (received if p["kind"] == EventKind.RECEIVED.value else others).append((cid, p))
             else:
-                taken = {
-                    r.code: r.id
-                    for r in conn.execute(
-                        select(m.dossiers.c.code, m.dossiers.c.id).where(
-                            m.dossiers.c.code.in_(list(codes_wanted))
-                        )
-                    )
-                }
-            for cid, p in received:
-                d = p["payload"]["dossier"]
+                rows.append(_row(cid, kind, device.unit_code, "", None, device.id, p, now, text_))
+
+        # ---- RECEIVED: a new dossier, or a repeat of the very same dossier by the same device
+        if received:
+            snaps = [(cid, p["payload"]["dossier"]) for cid, p in received]
+            taken = dict(
+                _select_in(
+                    conn,
+                    store,
+                    _PG_TAKEN_CODES,
+                    lambda chunk: select(m.dossiers.c.code, m.dossiers.c.id).where(
+                        m.dossiers.c.code.in_(chunk)
+                    ),
+                    list({d["code"] for _, d in snaps}),
+                )
+            )
+            existing = {
+                r[0]: r[1:]
+                for r in _select_in(
+                    conn,
+                    store,
+                    _PG_EXISTING_DOSSIERS,
+                    lambda chunk: select(
+                        m.dossiers.c.id,
+                        m.dossiers.c.code,
+                        m.dossiers.c.unit_code,
+                        m.dossiers.c.target_unit_code,
+                        m.dossiers.c.device_id,
+                    ).where(m.dossiers.c.id.in_(chunk)),
+                    list({d["id"] for _, d in snaps}),
+                )
+            }
+            targets = {d.get("target_unit_code") or "" for _, d in snaps} - {""}
+            units = (
+                set(conn.execute(select(m.units.c.code).where(m.units.c.code.in_(list(targets)))).scalars())
+                if targets
+                else set()
+            )
+            new_dossiers: dict[str, dict[str, Any]] = {}
+            for cid, d in snaps:
+                target = d.get("target_unit_code") or ""
+                mine = (d["code"], d["unit_code"], target, device.id)
+                if target and target not in units:
+                    results[cid] = _reject(cid, f"Đơn vị xử lý “{target[:40]}” không có trên máy chủ.")
+                    continue
+                if d["id"] in existing and tuple(existing[d["id"]]) != mine:
+                    results[cid] = _reject(cid, "Hồ sơ này đã có trên máy chủ với nội dung khác.")
+                    continue
                 owner = taken.get(d["code"])
                 if owner is not None and owner != d["id"]:
                     results[cid] = _reject(cid, f"Mã hồ sơ {d['code']} đã được dùng cho một hồ sơ khác.")
                     continue
-                if (
-                    d["id"] in new_dossiers
-                ):  # two RECEIVED events for one dossier: keep both, flagged by the fold
-                    pass
                 taken[d["code"]] = d["id"]
-                new_dossiers[d["id"]] = {
-                    "id": d["id"],
-                    "code": d["code"],
-                    "unit_code": d["unit_code"],
-                    "target_unit_code": d.get("target_unit_code") or "",
-                    "received_at": d["received_at"],
-                    "device_id": device.id,
-                }
+                if d["id"] not in existing:
+                    new_dossiers[d["id"]] = {
+                        "id": d["id"],
+                        "code": d["code"],
+                        "unit_code": d["unit_code"],
+                        "target_unit_code": target,
+                        "received_at": d["received_at"],
+                        "device_id": device.id,
+                    }
                 rows.append(
-                    _row(
-                        cid,
-                        "event",
-                        d["unit_code"],
-                        d.get("target_unit_code") or "",
-                        d["id"],
-                        device.id,
-                        p,
-                        now,
-                    )
+                    _row(cid, "event", d["unit_code"], target, d["id"], device.id, None, now, texts[cid])
                 )
             if new_dossiers and store.pg:
                 cols = ("id", "code", "unit_code", "target_unit_code", "received_at", "device_id")
@@ -533,20 +622,20 @@ def push(store: Store, device: DeviceInfo, changes: Sequence[Any]) -> list[Chang
                     sqlite_insert(m.dossiers).on_conflict_do_nothing(index_elements=["id"]),
                     list(new_dossiers.values()),
                 )
-        # ---- later events: the dossier must be known and in the device's scope
+        # ---- later events: scope from the stored dossier (this batch's new ones are stored by now)
         if others:
-            wanted = {p["dossier_id"] for _, p in others} - set(new_dossiers)
-            known = {d["id"]: (d["unit_code"], d["target_unit_code"]) for d in new_dossiers.values()}
-            if wanted and store.pg:
-                for dossier_id, unit, target in _pg_binary(conn, _PG_KNOWN_DOSSIERS, (list(wanted),)):
-                    known[dossier_id] = (unit, target)
-            elif wanted:
-                for r in conn.execute(
-                    select(m.dossiers.c.id, m.dossiers.c.unit_code, m.dossiers.c.target_unit_code).where(
-                        m.dossiers.c.id.in_(list(wanted))
-                    )
-                ):
-                    known[r.id] = (r.unit_code, r.target_unit_code)
+            known = {
+                r[0]: (r[1], r[2])
+                for r in _select_in(
+                    conn,
+                    store,
+                    _PG_KNOWN_DOSSIERS,
+                    lambda chunk: select(
+                        m.dossiers.c.id, m.dossiers.c.unit_code, m.dossiers.c.target_unit_code
+                    ).where(m.dossiers.c.id.in_(chunk)),
+                    list({p["dossier_id"] for _, p in others}),
+                )
+            }
             for cid, p in others:
                 scope = known.get(p["dossier_id"])
                 if scope is None:
@@ -557,18 +646,24 @@ def push(store: Store, device: DeviceInfo, changes: Sequence[Any]) -> list[Chang
                 if device.unit_code not in scope:
                     results[cid] = _reject(cid, "Hồ sơ không thuộc đơn vị của thiết bị.")
                     continue
-                rows.append(_row(cid, "event", scope[0], scope[1], p["dossier_id"], device.id, p, now))
+                rows.append(
+                    _row(cid, "event", scope[0], scope[1], p["dossier_id"], device.id, None, now, texts[cid])
+                )
         inserted = append_changes(store, conn, rows)
+        raced = [r["change_id"] for r in rows if r["change_id"] not in inserted]
+        late = _stored_changes(conn, store, raced) if raced else {}
         heads = dict(conn.info.pop("central_heads", {}))
     if store.on_heads is not None and heads:
         store.on_heads(heads)  # after commit: the in-memory "nothing new" cache
     for written in rows:
         cid = written["change_id"]
-        results[cid] = ChangeResult(cid, "ok" if cid in inserted else "duplicate")
+        if cid in inserted:
+            results[cid] = ChangeResult(cid, "ok")
+        else:  # a concurrent push stored the same id first
+            results[cid] = _repeat_result(cid, late.get(cid, ("", "")), device, texts[cid])
     out: list[ChangeResult] = []
     emitted: set[str] = set()
-    for cid in order:
-        key = str(cid)
+    for key in order:
         if key in emitted:
             continue
         emitted.add(key)
@@ -583,8 +678,9 @@ def _row(
     target: str,
     dossier_id: str | None,
     device_id: str,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | None,
     now: str,
+    payload_text: str | None = None,
 ) -> dict[str, Any]:
     return {
         "change_id": cid,
@@ -593,7 +689,7 @@ def _row(
         "target_unit_code": target,
         "dossier_id": dossier_id,
         "device_id": device_id,
-        "payload": _dump_payload(payload),
+        "payload": payload_text if payload_text is not None else _dump_payload(payload),
         "created_at": now,
     }
 
@@ -653,6 +749,20 @@ def grant_lease(store: Store, device: DeviceInfo, request_id: str, day: str, siz
             if old.device_id != device.id:
                 raise AdminError("Mã yêu cầu cấp số đã được dùng.")
             return {"id": old.id, "day": old.day, "start": old.start, "end": old.end}
+        held = conn.execute(
+            select(func.coalesce(func.sum(m.lease_grants.c.end - m.lease_grants.c.start + 1), 0)).where(
+                m.lease_grants.c.device_id == device.id, m.lease_grants.c.day == day
+            )
+        ).scalar_one()
+        if int(held) + size > store.lease_numbers_per_day:
+            log.warning(
+                "lease cap reached",
+                extra={"device": device.id, "unit": device.unit_code, "day": day, "held": int(held)},
+            )
+            raise LeaseCapReached(
+                f"Thiết bị đã nhận đủ {store.lease_numbers_per_day} số hồ sơ cho ngày này; "
+                "trạm dùng dải số dự phòng của mình."
+            )
         _bump_counter(conn, device.unit_code, day, 1)
         next_free = conn.execute(
             select(m.lease_counters.c.next_free)
@@ -716,7 +826,7 @@ def add_calendar_override(
 
 
 def import_procedures(store: Store, procedures: Iterable[Any]) -> int:
-    from desk_app.services.catalog import procedure_to_dict
+    from desk_app.formats.catalog_files import procedure_to_dict
 
     now = now_iso()
     rows = [_row(new_id(), "procedure", "", "", None, "", procedure_to_dict(p), now) for p in procedures]
@@ -741,25 +851,31 @@ def unit_dossiers(store: Store, unit_code: str) -> list[dict[str, Any]]:
         ).all()
     events: dict[str, list[DossierEvent]] = {}
     heads: dict[str, dict[str, Any]] = {}
+    damaged: set[str] = set()
     for r in rows:
-        p = json.loads(r.payload)
-        ev = DossierEvent(
-            p["id"],
-            p["dossier_id"],
-            EventKind(p["kind"]),
-            dt.datetime.fromisoformat(p["at"]),
-            p["actor"],
-            p["device_id"],
-            p["hlc"],
-            p.get("payload") or {},
-        )
+        try:  # rows stored before every push was checked by the wire schema may be damaged
+            p = json.loads(r.payload)
+            ev = wire.decode_event(p)
+            if ev.kind is EventKind.RECEIVED and r.dossier_id not in heads:
+                heads[r.dossier_id] = dict(p["payload"]["dossier"])
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("damaged event skipped", extra={"dossier": r.dossier_id, "error": type(exc).__name__})
+            damaged.add(r.dossier_id)
+            events.setdefault(r.dossier_id, [])
+            continue
         events.setdefault(r.dossier_id, []).append(ev)
-        if ev.kind is EventKind.RECEIVED and r.dossier_id not in heads:
-            heads[r.dossier_id] = p["payload"]["dossier"]
     out = []
     for dossier_id, evs in events.items():
         d = heads.get(dossier_id, {})
-        state = fold(evs)
+        try:
+            state = fold(evs)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            state = fold([])
+            damaged.add(dossier_id)
+        if dossier_id in damaged:
+            state.conflicts.append(
+                Conflict("", EventKind.NOTE, Status.RECEIVED, "Dữ liệu sự kiện trên máy chủ bị hỏng.")
+            )
         out.append(
             {
                 "id": dossier_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -160,9 +159,9 @@ def cmd_dossier_list(args: argparse.Namespace) -> int:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         print()
     elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["code"])
-        writer.writeheader()
-        writer.writerows(rows)
+        from desk_app.formats.spreadsheet import write_dict_csv
+
+        write_dict_csv(sys.stdout, list(rows[0]) if rows else ["code"], rows)
     else:
         for r in rows:
             print(
@@ -455,6 +454,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run-demo", help="mở chương trình trên dữ liệu mẫu với thiết bị mô phỏng")
     add_db(p)
     p.set_defaults(func=cmd_run, demo=True)
+
+    from desk_app import backup_cli
+
+    backup_cli.register(sub)
 
 
 __all__ = ["register", "ensure_demo", "DEMO_UNIT", "DEMO_ACCOUNTS", "VN_TZ"]

@@ -11,6 +11,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# How far a received stamp may run ahead of the receiver's wall clock. Further ahead is a
+# broken or hostile clock: taking it would drag this clock (and every stamp it issues)
+# into the future for the rest of the process.
+MAX_AHEAD_MS = 24 * 3600 * 1000
+
+
+class ClockTooFarAhead(ValueError):
+    """A remote stamp beyond ``MAX_AHEAD_MS`` of the local wall clock (refused, clock unchanged)."""
+
 
 @dataclass(frozen=True, order=True)
 class HlcStamp:
@@ -46,10 +55,16 @@ class HybridLogicalClock:
                 self._counter += 1
             return HlcStamp(self._physical, self._counter, self.device_id).encode()
 
+    def wall_ms(self) -> int:
+        return self._wall_ms()
+
     def observe(self, remote: str) -> None:
+        """Merge a remote stamp; raises ``ClockTooFarAhead`` (clock unchanged) if it is absurd."""
         stamp = HlcStamp.decode(remote)
         with self._lock:
             wall = self._wall_ms()
+            if stamp.physical_ms > wall + MAX_AHEAD_MS:
+                raise ClockTooFarAhead(remote)
             top = max(wall, self._physical, stamp.physical_ms)
             if top == self._physical == stamp.physical_ms:
                 self._counter = max(self._counter, stamp.counter) + 1

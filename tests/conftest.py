@@ -6,6 +6,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
+# Station tokens go to the encrypted-file store beside each test database, never
+# into the developer's real keyring.
+os.environ["MOTCUA_CREDENTIALS"] = "file"
 
 import datetime as dt  # noqa: E402
 import gc  # noqa: E402

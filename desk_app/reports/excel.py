@@ -14,15 +14,14 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from desk_app.formats.spreadsheet import set_xlsx_cell
 from desk_app.reports.indicators import NO_DATA
 from desk_app.reports.periodic import COLUMNS, GROUPS, TITLE, PeriodicReport, row_values
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_TOP = 8  # first header row
 FIRST_DATA = HEADER_TOP + 4  # three header rows and the column-number row
 FIRST_NUM_COL = 3  # column C
@@ -38,16 +37,8 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def set_text(cell: Any, text: str) -> None:
-    """Write user text as a string cell, never as a formula.
-
-    A minimal stand-in for ``desk_app.formats.spreadsheet`` (being written in
-    another branch); switch to it once merged.
-    """
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)  # XML forbids most control characters
-    cell.value = text
-    cell.data_type = "s"  # openpyxl would otherwise take "=..." for a formula
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True  # and so would Excel when the cell is edited
+    """User text as a string cell, never a formula (the shared rule for every export)."""
+    set_xlsx_cell(cell, str(text))
 
 
 def _col(key: str) -> str:

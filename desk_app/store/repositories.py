@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
 
 from desk_app.codes import Lease
-from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind
+from desk_app.domain import wire
+from desk_app.domain.lifecycle import DossierEvent, DossierState
 from desk_app.domain.model import (
     Address,
     Applicant,
@@ -328,29 +329,11 @@ def dossier_from_row(row: Any, applicant: Applicant) -> Dossier:
 
 
 def event_to_row(e: DossierEvent) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "dossier_id": e.dossier_id,
-        "kind": e.kind.value,
-        "at": iso(e.at),
-        "actor": e.actor,
-        "device_id": e.device_id,
-        "hlc": e.hlc,
-        "payload": dict(e.payload),
-    }
+    return wire.encode_event(e)
 
 
 def event_from_row(row: Any) -> DossierEvent:
-    return DossierEvent(
-        id=row.id,
-        dossier_id=row.dossier_id,
-        kind=EventKind(row.kind),
-        at=dt.datetime.fromisoformat(row.at),
-        actor=row.actor,
-        device_id=row.device_id,
-        hlc=row.hlc,
-        payload=row.payload,
-    )
+    return wire.decode_event(row._mapping)
 
 
 class DossierRepository:
@@ -483,16 +466,16 @@ class OutboxRepository:
         for r in rows:
             payload = r.payload
             if r.kind == "event" and r.event_kind is not None and not payload:
-                payload = {
-                    "id": r.id,
-                    "dossier_id": r.dossier_id,
-                    "kind": r.event_kind,
-                    "at": r.at,
-                    "actor": r.actor,
-                    "device_id": r.device_id,
-                    "hlc": r.hlc,
-                    "payload": r.event_payload,
-                }
+                payload = wire.event_dict(
+                    id=r.id,
+                    dossier_id=r.dossier_id,
+                    kind=r.event_kind,
+                    at=r.at,
+                    actor=r.actor,
+                    device_id=r.device_id,
+                    hlc=r.hlc,
+                    payload=r.event_payload,
+                )
             out.append(
                 OutboxRow(
                     r.seq,

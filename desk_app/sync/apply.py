@@ -5,6 +5,14 @@ inserted; the RECEIVED event's payload carries the dossier and applicant rows
 so a dossier first seen here can be created from the stream alone. Every
 touched dossier is re-folded in HLC order and its summary columns and event
 conflict flags rewritten.
+
+Nothing from the server is trusted blindly: every change is checked with the
+shared wire schema (``desk_app.domain.wire``) and events whose clock runs too
+far ahead of ours are refused. A bad change is **quarantined** (kept in
+``meta.sync_quarantine`` with a Vietnamese reason shown to staff) and the rest
+of the page is applied, so one bad change never stalls the cursor. If a page
+still fails in the database, it is applied again change by change, each in its
+own savepoint, and the change that fails is quarantined.
 """
 
 from __future__ import annotations
@@ -18,8 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import JSON, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
+from desk_app.domain import wire
+from desk_app.domain.lifecycle import DossierEvent, fold
+from desk_app.hlc import MAX_AHEAD_MS, ClockTooFarAhead
 from desk_app.services.station import Station
 from desk_app.store import schema as s
 from desk_app.store.repositories import event_from_row, summary_values
@@ -31,6 +42,8 @@ log = logging.getLogger("desk_app.sync.apply")
 _DOSSIER_COLUMNS = {c.name for c in s.dossiers.columns}
 _APPLICANT_COLUMNS = {c.name for c in s.applicants.columns}
 CHUNK = 900  # SQLite bound-parameter budget per IN (...)
+META_QUARANTINE = "sync_quarantine"
+MAX_QUARANTINE = 500  # entries kept (oldest dropped, and logged)
 
 
 @dataclass
@@ -43,6 +56,7 @@ class ApplyReport:
     calendar: int = 0
     procedures: int = 0
     skipped: int = 0  # kinds this station does not keep (queue ticket events, …)
+    quarantined: int = 0  # bad changes kept aside with a reason (``quarantine``)
     orphans: list[str] = field(default_factory=list)
 
 
@@ -51,7 +65,92 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[i : i + CHUNK]
 
 
-def apply_changes(uow: UnitOfWork, station: Station, changes: Sequence[dict[str, Any]]) -> ApplyReport:
+def quarantine(uow: UnitOfWork, change: Any, reason: str) -> None:
+    """Keep a change this station cannot apply, with a reason for staff (never dropped silently)."""
+    seq = change.get("seq") if isinstance(change, dict) else None
+    kind = change.get("kind") if isinstance(change, dict) else None
+    log.warning("pulled change seq=%s kind=%.40s quarantined: %s", seq, kind, reason)
+    kept = uow.meta.get_json(META_QUARANTINE, []) or []
+    kept.append(
+        {
+            "seq": seq if isinstance(seq, int) else None,
+            "kind": str(kind)[:40] if kind is not None else "",
+            "reason": reason,
+            "change": _dumps(change)[:100_000],
+        }
+    )
+    if len(kept) > MAX_QUARANTINE:
+        log.warning("quarantine full: %d oldest entries dropped", len(kept) - MAX_QUARANTINE)
+        kept = kept[-MAX_QUARANTINE:]
+    uow.meta.set_json(META_QUARANTINE, kept)
+
+
+def quarantined(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The changes kept aside, oldest first: ``seq``, ``kind``, ``reason`` (Vietnamese), ``change``."""
+    return list(uow.meta.get_json(META_QUARANTINE, []) or [])
+
+
+def apply_changes(uow: UnitOfWork, station: Station, changes: Sequence[Any]) -> ApplyReport:
+    """Apply one page. Bad changes are quarantined; the rest always applies (see the module doc)."""
+    report = ApplyReport()
+    good: list[dict[str, Any]] = []
+    wall = station.hlc.wall_ms()
+    for ch in changes:
+        kind = ch.get("kind") if isinstance(ch, dict) else None
+        if isinstance(kind, str) and kind not in wire.PULLED_KINDS:
+            report.skipped += 1  # a kind this version does not know: not ours to judge
+            continue
+        try:
+            wire.check_pulled(kind, ch.get("payload") if isinstance(ch, dict) else None)
+        except wire.WireError as exc:
+            quarantine(uow, ch, str(exc))
+            report.quarantined += 1
+            continue
+        if kind == "event":
+            ahead = wire.clock_ahead_reason(ch["payload"]["hlc"], wall, MAX_AHEAD_MS)
+            if ahead:
+                quarantine(uow, ch, ahead)
+                report.quarantined += 1
+                continue
+        good.append(ch)
+    try:
+        with uow.conn.begin_nested():
+            part = _apply_checked(uow, station, good)
+    except (SQLAlchemyError, ValueError, KeyError, TypeError, ClockTooFarAhead) as exc:
+        log.warning("page could not be applied at once (%s); applying change by change", type(exc).__name__)
+        part = ApplyReport()
+        for ch in good:
+            try:
+                with uow.conn.begin_nested():
+                    _merge_report(part, _apply_checked(uow, station, [ch]))
+            except (SQLAlchemyError, ValueError, KeyError, TypeError, ClockTooFarAhead) as one:
+                quarantine(uow, ch, f"Không áp dụng được vào cơ sở dữ liệu của trạm ({type(one).__name__}).")
+                part.quarantined += 1
+    _merge_report(report, part)
+    return report
+
+
+def _merge_report(total: ApplyReport, part: ApplyReport) -> None:
+    for name in (
+        "events",
+        "duplicates",
+        "dossiers_created",
+        "dossiers_refolded",
+        "conflicts",
+        "calendar",
+        "procedures",
+        "skipped",
+        "quarantined",
+    ):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.orphans.extend(part.orphans)
+
+
+# kind -> how a checked change of that kind is applied (events are applied together, below)
+APPLIERS: dict[str, Any] = {}
+
+
+def _apply_checked(uow: UnitOfWork, station: Station, changes: Sequence[dict[str, Any]]) -> ApplyReport:
     report = ApplyReport()
     conn = uow.conn
     events: dict[str, dict[str, Any]] = {}
@@ -59,12 +158,9 @@ def apply_changes(uow: UnitOfWork, station: Station, changes: Sequence[dict[str,
         kind, payload = ch["kind"], ch["payload"]
         if kind == "event":
             events.setdefault(payload["id"], payload)
-        elif kind == "calendar":
-            _apply_calendar(uow, payload)
-            report.calendar += 1
-        elif kind == "procedure":
-            _apply_procedure(uow, station, payload)
-            report.procedures += 1
+        elif kind in APPLIERS:
+            counter = APPLIERS[kind](uow, station, payload)
+            setattr(report, counter, getattr(report, counter) + 1)
         else:
             report.skipped += 1
     if report.calendar:
@@ -195,17 +291,7 @@ def _insert_rows(conn: Any, table: Any, rows: list[dict[str, Any]], verb: str) -
     )
 
 
-def _event(e: dict[str, Any]) -> DossierEvent:
-    return DossierEvent(
-        e["id"],
-        e["dossier_id"],
-        EventKind(e["kind"]),
-        dt.datetime.fromisoformat(e["at"]),
-        e["actor"],
-        e["device_id"],
-        e["hlc"],
-        e["payload"] or {},
-    )
+_event = wire.decode_event
 
 
 def _fold_cached(value: str, cache: dict[str, str]) -> str:
@@ -286,9 +372,7 @@ def refold(
     return total
 
 
-def _apply_calendar(uow: UnitOfWork, payload: dict[str, Any]) -> None:
-    import datetime as dt
-
+def _apply_calendar(uow: UnitOfWork, _station: Station, payload: dict[str, Any]) -> str:
     from desk_app.workcalendar import DECISION_SOURCE_PREFIX
 
     day = dt.date.fromisoformat(payload["day"])
@@ -302,10 +386,15 @@ def _apply_calendar(uow: UnitOfWork, payload: dict[str, Any]) -> None:
         # calendar puts it in the decisions' layer (see WorkCalendar.from_overrides).
         source = DECISION_SOURCE_PREFIX + decision.strip() if decision.strip() else "server"
         uow.calendar.set(day, payload["kind"], payload.get("note", ""), source=source)
+    return "calendar"
 
 
-def _apply_procedure(uow: UnitOfWork, station: Station, payload: dict[str, Any]) -> None:
-    from desk_app.services.catalog import procedure_from_dict
+def _apply_procedure(uow: UnitOfWork, station: Station, payload: dict[str, Any]) -> str:
+    from desk_app.formats.catalog_files import procedure_from_dict
     from desk_app.store.repositories import iso
 
     uow.procedures.upsert_many([procedure_from_dict(payload)], iso(station.now()) or "")
+    return "procedures"
+
+
+APPLIERS.update({"calendar": _apply_calendar, "procedure": _apply_procedure})

@@ -20,8 +20,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
     app = _app(args)
     try:
-        with make_http(args.server) as http:
-            answer = enrol(app.station, http, args.code, args.name or "")
+        with make_http(args.server, allow_http=args.allow_http) as http:
+            answer = enrol(app.station, http, args.code, args.name or "", allow_http=args.allow_http)
             print(
                 f"Đã đăng ký trạm với máy chủ {args.server}: đơn vị {answer['unit_code']} — "
                 f"{answer['unit_name']}, dải số dự phòng số {answer['slot']}."
@@ -40,7 +40,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from desk_app.sync.client import SyncClient, SyncError, make_http, server_url
+    from desk_app.sync.client import SyncClient, SyncError, allows_http, make_http, server_url
 
     app = _app(args)
     try:
@@ -62,7 +62,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 )
 
         try:
-            with make_http(url) as http:
+            with make_http(url, allow_http=allows_http(app.station)) as http:
                 report = SyncClient(app.station, http).sync_round(progress)
         except SyncError as exc:
             with app.station.uow(write=False) as uow:
@@ -82,6 +82,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 f"Cảnh báo: {report.rejected} thay đổi bị máy chủ từ chối; xem danh sách trong phần Đồng bộ.",
                 file=sys.stderr,
             )
+        if report.quarantined:
+            print(
+                f"Cảnh báo: {report.quarantined} thay đổi nhận từ máy chủ bị giữ lại "
+                "vì dữ liệu không hợp lệ; hãy báo quản trị máy chủ.",
+                file=sys.stderr,
+            )
         if report.pending:
             print(f"Còn {report.pending} thay đổi chưa gửi được.", file=sys.stderr)
             return 1
@@ -95,6 +101,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--server", required=True, help="địa chỉ máy chủ, ví dụ https://motcua.example.gov.vn")
     p.add_argument("--code", required=True, help="mã đăng ký dùng một lần (motcua-central device enrol)")
     p.add_argument("--name", default="", help="tên thiết bị (ví dụ: Quầy 2)")
+    p.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="chấp nhận máy chủ http:// không mã hóa ngoài máy này (chỉ khi đường truyền đã được bảo vệ)",
+    )
     p.add_argument("--db", type=Path, default=None, help=f"tệp cơ sở dữ liệu (mặc định {default_db_path()})")
     p.set_defaults(func=cmd_enrol)
 

@@ -14,8 +14,10 @@ Every step is safe to interrupt and repeat:
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +25,13 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from desk_app import codes
+from desk_app import codes, credentials
 from desk_app.codes import Lease
+from desk_app.domain import wire
 from desk_app.ids import uuid7
 from desk_app.services.station import META_ENROLLED, META_SLOT, META_UNIT, Station
 from desk_app.store.repositories import iso
-from desk_app.sync.apply import ApplyReport, apply_changes
+from desk_app.sync.apply import ApplyReport, _merge_report, apply_changes, quarantined
 
 log = logging.getLogger("desk_app.sync")
 
@@ -38,6 +41,7 @@ META_CURSOR = "sync_cursor"
 META_LAST_SUCCESS = "sync_last_success"
 META_LAST_ERROR = "sync_last_error"
 META_LEASE_PENDING = "sync_lease_pending"
+META_ALLOW_HTTP = "sync_allow_http"  # "1": the admin chose a plain-http server off loopback
 
 Progress = Callable[[int, int, int], None]  # (changes applied so far, cursor, server head)
 
@@ -52,6 +56,31 @@ class SyncError(Exception):
 
 
 OFFLINE_HINT = "Dữ liệu vẫn được lưu trên máy và sẽ tự gửi khi có mạng."
+# Before enrolment there is no station data to wait for: say what to do instead.
+ENROL_HINT = "Hãy kiểm tra đường truyền rồi đăng ký lại với cùng mã (mã vẫn dùng được cho máy này)."
+
+
+# ------------------------------------------------------------------ the station's token
+# The one place that reads and writes the device token (a credential store may replace it).
+# ------------------------------------------------------------------ server address
+def insecure_reason(base_url: str, allow_http: bool = False) -> str | None:
+    """Why a server address may not be used: plain http only on loopback, unless allowed."""
+    url = httpx.URL(base_url)
+    if url.scheme == "https" or allow_http:
+        return None
+    if url.scheme != "http":
+        return f"Địa chỉ máy chủ “{base_url}” phải bắt đầu bằng https://."
+    host = url.host
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"Máy chủ “{base_url}” dùng http:// không mã hóa: mã xác thực và dữ liệu công dân sẽ đi "
+        "qua mạng ở dạng rõ. Hãy dùng địa chỉ https:// (hoặc chỉ định rõ --allow-http nếu quản trị "
+        "mạng đã bảo đảm đường truyền)."
+    )
 
 
 def _detail(response: httpx.Response) -> str:
@@ -81,10 +110,10 @@ def error_for(response: httpx.Response) -> SyncError:
     return SyncError(f"Máy chủ không chấp nhận yêu cầu (mã {code}): {_detail(response)}", status=code)
 
 
-def transport_error(exc: Exception) -> SyncError:
+def transport_error(exc: Exception, hint: str = OFFLINE_HINT) -> SyncError:
     if isinstance(exc, httpx.TimeoutException):
-        return SyncError("Máy chủ đồng bộ không trả lời kịp (quá thời gian chờ). " + OFFLINE_HINT)
-    return SyncError(f"Không kết nối được máy chủ đồng bộ ({type(exc).__name__}). " + OFFLINE_HINT)
+        return SyncError("Máy chủ đồng bộ không trả lời kịp (quá thời gian chờ). " + hint)
+    return SyncError(f"Không kết nối được máy chủ đồng bộ ({type(exc).__name__}). " + hint)
 
 
 @dataclass
@@ -111,6 +140,7 @@ class RoundReport:
     leases: int
     pending: int  # outbox rows still waiting (0 = everything reached the server)
     rejected: int  # outbox rows the server refused, kept for staff
+    quarantined: int = 0  # pulled changes this station could not apply, kept for staff
 
 
 class SyncClient:
@@ -130,11 +160,15 @@ class SyncClient:
         self.page_size = page_size
         self.lease_stock = lease_stock
         self.lease_block = lease_block
+        with station.uow(write=False) as uow:
+            allow_http = uow.meta.get(META_ALLOW_HTTP) == "1"
+        reason = insecure_reason(str(http.base_url), allow_http)
+        if reason:
+            raise SyncError(reason)
 
     # -------------------------------------------------------------- plumbing
     def _token(self) -> str:
-        with self.station.uow(write=False) as uow:
-            token = uow.meta.get(META_TOKEN)
+        token = credentials.station_token(self.station)
         if not token:
             raise SyncError(
                 "Trạm chưa đăng ký với máy chủ trung tâm. Chạy “motcua enrol --server … --code …”.", auth=True
@@ -292,9 +326,20 @@ class SyncClient:
                     with station.uow() as uow:
                         uow.meta.set_json(META_LEASE_PENDING, pending)
                         uow.commit()
-                grant = self._call(
-                    "POST", "/v1/leases", json={"id": pending["id"], "day": key, "size": self.lease_block}
-                )
+                try:
+                    grant = self._call(
+                        "POST", "/v1/leases", json={"id": pending["id"], "day": key, "size": self.lease_block}
+                    )
+                except SyncError as exc:
+                    if exc.status != 409:
+                        raise
+                    # the day's numbers or this device's daily cap are used up: the station
+                    # numbers from its own fallback slot; nothing to retry today
+                    log.warning("no more server leases for %s: %s", key, exc)
+                    with station.uow() as uow:
+                        uow.meta.set(META_LEASE_PENDING, "null")
+                        uow.commit()
+                    break
                 with station.uow() as uow:
                     lease = Lease(
                         pending["id"],
@@ -319,10 +364,11 @@ class SyncClient:
         with self.station.uow() as uow:
             pending = uow.outbox.pending_count()
             rejected = len(uow.outbox.rejected())
+            kept = len(quarantined(uow))
             uow.meta.set(META_LAST_SUCCESS, iso(self.station.now()) or "")
             uow.meta.set(META_LAST_ERROR, "")
             uow.commit()
-        return RoundReport(pushed, pulled, leases, pending, rejected)
+        return RoundReport(pushed, pulled, leases, pending, rejected, kept)
 
 
 def _sort_answer(ids: list[str], answer: Any, report: PushReport) -> tuple[list[str], list[tuple[str, str]]]:
@@ -375,19 +421,21 @@ def _read_batch(station: Station, after: int, limit: int) -> _Batch:
         own = r.payload if r.payload not in (None, "", "{}", "null") else None
         if r.kind == "event" and own is None and r.event_kind is not None:
             head = json.dumps(
-                {
-                    "id": r.id,
-                    "dossier_id": r.dossier_id,
-                    "kind": r.event_kind,
-                    "at": r.at,
-                    "actor": r.actor,
-                    "device_id": r.device_id,
-                    "hlc": r.hlc,
-                },
+                wire.event_dict(
+                    id=r.id,
+                    dossier_id=r.dossier_id,
+                    kind=r.event_kind,
+                    at=r.at,
+                    actor=r.actor,
+                    device_id=r.device_id,
+                    hlc=r.hlc,
+                    payload=None,
+                ),
                 ensure_ascii=False,
                 separators=(",", ":"),
             )
-            payload = head[:-1] + ',"payload":' + (r.event_payload or "{}") + "}"
+            # the stored payload text is spliced in as is (``"payload":{}`` is the head's last member)
+            payload = head[: -len('"payload":{}}')] + '"payload":' + (r.event_payload or "{}") + "}"
         else:
             payload = own or "{}"
         parts.append(
@@ -409,26 +457,30 @@ def _dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _merge(total: ApplyReport, part: ApplyReport) -> None:
-    for name in (
-        "events",
-        "duplicates",
-        "dossiers_created",
-        "dossiers_refolded",
-        "conflicts",
-        "calendar",
-        "procedures",
-        "skipped",
-    ):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.orphans.extend(part.orphans)
+_merge = _merge_report
 
 
 # ------------------------------------------------------------------ enrolment
-def enrol(station: Station, http: httpx.Client, code: str, name: str = "") -> dict[str, Any]:
-    """Turn this station into an enrolled device of the server's unit. Raises ``SyncError``."""
+def enrol(
+    station: Station,
+    http: httpx.Client,
+    code: str,
+    name: str = "",
+    *,
+    attempts: int = 5,
+    retry_delay: float = 1.0,
+    allow_http: bool = False,
+) -> dict[str, Any]:
+    """Turn this station into an enrolled device of the server's unit. Raises ``SyncError``.
+
+    A lost answer (line cut, timeout, 5xx, half a response) is retried with the same code:
+    the server re-issues this device's token for a code this device already spent.
+    """
     from desk_app.domain.model import Unit, UnitLevel
 
+    reason = insecure_reason(str(http.base_url), allow_http)
+    if reason:
+        raise SyncError(reason)
     current_unit = station.unit_code
     with station.uow(write=False) as uow:
         from sqlalchemy import func, select
@@ -444,26 +496,51 @@ def enrol(station: Station, http: httpx.Client, code: str, name: str = "") -> di
             )
         }
     body = {"code": code, "device_id": station.device_id, "name": name, "local_high": highs}
-    try:
-        response = http.post("/v1/enrol", content=_dumps(body), headers={"content-type": "application/json"})
-    except httpx.HTTPError as exc:
-        raise transport_error(exc) from exc
-    if response.status_code >= 400:
-        raise SyncError(
-            f"Đăng ký thiết bị không thành công: {_detail(response)}", status=response.status_code
-        )
-    answer: dict[str, Any] = response.json()
+    answer: dict[str, Any] | None = None
+    failure: SyncError | None = None
+    for attempt in range(max(1, attempts)):
+        if attempt:
+            time.sleep(retry_delay * attempt)
+        try:
+            response = http.post(
+                "/v1/enrol", content=_dumps(body), headers={"content-type": "application/json"}
+            )
+        except httpx.HTTPError as exc:
+            failure = transport_error(exc, ENROL_HINT)
+            continue
+        if response.status_code >= 500 or response.status_code == 429:
+            failure = SyncError(
+                f"Máy chủ đồng bộ tạm thời không nhận đăng ký (mã {response.status_code}). {ENROL_HINT}",
+                status=response.status_code,
+            )
+            continue
+        if response.status_code >= 400:
+            raise SyncError(
+                f"Đăng ký thiết bị không thành công: {_detail(response)}", status=response.status_code
+            )
+        try:
+            answer = response.json()
+            if not isinstance(answer, dict) or not {"token", "unit_code", "unit_name", "slot"} <= set(answer):
+                raise ValueError("incomplete answer")
+        except ValueError:
+            failure = SyncError("Câu trả lời đăng ký của máy chủ bị cắt ngang. " + ENROL_HINT)
+            answer = None
+            continue
+        break
+    if answer is None:
+        raise failure or SyncError("Đăng ký thiết bị không thành công. " + ENROL_HINT)
     unit_code = answer["unit_code"]
     if current_unit and current_unit != unit_code:
         raise SyncError(f"Trạm đang thuộc đơn vị {current_unit}, còn mã đăng ký là của đơn vị {unit_code}.")
     if not current_unit:
         station.set_unit(Unit(code=unit_code, name=answer["unit_name"], level=UnitLevel.XA))
+    credentials.store_station_token(station, answer["token"])
     with station.uow() as uow:
         uow.meta.set(META_SERVER, str(http.base_url))
-        uow.meta.set(META_TOKEN, answer["token"])
         uow.meta.set(META_SLOT, str(int(answer["slot"])))
         uow.meta.set(META_UNIT, unit_code)
         uow.meta.set(META_ENROLLED, str(http.base_url))
+        uow.meta.set(META_ALLOW_HTTP, "1" if allow_http else "0")
         if uow.meta.get(META_CURSOR) is None:
             uow.meta.set(META_CURSOR, "0")
         uow.commit()
@@ -476,7 +553,17 @@ def server_url(station: Station) -> str | None:
         return uow.meta.get(META_SERVER)
 
 
-def make_http(base_url: str, timeout: float = 30.0) -> httpx.Client:
+def allows_http(station: Station) -> bool:
+    """Whether the admin enrolled this station with ``--allow-http`` (plain http off loopback)."""
+    with station.uow(write=False) as uow:
+        return uow.meta.get(META_ALLOW_HTTP) == "1"
+
+
+def make_http(base_url: str, timeout: float = 30.0, allow_http: bool = False) -> httpx.Client:
+    """An HTTP client for the sync server; refuses plain http off loopback unless ``allow_http``."""
+    reason = insecure_reason(base_url, allow_http)
+    if reason:
+        raise SyncError(reason)
     return httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=5.0),

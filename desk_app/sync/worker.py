@@ -24,6 +24,7 @@ from desk_app.sync.client import (
     META_LAST_SUCCESS,
     SyncClient,
     SyncError,
+    allows_http,
     make_http,
     server_url,
 )
@@ -37,6 +38,7 @@ class SyncStatus:
     running: bool = False  # a round is in progress
     pending: int = 0  # outbox rows waiting for the server
     rejected: int = 0  # rows the server refused (shown to staff)
+    quarantined: int = 0  # pulled changes this station could not apply (shown to staff)
     last_success: str | None = None  # ISO time of the last complete round
     last_error: str | None = None  # Vietnamese, for staff
     failures: int = 0  # consecutive failed rounds
@@ -45,8 +47,12 @@ class SyncStatus:
     @property
     def label(self) -> str:
         if self.online:
-            return "Đã đồng bộ" if not self.pending else f"Đang chờ gửi {self.pending} thay đổi"
-        return f"Mất kết nối máy chủ — {self.pending} thay đổi chờ gửi"
+            text = "Đã đồng bộ" if not self.pending else f"Đang chờ gửi {self.pending} thay đổi"
+        else:
+            text = f"Mất kết nối máy chủ — {self.pending} thay đổi chờ gửi"
+        if self.quarantined:
+            text += f" · {self.quarantined} thay đổi từ máy chủ bị giữ lại (lỗi dữ liệu)"
+        return text
 
 
 def backoff_delay(failures: int, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
@@ -91,7 +97,7 @@ class SyncWorker:
         url = server_url(self.station)
         if not url:
             raise SyncError("Trạm chưa đăng ký với máy chủ trung tâm.", auth=True)
-        return make_http(url)
+        return make_http(url, allow_http=allows_http(self.station))
 
     # -------------------------------------------------------------- control
     @property
@@ -145,6 +151,7 @@ class SyncWorker:
             running=False,
             pending=report.pending,
             rejected=report.rejected,
+            quarantined=report.quarantined,
             last_success=iso(self.station.now()),
             last_error=None,
             failures=0,

@@ -45,7 +45,7 @@ def test_init_demo_list_show(capsys, db) -> None:  # type: ignore[no-untyped-def
     code, out, _ = run(capsys, "dossier", "show", "--db", db, rows[0]["code"])
     assert code == 0 and rows[0]["applicant"] in out and "Tiếp nhận hồ sơ" in out
     code, out, _ = run(capsys, "dossier", "list", "--db", db, "--format", "csv", "--status", "returned")
-    assert code == 0 and out.splitlines()[0].startswith("code,")
+    assert code == 0 and out.splitlines()[0].startswith('"code",')
 
 
 def test_demo_without_init_uses_demo_unit(capsys, db) -> None:  # type: ignore[no-untyped-def]

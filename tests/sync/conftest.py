@@ -186,10 +186,20 @@ class LiveServer:
         from central.app import create_app
 
         self.db_url = db_url
+        # the server's wall clock is the tests' date too (HLC stamps ahead of it are refused)
+        options.setdefault("clock", FakeClock(dt.datetime(2026, 11, 25, 9, 0)))
         self.app = create_app(db_url, **options)
         self.port = port or free_port()
+        from central.server import uvicorn_options
+
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            **uvicorn_options(),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -6,13 +6,18 @@ change rows are written and before the commit (so a kill lands mid-batch).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from typing import Any
 
 from central.app import create_app
+from desk_app.workcalendar import VN_TZ
 
-app = create_app(os.environ["MOTCUA_CENTRAL_DB"], auth_cache_ttl=0.0, head_cache_ttl=0.0)
+_now = dt.datetime.fromisoformat(os.environ.get("MOTCUA_TEST_NOW", "2026-11-25T09:00:00")).replace(
+    tzinfo=VN_TZ
+)
+app = create_app(os.environ["MOTCUA_CENTRAL_DB"], auth_cache_ttl=0.0, head_cache_ttl=0.0, clock=lambda: _now)
 _hold = float(os.environ.get("MOTCUA_TEST_HOLD", "0") or 0)
 if _hold:
 

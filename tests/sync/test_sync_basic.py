@@ -74,8 +74,9 @@ def test_offline_conflict_is_flagged_on_both_sides_and_on_the_server(
 
 
 def _token(app: Any) -> str:
-    with app.station.uow(write=False) as uow:
-        return str(uow.meta.get("sync_token"))
+    from desk_app.credentials import station_token
+
+    return str(station_token(app.station))
 
 
 def test_a_bad_change_is_rejected_with_a_reason_and_does_not_block_the_batch(
@@ -107,7 +108,14 @@ def test_queue_ticket_events_are_stored_generically(server: Any, station_factory
             "t-ev-1",
             "ticket_event",
             "ticket-1",
-            {"id": "t-ev-1", "ticket_id": "ticket-1", "kind": "issued", "at": "2026-11-25T09:00:00+07:00"},
+            {
+                "id": "t-ev-1",
+                "ticket_id": "ticket-1",
+                "kind": "issued",
+                "at": "2026-11-25T09:00:00+07:00",
+                "day": "2026-11-25",
+                "device_id": a.station.device_id,
+            },
             "2026-11-25T09:00:00+07:00",
         )
         uow.commit()

@@ -89,7 +89,8 @@ def test_command_lines_end_to_end(tmp_path: Path, capsys: Any) -> None:
     assert _central(db, "device", "enrol", "--unit", "999.99.99.H99", capsys=capsys)[0] == 1
     assert _central(db, "calendar", "add-day-off", "31/12/2026", "--unit", UNIT, capsys=capsys)[0] == 0
 
-    live = LiveServer(db, auth_cache_ttl=0.0, head_cache_ttl=0.0)
+    # the CLI's station runs on the real clock, so the server does too (clock=None)
+    live = LiveServer(db, auth_cache_ttl=0.0, head_cache_ttl=0.0, clock=None)
     station_db = tmp_path / "station.sqlite3"
     try:
         assert desk_main(["enrol", "--server", live.url, "--code", enrol_code, "--db", str(station_db)]) == 0

@@ -233,7 +233,10 @@ def _fmt(value: dt.datetime | None) -> str:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The citizen's address as the device API sees it (X-Forwarded-For only from the trusted proxy)."""
+    from central.app import _client as client_address
+
+    return client_address(request)
 
 
 def _plausible(code: str, secret: str = "") -> bool:

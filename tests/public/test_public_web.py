@@ -184,3 +184,22 @@ def test_huge_bodies_and_fields_are_refused_before_any_work(server: Any, office:
         assert long_code.status_code == 404 and NOT_FOUND_TEXT in long_code.text
         rate = http.post(f"/tra-cuu/{dossier.code}/danh-gia", data={"k": "a" * 7000, "comment": "b"})
         assert rate.status_code == 404
+
+
+def test_behind_the_trusted_proxy_each_citizen_has_its_own_budget(db_url: str) -> None:
+    if "postgres" in db_url:
+        pytest.skip("the address logic does not depend on the database")
+    from tests.sync.conftest import LiveServer
+
+    live = LiveServer(db_url, trusted_proxy="127.0.0.1")
+    try:
+        with httpx.Client(base_url=live.url) as http:
+            first = [
+                http.get("/tra-cuu/x?k=y", headers={"X-Forwarded-For": "203.0.113.7"}) for _ in range(25)
+            ]
+            other = http.get("/tra-cuu/x?k=y", headers={"X-Forwarded-For": "203.0.113.8"})
+            # a client cannot pick its address: only the proxy's last hop counts
+            spoofed = http.get("/tra-cuu/x?k=y", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7"})
+    finally:
+        live.stop()
+    assert first[-1].status_code == 429 and other.status_code == 404 and spoofed.status_code == 429

@@ -89,3 +89,15 @@ def test_ratings_feed_the_satisfaction_indicator(app) -> None:  # type: ignore[n
     assert satisfaction() == "75,00%"  # 100% - (0% overdue + 1 of 4 dissatisfied)
     app.ratings.rate(codes[1], RatingLevel.SATISFIED.value, source="web")  # the latest rating counts
     assert satisfaction() == "100,00%"
+
+
+def test_the_wire_format_checks_a_rating(app) -> None:  # type: ignore[no-untyped-def]
+    from desk_app.domain.wire import WireError, check_pulled, check_pushed, encode_event
+
+    code = returned_dossier(app)
+    event = app.ratings.rate(code, "hai_long", ["Phải chờ đợi lâu"], "được", source="kiosk")
+    wire = encode_event(event)
+    check_pushed("event", wire)
+    for bad in ({"level": "tuyet_voi"}, {"source": "fax"}, {"reasons": ["x"] * 11}, {"comment": "y" * 1001}):
+        with pytest.raises(WireError):
+            check_pulled("event", {**wire, "payload": {**wire["payload"], **bad}})

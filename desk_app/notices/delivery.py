@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, Table, and_, or_, select, update
 
 from desk_app.notices import templates
 from desk_app.notices.channels import Channel, Message, PermanentFailure, TemporaryFailure
@@ -44,10 +45,27 @@ def backoff(attempts: int, base_s: float, max_s: float) -> dt.timedelta:
     return dt.timedelta(seconds=min(max_s, base_s * 2 ** max(attempts - 1, 0)))
 
 
+@contextmanager
+def station_transaction(db: Database) -> Iterator[Connection]:
+    """A write transaction of the station database that commits when the block succeeds."""
+    with UnitOfWork(db) as uow:
+        yield uow.conn
+        uow.commit()
+
+
+def station_overrides(conn: Connection) -> Any:
+    from desk_app.store.repositories import MetaRepository
+
+    return MetaRepository(conn).get_json(templates.META_TEMPLATES, {})
+
+
 class NoticeDeliverer:
+    """Delivers the rows of a notices table: the station's (``db``) or the central server's
+    (``transaction`` + ``table`` + ``overrides`` given by ``central.notices``)."""
+
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         channels: Mapping[str, Channel],
         clock: Callable[[], dt.datetime],
         *,
@@ -55,8 +73,17 @@ class NoticeDeliverer:
         base_delay_s: float = 30.0,
         max_delay_s: float = 6 * 3600.0,
         lease_s: float = 120.0,
+        transaction: Callable[[], AbstractContextManager[Connection]] | None = None,
+        table: Table = s.notices,
+        overrides: Callable[[Connection], Any] = station_overrides,
     ):
         self.db = db
+        if transaction is None:
+            assert db is not None, "a station database or a transaction factory"
+            transaction = lambda: station_transaction(db)  # noqa: E731
+        self.transaction = transaction
+        self.table = table
+        self.overrides = overrides
         self.channels = dict(channels)
         self.clock = clock
         self.max_attempts = max_attempts
@@ -68,9 +95,9 @@ class NoticeDeliverer:
         now = self.clock()
         now_s = now.isoformat()
         until = (now + dt.timedelta(seconds=self.lease_s)).isoformat()
-        n = s.notices
-        with UnitOfWork(self.db) as uow:
-            rows = uow.conn.execute(
+        n = self.table
+        with self.transaction() as conn:
+            rows = conn.execute(
                 select(n)
                 .where(
                     or_(
@@ -82,22 +109,20 @@ class NoticeDeliverer:
                 .limit(limit)
             ).all()
             for row in rows:
-                uow.conn.execute(
+                conn.execute(
                     update(n)
                     .where(n.c.id == row.id)
                     .values(status="sending", claimed_until=until, attempts=row.attempts + 1)
                 )
-            overrides = uow.meta.get_json(templates.META_TEMPLATES, {}) or {}
-            uow.commit()
+            overrides = self.overrides(conn) or {}
         self._overrides = overrides if isinstance(overrides, dict) else {}
         return list(rows)
 
     def _finish(self, notice_id: str, **values: Any) -> None:
-        with UnitOfWork(self.db) as uow:
-            uow.conn.execute(
-                update(s.notices).where(s.notices.c.id == notice_id).values(claimed_until=None, **values)
+        with self.transaction() as conn:
+            conn.execute(
+                update(self.table).where(self.table.c.id == notice_id).values(claimed_until=None, **values)
             )
-            uow.commit()
 
     def run_once(self, limit: int = 50) -> DeliveryReport:
         report = DeliveryReport()

@@ -72,6 +72,8 @@ def enqueue(
     wish = dossier.extra.get(NOTIFY_KEY)
     if not isinstance(wish, dict) or wish.get("channel") not in CHANNELS or not wish.get("consent_at"):
         return 0
+    if wish.get("by", "station") != "station":
+        return 0  # the central server sends this dossier's notices (central.notices)
     channel = str(wish["channel"])
     recipient = recipient_for(channel, dossier)
     if not recipient:

@@ -26,6 +26,7 @@ from desk_app.domain.model import (
     TimeKind,
 )
 from desk_app.ids import uuid7
+from desk_app.notices.config import META_NOTICES
 from desk_app.notices.outbox import CHANNELS as NOTICE_CHANNELS
 from desk_app.notices.outbox import NOTIFY_KEY, enqueue
 from desk_app.services.station import Station
@@ -115,8 +116,19 @@ def validate_applicant(data: ApplicantInput) -> tuple[Applicant, dict[str, str]]
     return applicant, errors
 
 
-def notice_wish(req: IntakeRequest, applicant: Applicant, at: dt.datetime) -> dict[str, str] | str | None:
-    """The recorded consent ``{"channel", "consent_at"}``, None, or an error (Vietnamese)."""
+def _deliverer(uow: UnitOfWork) -> str:
+    """Who sends this station's notices: "station" (default) or "server" (settings.notices)."""
+    settings = uow.meta.get_json(META_NOTICES, {}) or {}
+    return "server" if isinstance(settings, dict) and settings.get("deliver_from") == "server" else "station"
+
+
+def notice_wish(
+    req: IntakeRequest, applicant: Applicant, at: dt.datetime, by: str = "station"
+) -> dict[str, str] | str | None:
+    """The recorded consent ``{"channel", "consent_at", "by"}``, None, or an error (Vietnamese).
+
+    ``by`` names who delivers the dossier's notices, so that the station and the central
+    server never both send them."""
     channel = req.notify_channel
     if not channel:
         return None
@@ -126,7 +138,7 @@ def notice_wish(req: IntakeRequest, applicant: Applicant, at: dt.datetime) -> di
         return "Nhận thông báo qua thư điện tử cần có địa chỉ e-mail."
     if channel in ("sms", "zalo") and not applicant.phone:
         return "Nhận thông báo qua SMS/Zalo cần có số điện thoại."
-    return {"channel": channel, "consent_at": iso(at) or ""}
+    return {"channel": channel, "consent_at": iso(at) or "", "by": by}
 
 
 def enqueue_notices(
@@ -275,7 +287,9 @@ class IntakeService:
             errors["missing"] = "Phiếu yêu cầu bổ sung phải nêu rõ giấy tờ còn thiếu."
         if req.incomplete_action == "refuse" and not normalize_text(req.refusal_reason):
             errors["refusal_reason"] = "Phải ghi rõ lý do từ chối tiếp nhận."
-        notify = notice_wish(req, applicant, received_at)
+        notify = notice_wish(
+            req, applicant, received_at, _deliverer(uow) if req.notify_channel else "station"
+        )
         if isinstance(notify, str):
             errors["notify_channel"] = notify
         if errors:

@@ -121,7 +121,11 @@ def test_consent_is_recorded_and_notices_are_written_with_their_events(app: Any)
         uow.meta.set(META_ENROLLED, "https://motcua.khanhhoa.gov.vn")
         uow.commit()
     dossier = app.intake.receive("canbo1", email_request())
-    assert dossier.extra["notify"] == {"channel": "email", "consent_at": "2026-11-25T09:00:00+07:00"}
+    assert dossier.extra["notify"] == {
+        "channel": "email",
+        "consent_at": "2026-11-25T09:00:00+07:00",
+        "by": "station",
+    }
     app.workflow.act("canbo1", dossier.code, EventKind.TRANSFERRED, to="Công chức Tư pháp - Hộ tịch")
     app.workflow.act("canbo1", dossier.code, EventKind.RESULT_READY, result="Giấy khai sinh")
     _d, events, _s = app.workflow.state(dossier.code)

@@ -59,3 +59,13 @@ def test_the_server_sends_once_per_event_across_restarts(
     with server.store.read() as conn:
         rows = conn.execute(select(notices.c.id, notices.c.status)).all()
     assert sorted(r.status for r in rows) == ["sent", "sent"]
+
+
+def test_central_cli_notices_refuses_a_config_without_channels(tmp_path: Any, capsys: Any) -> None:
+    from central.cli import main
+
+    config = tmp_path / "notices.json"
+    config.write_text('{"deliver_from": "server"}', encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    assert main(["notices", "--db", db, "--config", str(config), "--once"]) == 1
+    assert "chưa có kênh gửi" in capsys.readouterr().err

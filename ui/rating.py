@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -243,10 +244,13 @@ def rating_screen_enabled(app: Any) -> bool:
 
 
 def _settings(app: Any) -> tuple[bool, bool]:
+    """(ask for ratings, speak the prompt): the station has the "rating" role or the setting."""
+    from desk_app.roles import load_device_settings
+
     with app.station.uow(write=False) as uow:
-        return bool(uow.meta.get_json(META_RATING_SCREEN, False)), bool(
-            uow.meta.get_json(META_RATING_VOICE, True)
-        )
+        screen = bool(uow.meta.get_json(META_RATING_SCREEN, False))
+        voice = bool(uow.meta.get_json(META_RATING_VOICE, True))
+    return screen or "rating" in load_device_settings(app).roles, voice
 
 
 def rating_window(app: Any, voice: bool = True) -> RatingWindow:
@@ -254,6 +258,9 @@ def rating_window(app: Any, voice: bool = True) -> RatingWindow:
     global _window
     if _window is None or _window.app is not app:
         _window = RatingWindow(app, voice=voice)
+        screens = QGuiApplication.screens()
+        if len(screens) > 1:  # the screen facing the citizen: the last one, not the officer's
+            _window.setGeometry(screens[-1].availableGeometry())
     _window.voice = voice
     return _window
 

@@ -115,3 +115,13 @@ def test_a_finished_visit_without_a_dossier_is_rated_in_the_queue_log(
     assert rows[-1].kind == "rated" and rows[-1].officer == "cong_dan"
     assert '"level": "rat_hai_long"' in rows[-1].payload or '"level":"rat_hai_long"' in rows[-1].payload
     assert synced == len(rows)  # each queue event, the rating too, is queued for the server
+
+
+def test_the_rating_role_turns_the_screen_on(qtbot: Any, app: Any) -> None:
+    from desk_app.roles import load_device_settings, save_device_settings
+    from ui import rating
+
+    assert rating._settings(app) == (False, True)
+    settings = load_device_settings(app)
+    save_device_settings(app, settings.replace(roles=(*settings.roles, "rating")))
+    assert rating._settings(app) == (True, True)

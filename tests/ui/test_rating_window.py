@@ -64,6 +64,16 @@ def test_return_at_the_counter_asks_the_citizen_and_stores_the_rating(
     assert state.status is Status.RETURNED  # the rating is no step of the dossier
     with app.station.uow(write=False) as uow:  # queued for the server like every event
         assert events[-1].id in {row.id for row in uow.outbox.pending(100)}
+    # staff see the rating in the dossier's history; the officer's actions stay the same
+    window.detail.open_code(code)
+    qtbot.waitUntil(lambda: window.detail.timeline.topLevelItemCount() == len(events), timeout=5000)
+    last = window.detail.timeline.topLevelItem(len(events) - 1)
+    assert [last.text(c) for c in (1, 2, 3)] == [
+        "Công dân",
+        "Công dân đánh giá mức độ hài lòng",
+        "Không hài lòng – Phải chờ đợi lâu. Ý kiến: Chờ hơi lâu ở quầy",
+    ]
+    assert list(window.detail.action_buttons) == [EventKind.NOTE]
 
 
 def test_no_answer_times_out_without_recording(qtbot: Any, app: Any) -> None:

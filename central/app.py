@@ -540,6 +540,11 @@ def create_app(
 
     app.add_middleware(EdgeMiddleware, central=central)
 
+    # The public face (/tra-cuu, no login): its own router, state and tests (central/public).
+    from central import public
+
+    public.install(app, public.PublicSite(store))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [

@@ -183,6 +183,38 @@ def cmd_dossiers_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notices(args: argparse.Namespace) -> int:
+    """Scan the change log for notices of units that chose the server, and send them."""
+    import json
+    import time
+    from pathlib import Path
+
+    from central.notices import ServerNotices
+    from desk_app.domain.errors import ValidationError
+    from desk_app.notices.config import channels_from_settings
+    from desk_app.workcalendar import now_vn
+
+    try:
+        settings = json.loads(Path(args.config).read_text(encoding="utf-8"))
+        channels = channels_from_settings(settings if isinstance(settings, dict) else {})
+    except (OSError, ValueError, ValidationError) as exc:
+        raise svc.AdminError(f"Không đọc được cấu hình kênh gửi: {exc}") from exc
+    if not channels:
+        raise svc.AdminError("Cấu hình chưa có kênh gửi nào (email / sms / zalo).")
+    store = _store(args)
+    server = ServerNotices(store, channels, now_vn, public_url=args.public_url)
+    try:
+        while True:
+            written, report = server.run_once()
+            sent, retried, failed = report.sent, report.retried, report.failed
+            print(f"Thông báo mới {written}; đã gửi {sent}, chờ gửi lại {retried}, lỗi {failed}.")
+            if args.once:
+                return 0
+            time.sleep(args.interval)
+    finally:
+        store.engine.dispose()
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     rows = [d for d in svc.unit_dossiers(_store(args), args.unit) if d["has_conflict"]]
     for d in rows:
@@ -298,6 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--output", default=None)
     p.set_defaults(func=cmd_dossiers_export)
+
+    p = sub.add_parser("notices", help="gửi thông báo cho công dân (đơn vị chọn máy chủ gửi)")
+    db_opt(p)
+    p.add_argument("--config", required=True, help="tệp JSON các kênh gửi (như motcua notice config)")
+    p.add_argument("--public-url", default="", help="địa chỉ công khai của máy chủ (liên kết tra cứu)")
+    p.add_argument("--once", action="store_true", help="một lượt rồi dừng")
+    p.add_argument("--interval", type=float, default=15.0)
+    p.set_defaults(func=cmd_notices)
 
     p = sub.add_parser("conflicts", help="hồ sơ có xung đột sau khi hợp nhất")
     db_opt(p)

@@ -25,6 +25,7 @@ from desk_app.services.calendar_admin import CalendarService
 from desk_app.services.catalogue import CatalogueService
 from desk_app.services.intake import IntakeService
 from desk_app.services.queries import QueryService
+from desk_app.services.ratings import RatingService
 from desk_app.services.station import Station
 from desk_app.services.workflow import WorkflowService
 from desk_app.settings import SettingsService
@@ -49,6 +50,7 @@ class App:
     queries: QueryService
     accounts: AccountService
     settings: SettingsService
+    ratings: RatingService
     catalogue: CatalogueService
     calendar: CalendarService
     #: The station's devices and queue client once ``ui/app.start_devices`` built them.
@@ -115,6 +117,7 @@ def open_station(db_path: str | Path | None = None, clock: Callable[[], dt.datet
         settings=SettingsService(station),
         catalogue=CatalogueService(station),
         calendar=CalendarService(station),
+        ratings=RatingService(station),
     )
     try:
         app.settings.upgrade()  # one-time: the old settings.* keys → the one settings record

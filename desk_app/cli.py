@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "desk_app.devices.cli",
     "desk_app.sync.cli",
     "desk_app.reports.cli",
+    "desk_app.notices.cli",
 )
 
 # Commands that only read or print an existing station: on a missing database file

@@ -43,12 +43,14 @@ LEGACY_KEYS = (
     "settings.receipt_copies",
 )
 
-ROLES: tuple[str, ...] = ("counter", "kiosk", "display", "queue-host")
+# "rating": a screen facing the citizen at the counter (ui/rating.py), in the counter's process.
+ROLES: tuple[str, ...] = ("counter", "kiosk", "display", "queue-host", "rating")
 ROLE_LABELS = {
     "counter": "quầy tiếp nhận",
     "kiosk": "máy lấy số",
     "display": "màn hình gọi số",
     "queue-host": "máy chủ xếp hàng",
+    "rating": "màn hình đánh giá",
 }
 PRINTER_MODES: tuple[str, ...] = ("cp1258", "tcvn3", "raster")
 FLOW_CONTROLS: tuple[str, ...] = ("none", "rtscts", "xonxoff")

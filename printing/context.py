@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from desk_app import lookup
 from desk_app.domain.lifecycle import DossierEvent, EventKind
 from desk_app.domain.model import Dossier, Procedure, Unit
 from desk_app.workcalendar import now_vn
@@ -72,6 +73,8 @@ class FormContext:
     missing: Sequence[MissingItem] | None = None
     new_due_at: dt.datetime | None = None
     document_number: str = ""
+    # The look-up address when the unit's setting is empty (the enrolled server's page).
+    enrolled_server: str | None = None
 
     # -- derived values ---------------------------------------------------
     @property
@@ -132,4 +135,7 @@ class FormContext:
 
     @property
     def lookup_url(self) -> str:
-        return self.unit.lookup_base_url + self.dossier.code
+        """The receipt QR's content (address, code, secret), or "" before enrolment."""
+        base = lookup.lookup_base(self.unit.lookup_base_url, self.enrolled_server)
+        secret = str((self.dossier.extra or {}).get(lookup.SECRET_KEY, "") or "")
+        return lookup.lookup_url(base, self.dossier.code, secret)

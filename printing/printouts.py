@@ -27,6 +27,7 @@ def form_context(app: App, form: str, code: str, **overrides: Any) -> FormContex
         officer_names=data.officer_names,
         printed_at=data.printed_at,
         copies=overrides.pop("copies", data.copies),
+        enrolled_server=data.enrolled_server,
         **overrides,
     )
 

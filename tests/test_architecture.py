@@ -61,6 +61,13 @@ CENTRAL_MAY_IMPORT = (
     "desk_app.formats",
     "desk_app.workcalendar",  # the clock and the working calendar (the server folds due dates too)
     "desk_app.cli_runner",  # the shared command-line runner (exit statuses, Vietnamese messages)
+    "desk_app.lookup",  # the public look-up's secret and address rules
+    # notices to citizens: the rules, channels, templates and the delivery engine (no station store)
+    "desk_app.notices.rules",
+    "desk_app.notices.channels",
+    "desk_app.notices.config",
+    "desk_app.notices.templates",
+    "desk_app.notices.engine",
 )
 
 

@@ -104,6 +104,16 @@ def describe_payload(kind: EventKind, payload: dict[str, Any]) -> str:
         return f"Lý do: {payload.get('reason', '')}"
     if kind is EventKind.RESULT_READY:
         return payload.get("result", "")
+    if kind is EventKind.RATED:  # the citizen's rating (ui/rating.py, the public page)
+        from desk_app.domain.lifecycle import RatingLevel
+
+        try:
+            text = RatingLevel(payload.get("level", "")).label
+        except ValueError:
+            text = str(payload.get("level", ""))
+        if payload.get("reasons"):
+            text += " – " + "; ".join(str(r) for r in payload["reasons"])
+        return text + (f". Ý kiến: {payload['comment']}" if payload.get("comment") else "")
     if kind is EventKind.RETURNED:
         method = "qua bưu chính" if payload.get("method") == "buu_chinh" else "tại quầy"
         text = f"Trả {method}"
@@ -344,7 +354,8 @@ class DetailPanel(QWidget):
         conflicted = {c.event_id: c for c in self.state.conflicts}
         done_kinds = {EventKind.RESULT_READY, EventKind.RETURNED}
         for event in sorted(self.events, key=lambda e: (e.hlc, e.id)):
-            name = self.officer_names.get(event.actor, event.actor)
+            citizen = "Công dân" if event.actor == "cong_dan" else event.actor  # ratings
+            name = self.officer_names.get(event.actor, citizen)
             grade = ""
             if event.kind in done_kinds:
                 grade = timeliness(self._due_before(event), event.at)
@@ -494,6 +505,10 @@ class DetailPanel(QWidget):
             self.printRequested.emit(form, code)
         self.changed.emit(code)
         self.open_code(code)
+        if event.kind is EventKind.RETURNED:  # the citizen rates the service (ui/rating.py)
+            from ui.rating import ask_rating
+
+            ask_rating(self.app, code)
 
     def print_current(self) -> None:
         if self.dossier is None:

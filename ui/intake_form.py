@@ -64,6 +64,7 @@ from desk_app.domain.model import (
     format_vnd,
     validate_agency_id,
 )
+from desk_app.notices.rules import CHANNEL_LABELS
 from desk_app.services.intake import (
     ApplicantInput,
     IntakeRequest,
@@ -486,6 +487,13 @@ class IntakeForm(QWidget):
         grid.addWidget(target_label, 9, 0)
         grid.addWidget(self.target_unit, 9, 1)
         grid.addWidget(self.err_target_unit, 10, 0, 1, 2)
+        # The citizen's consent to progress notices and its channel (desk_app.notices).
+        self.notify_channel = QComboBox()
+        self.notify_channel.setObjectName("notify_channel")
+        for value, label in CHANNEL_LABELS.items():
+            self.notify_channel.addItem(label, value)
+        grid.addWidget(QLabel("Đồng ý nhận thông báo qua:"), 11, 0)
+        grid.addWidget(self.notify_channel, 11, 1)
         grid.setColumnStretch(1, 1)
         right.addWidget(box)
 
@@ -604,6 +612,7 @@ class IntakeForm(QWidget):
             self.return_address,
             self.note,
             self.target_unit,
+            self.notify_channel,
             self.save_button,
             self.settle_button,
             self.supplement_button,
@@ -1107,6 +1116,7 @@ class IntakeForm(QWidget):
             ticket_id=self.ticket_id,
             note=self.note.text(),
             return_today=self.return_today.isVisible() and self.return_today.isChecked(),
+            notify_channel=str(self.notify_channel.currentData() or ""),
             **self._incomplete,
         )
 
@@ -1358,6 +1368,7 @@ class IntakeForm(QWidget):
             spin.setValue(1)
         self.channel.setCurrentIndex(0)
         self.return_method.setCurrentIndex(0)
+        self.notify_channel.setCurrentIndex(0)
         self.return_address.setEnabled(False)
         self._fee_visibility()
         self.update_fee()

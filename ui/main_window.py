@@ -427,6 +427,10 @@ class CounterWindow(QMainWindow):
             if hasattr(panel, "set_officer_name"):
                 panel.set_officer_name(self.account.full_name)  # people read names, not accounts
             panel.receiveDossierRequested.connect(self._receive_from_ticket)
+            if hasattr(panel, "ticketFinished"):  # the citizen rates the visit (ui/rating.py)
+                from ui.rating import ask_after_ticket
+
+                panel.ticketFinished.connect(lambda t, p=panel: ask_after_ticket(self.app, t, p.client))
             dock.setWidget(panel)
         else:
             placeholder = QLabel("Bảng gọi số chưa sẵn sàng trên máy này.")

@@ -125,6 +125,7 @@ class CallingPanel(QWidget):
 
     receiveDossierRequested = Signal(dict)
     ticketChanged = Signal(object)
+    ticketFinished = Signal(object)  # the Ticket just finished (the rating screen asks about it)
     connectionChanged = Signal(bool)
 
     def __init__(
@@ -498,6 +499,7 @@ class CallingPanel(QWidget):
         def done(res: Ticket) -> None:
             self._set_current(res)
             self._say(f"Đã kết thúc phục vụ số {res.display_label}.")
+            self.ticketFinished.emit(res)
 
         self._run(lambda: self.client.finish(t.id, self.counter_no, self.officer), done)
 

@@ -85,6 +85,9 @@ class EventKind(StrEnum):
     ATTACHED = "attached"
     DETACHED = "detached"
     RESULT_SIGNED = "result_signed"  # a result issued as a signed electronic file
+    # The citizen's satisfaction rating (counter screen, kiosk or the public page): never
+    # changes the status, never a conflict, and not an officer's action (not in TRANSITIONS).
+    RATED = "rated"
 
     @property
     def label(self) -> str:
@@ -109,10 +112,36 @@ EVENT_LABELS = {
     EventKind.ATTACHED: "Đính kèm bản số hóa",
     EventKind.DETACHED: "Gỡ bản số hóa",
     EventKind.RESULT_SIGNED: "Ký số kết quả điện tử",
+    EventKind.RATED: "Công dân đánh giá mức độ hài lòng",
 }
 
 # Kinds recorded by their own panels (attachments, signing), not offered as dossier actions.
 RECORD_ONLY_KINDS = frozenset({EventKind.ATTACHED, EventKind.DETACHED, EventKind.RESULT_SIGNED})
+
+
+class RatingLevel(StrEnum):
+    VERY_SATISFIED = "rat_hai_long"
+    SATISFIED = "hai_long"
+    DISSATISFIED = "khong_hai_long"
+
+    @property
+    def label(self) -> str:
+        return {
+            "rat_hai_long": "Rất hài lòng",
+            "hai_long": "Hài lòng",
+            "khong_hai_long": "Không hài lòng",
+        }[self.value]
+
+
+RATING_SOURCES = ("counter", "kiosk", "web")
+# Reasons a citizen may tick (Vietnamese labels, stored as given).
+RATING_REASONS = (
+    "Thái độ phục vụ chưa tốt",
+    "Hướng dẫn chưa rõ ràng",
+    "Phải chờ đợi lâu",
+    "Trả kết quả không đúng hẹn",
+    "Yêu cầu bổ sung nhiều lần",
+)
 
 _OPEN = (Status.RECEIVED, Status.TRANSFERRED, Status.PROCESSING, Status.SUPPLEMENTED)
 
@@ -190,6 +219,8 @@ class DossierState:
 
 def decide(state: DossierState, kind: EventKind) -> Status | None:
     """Return the status after ``kind`` or raise ``InvalidTransition``."""
+    if kind is EventKind.RATED:
+        return None  # a rating is an opinion on the dossier, not a step of it
     if kind is EventKind.RECEIVED:
         if state.status is not None:
             raise InvalidTransition(state.status.value, kind.value, state.status.label, kind.label)

@@ -152,7 +152,9 @@ class Unit:
     address: str = ""
     phone: str = ""
     hours: WorkingHours = field(default_factory=WorkingHours)
-    lookup_base_url: str = "https://dichvucong.example.gov.vn/tra-cuu?ma="
+    # The QR's look-up address; "" = the central server the station is enrolled with
+    # (desk_app.lookup.lookup_base), and no QR at all before enrolment.
+    lookup_base_url: str = ""
     body_name: str = ""  # the one-stop body printed on every form; "" = default for the level
 
     def __post_init__(self) -> None:

@@ -73,6 +73,7 @@ class EventKind(StrEnum):
     WALK_IN = "walk_in"
     DOSSIER_LINKED = "dossier_linked"
     CANCELLED = "cancelled"
+    RATED = "rated"  # the citizen's rating of a visit without a dossier (desk_app.services.ratings)
 
 
 class PriorityReason(StrEnum):

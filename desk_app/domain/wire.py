@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from desk_app.domain.lifecycle import DossierEvent, EventKind
+from desk_app.domain.lifecycle import DossierEvent, EventKind, RatingLevel
 from desk_app.domain.model import Channel, IdKind, ReturnMethod
 
 MIN_YEAR, MAX_YEAR = 1990, 2200
@@ -172,6 +172,13 @@ class ExtendedPayload(_Lenient):  # Mẫu 04: apology and a new appointment
     issued_after_deadline: StrictBool = False
 
 
+class RatedPayload(_Lenient):  # the citizen's rating (desk_app.domain.ratings builds it)
+    level: RatingLevel
+    reasons: list[ShortText] = Field(default_factory=list, max_length=10)
+    comment: Annotated[StrictStr, Field(max_length=1000)] = ""
+    source: Annotated[StrictStr, Field(pattern=r"^(counter|kiosk|web)$")]
+
+
 # Digitised papers (desk_app.attachments): the file is named by its sha256 and synced
 # separately (desk_app.sync.files, central/files.py).
 Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -222,6 +229,7 @@ EVENT_PAYLOADS: dict[EventKind, type[BaseModel]] = {
     EventKind.ATTACHED: AttachedPayload,
     EventKind.DETACHED: DetachedPayload,
     EventKind.RESULT_SIGNED: ResultSignedPayload,
+    EventKind.RATED: RatedPayload,
     EventKind.RECEIVED: ReceivedPayload,
     EventKind.SUPPLEMENTED: NewDuePayload,
     EventKind.FEES_PAID: NewDuePayload,

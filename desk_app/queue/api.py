@@ -146,6 +146,16 @@ class Cancel(Command[Ticket]):
     reason: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class RateVisit(Command[Ticket]):
+    """The citizen's rating of a visit without a dossier (a payload validated by
+    ``desk_app.domain.ratings.rating_payload``); the officer never writes it."""
+
+    name: ClassVar[str] = "rate"
+    ticket_id: str
+    payload: dict[str, Any]
+
+
 #: THE table: command name → class (the host's route, the client's URL, the group-commit dispatch).
 COMMANDS: dict[str, type[Command[Any]]] = {
     cls.name: cls
@@ -163,6 +173,7 @@ COMMANDS: dict[str, type[Command[Any]]] = {
         WalkIn,
         LinkDossier,
         Cancel,
+        RateVisit,
     )
 }
 
@@ -276,3 +287,6 @@ class QueueApi(ABC):
 
     def cancel(self, ticket_id: str, counter_no: int | None, officer: str, reason: str = "") -> Ticket:
         return self.execute(Cancel(ticket_id, counter_no, officer, reason))
+
+    def rate(self, ticket_id: str, payload: dict[str, Any]) -> Ticket:
+        return self.execute(RateVisit(ticket_id, payload))

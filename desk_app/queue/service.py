@@ -66,6 +66,7 @@ from desk_app.queue.api import (
     NoShow,
     QueueApi,
     R,
+    RateVisit,
     Recall,
     ReserveTicket,
     Start,
@@ -644,6 +645,13 @@ class QueueService(QueueApi):
             uow.conn, t, [TicketState.SERVING], "kết thúc phục vụ", state=TicketState.DONE, finished_at=at
         )
         self._event(uow, EventKind.FINISHED, t, at, day, counter_no, officer)
+        return t
+
+    @handles(RateVisit)
+    def _rate_in(self, uow: UnitOfWork, ticket_id: str, payload: dict[str, Any]) -> Ticket:
+        _, at, day = self._now()
+        t = self._get(uow.conn, ticket_id)
+        self._event(uow, EventKind.RATED, t, at, day, t.counter_no, "cong_dan", payload)
         return t
 
     @handles(WalkIn)

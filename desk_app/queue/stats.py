@@ -175,7 +175,7 @@ def compute_stats(events: Iterable[QueueEvent], threshold_min: int = 15) -> Queu
         if e.kind == EventKind.TRANSFERRED:
             for g in (total, group("queue", t.queue or e.queue_code), group("counter", counter)):
                 g.transferred += 1
-        if e.kind != EventKind.DOSSIER_LINKED:
+        if e.kind not in (EventKind.DOSSIER_LINKED, EventKind.RATED):
             t.last_kind = e.kind
         if e.kind == EventKind.NO_SHOW:
             t.leg = None

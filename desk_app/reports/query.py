@@ -34,6 +34,7 @@ from desk_app.reports.facts import DEFAULT_RULES, DossierFacts, DossierRecord, R
 from desk_app.reports.indicators import (
     Indicator,
     PenaltyWarning,
+    RatingCounts,
     ReportFilter,
     Tally,
     indicators_766,
@@ -64,7 +65,7 @@ SELECT d.id, d.code, d.field, d.procedure_code, d.officer, d.channel, d.received
             nullif(nullif(json_extract(e.payload, '$.result_files'), '[]'), ''),
             nullif(json_extract(e.payload, '$.file_sha256'), '')) END
 FROM dossiers AS d
-JOIN dossier_events AS e ON e.dossier_id = d.id AND e.kind != 'note'
+JOIN dossier_events AS e ON e.dossier_id = d.id AND e.kind NOT IN ('note', 'rated')
 """
 _READ_SQL = (
     _SELECT
@@ -102,6 +103,35 @@ def _filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
         )
         params["f_unit"] = flt.unit
     return "\n".join(clauses), params
+
+
+def rating_counts(conn: Any, dossier_ids: Sequence[str], total: Tally) -> RatingCounts | None:
+    """Citizens' ratings of the period's dossiers: the latest rating of each counts (5.4).
+
+    ``None`` (chưa có dữ liệu) while none of them is rated; otherwise the handled
+    dossiers and how many of them the citizen rated "Không hài lòng".
+    """
+    if not dossier_ids:
+        return None
+    driver = conn.connection.driver_connection
+    latest: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(dossier_ids), 500):
+        chunk = list(dossier_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        rows = driver.execute(
+            "SELECT dossier_id, hlc, json_extract(payload, '$.level') FROM dossier_events "
+            f"WHERE kind = 'rated' AND dossier_id IN ({marks})",
+            chunk,
+        )
+        for dossier_id, hlc, level in rows:
+            if dossier_id not in latest or hlc > latest[dossier_id][0]:
+                latest[dossier_id] = (hlc, level)
+    if not latest:
+        return None
+    dissatisfied = sum(1 for _, level in latest.values() if level == "khong_hai_long")
+    return RatingCounts(
+        dossiers=max(total.resolved + total.in_progress, len(latest)), dissatisfied_or_complained=dissatisfied
+    )
 
 
 class ReportRepository:
@@ -201,6 +231,8 @@ class ReportService:
         records = self.records(period, flt)
         facts = period_facts(records, period.start, period.end, now, self.rules)
         total = tally(facts, flt)
+        with self.station.uow(write=False) as uow:
+            ratings = rating_counts(uow.conn, [f.id for f in facts if f.in_report], total)
         months = []
         if with_months and len(period.months()) > 1:
             months = monthly(
@@ -211,7 +243,7 @@ class ReportService:
             as_of=period.as_of(now),
             total=total,
             by_field=tally_by(facts, lambda f: f.field, flt),
-            indicators=indicators_766(total),
+            indicators=indicators_766(total, ratings=ratings),
             by_month=months,
             queue=self.queue_figures(period),
         )

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from desk_app import codes
+from desk_app import codes, lookup
 from desk_app.domain.errors import DomainError, InputErrors, NotFound, ValidationError
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, fold
 from desk_app.domain.model import (
@@ -26,6 +26,10 @@ from desk_app.domain.model import (
     TimeKind,
 )
 from desk_app.ids import uuid7
+from desk_app.notices.config import META_NOTICES
+from desk_app.notices.outbox import enqueue
+from desk_app.notices.rules import CHANNELS as NOTICE_CHANNELS
+from desk_app.notices.rules import NOTIFY_KEY
 from desk_app.services.station import Station
 from desk_app.store.repositories import applicant_to_row, dossier_to_row, event_to_row, iso, summary_values
 from desk_app.store.uow import UnitOfWork
@@ -76,6 +80,9 @@ class IntakeRequest:
     incomplete_action: str = ""  # "" | "supplement" | "refuse"
     missing: list[dict[str, str]] = field(default_factory=list)  # [{"name":…, "note":…}]
     refusal_reason: str = ""
+    # The citizen agreed to be told of the dossier's progress through this channel
+    # ("" = no notices; "email" | "sms" | "zalo", see desk_app.notices.outbox).
+    notify_channel: str = ""
 
 
 def validate_applicant(
@@ -122,6 +129,45 @@ def validate_applicant(
         ),
     )
     return applicant, errors
+
+
+def _deliverer(uow: UnitOfWork) -> str:
+    """Who sends this station's notices: "station" (default) or "server" (settings.notices)."""
+    settings = uow.meta.get_json(META_NOTICES, {}) or {}
+    return "server" if isinstance(settings, dict) and settings.get("deliver_from") == "server" else "station"
+
+
+def notice_wish(
+    req: IntakeRequest, applicant: Applicant, at: dt.datetime, by: str = "station"
+) -> dict[str, str] | str | None:
+    """The recorded consent ``{"channel", "consent_at", "by"}``, None, or an error (Vietnamese).
+
+    ``by`` names who delivers the dossier's notices, so that the station and the central
+    server never both send them."""
+    channel = req.notify_channel
+    if not channel:
+        return None
+    if channel not in NOTICE_CHANNELS:
+        return "Kênh nhận thông báo không hợp lệ."
+    if channel == "email" and not applicant.email:
+        return "Nhận thông báo qua thư điện tử cần có địa chỉ e-mail."
+    if channel in ("sms", "zalo") and not applicant.phone:
+        return "Nhận thông báo qua SMS/Zalo cần có số điện thoại."
+    return {"channel": channel, "consent_at": iso(at) or "", "by": by}
+
+
+def enqueue_notices(
+    uow: UnitOfWork, station: Station, dossier: Dossier, events: list[DossierEvent], at: dt.datetime
+) -> None:
+    """The citizen's notices for ``events``, in the caller's transaction (desk_app.notices)."""
+    from desk_app.services.station import META_ENROLLED
+
+    if not isinstance(dossier.extra.get(NOTIFY_KEY), dict):
+        return
+    unit = station.unit
+    enqueue(
+        uow.conn, dossier, events, at, unit.one_stop_body, uow.meta.get(META_ENROLLED), unit.lookup_base_url
+    )
 
 
 def missing_components(proc: Procedure, received: list[ReceivedComponent]) -> list[str]:
@@ -329,6 +375,11 @@ class IntakeService:
             errors["missing"] = "Phiếu yêu cầu bổ sung phải nêu rõ giấy tờ còn thiếu."
         if req.incomplete_action == "refuse" and not normalize_text(req.refusal_reason):
             errors["refusal_reason"] = "Phải ghi rõ lý do từ chối tiếp nhận."
+        notify = notice_wish(
+            req, applicant, received_at, _deliverer(uow) if req.notify_channel else "station"
+        )
+        if isinstance(notify, str):
+            errors["notify_channel"] = notify
         if errors:
             raise InputErrors(errors)
         assert proc is not None
@@ -369,6 +420,9 @@ class IntakeService:
                     ("note", req.note),
                     # kept so that an after-15:00 same-day appointment can be explained later
                     ("return_today", req.return_today and proc.cutoff is CutoffRule.CONDITIONAL),
+                    # random, offline, never derived from the code: the receipt QR's key
+                    (lookup.SECRET_KEY, lookup.new_secret()),
+                    (NOTIFY_KEY, notify),
                 )
                 if v
             },
@@ -426,6 +480,7 @@ class IntakeService:
             uow.dossiers.add_many([dossier_row])
             uow.dossiers.add_events([event_to_row(e) for e in events])
             uow.outbox.add_many([_outbox_row(e, now_s) for e in events])
+            enqueue_notices(uow, station, dossier, events, received_at)
             uow.audit.add(uuid7(), now_s, actor, "dossier.receive", code)
         return dossier
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from desk_app.domain.lifecycle import DossierEvent
 from desk_app.domain.model import Dossier, Procedure, Unit
 from desk_app.services.intake import ensure_dossier
+from desk_app.services.station import META_ENROLLED
 
 if TYPE_CHECKING:
     from desk_app.bootstrap import App
@@ -30,6 +31,7 @@ class FormData:
     officer_names: dict[str, str]
     printed_at: dt.datetime
     copies: int
+    enrolled_server: str | None = None  # the receipt QR's default look-up address
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def load_form_data(app: App, form: str, code: str) -> FormData:
         dossier = ensure_dossier(uow, code)
         events = uow.dossiers.events(dossier.id)
         procedure = uow.procedures.get(dossier.procedure_code)
+        enrolled = uow.meta.get(META_ENROLLED)
     return FormData(
         unit=station.unit,
         dossier=dossier,
@@ -59,6 +62,7 @@ def load_form_data(app: App, form: str, code: str) -> FormData:
         officer_names=app.accounts.names(),
         printed_at=station.now(),
         copies=copies,
+        enrolled_server=enrolled,
     )
 
 

@@ -15,7 +15,7 @@ from desk_app.domain.errors import DomainError, InputErrors
 from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind, decide, decide_extension, fold
 from desk_app.domain.model import Dossier, ReturnMethod
 from desk_app.ids import uuid7
-from desk_app.services.intake import _outbox_row, ensure_dossier
+from desk_app.services.intake import _outbox_row, enqueue_notices, ensure_dossier
 from desk_app.services.station import Station
 from desk_app.store.repositories import iso, summary_values
 from desk_app.store.uow import UnitOfWork
@@ -34,6 +34,10 @@ class WorkflowService:
 
     def act(self, actor: str, code_or_id: str, kind: EventKind, **data: Any) -> DossierEvent:
         """Record ``kind`` for the dossier; raises ``InvalidTransition`` or ``InputErrors``."""
+        if kind is EventKind.RATED:  # only the citizen rates (desk_app.services.ratings)
+            raise DomainError(
+                "Đánh giá mức độ hài lòng do công dân thực hiện; cán bộ không ghi hay sửa được."
+            )
         now = self.station.now()
         with self.station.uow() as uow:
             dossier = ensure_dossier(uow, code_or_id)
@@ -56,6 +60,7 @@ class WorkflowService:
             uow.dossiers.add_event(event)
             uow.dossiers.update_summary(dossier.id, **summary_values(state))
             uow.outbox.add_many([_outbox_row(event, now_s)])
+            enqueue_notices(uow, self.station, dossier, [event], now)  # same transaction
             uow.audit.add(uuid7(), now_s, actor, f"dossier.{kind.value}", dossier.code)
             uow.commit()
         return event

@@ -177,6 +177,29 @@ outbox = Table(
     sqlite_autoincrement=True,
 )
 
+# Messages to citizens (e-mail, SMS, Zalo ZNS), written in the same transaction as the
+# event they announce; ``id`` = "<event id>:<channel>" is the idempotency key.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("event_id", String, nullable=False),
+    Column("dossier_id", String, nullable=False),
+    Column("kind", String, nullable=False),  # received | supplement | late | result_ready
+    Column("channel", String, nullable=False),  # email | sms | zalo
+    Column("recipient", Text, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("status", String, nullable=False, default="pending"),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", String, nullable=False),
+    Column("claimed_until", String, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("provider_ref", Text, nullable=True),
+    Column("created_at", String, nullable=False),
+    Column("sent_at", String, nullable=True),
+    Index("ix_notices_due", "status", "next_attempt_at"),
+)
+
 code_leases = Table(
     "code_leases",
     metadata,

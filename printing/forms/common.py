@@ -64,7 +64,7 @@ def code_row(ctx: FormContext, width: float, st: Styles, with_qr: bool = True) -
     ]
     cells: list[object] = [left]
     widths = [width]
-    if with_qr:
+    if with_qr and ctx.lookup_url:  # no QR before the station knows its look-up address
         cells.append([QRFlowable(ctx.lookup_url, size=qr_size), para("Tra cứu hồ sơ", st.small_i)])
         widths = [width - qr_size - 4 * mm, qr_size + 4 * mm]
     table = Table([cells], colWidths=widths)

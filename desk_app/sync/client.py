@@ -254,8 +254,10 @@ class SyncClient:
             for change_id, reason in rejected:
                 uow.outbox.reject(change_id, reason)
             uow.commit()
-        for change_id, reason in rejected:
-            log.warning("change %s rejected by the server: %s", change_id, reason)
+        for change_id, _reason in rejected:
+            # Ids only: a reason may quote the rejected value (a name, a CCCD). Staff read
+            # it in the station's outbox (uow.outbox.reject above), not in the log file.
+            log.warning("change %s rejected by the server (reason kept in the outbox)", change_id)
 
     # -------------------------------------------------------------- pull
     def pull(self, progress: Progress | None = None) -> PullReport:

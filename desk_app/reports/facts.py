@@ -36,6 +36,10 @@ for a past month does not change when a dossier is resolved later):
   counted apart so that new + carried over = resolved + in progress + dropped.
 * Events invalid after a sync merge (conflicts of the lifecycle fold) are
   skipped exactly as the fold skips them.
+* **Digitisation** (766, 4.2; ``desk_app.attachments.model.digitisation``):
+  the files attached up to ``as_of`` and not detached again: components with
+  a file, of them the ones reused from an earlier digitised paper, whether the
+  result exists as a file and whether as a signed e-result.
 * Routing (phi địa giới): ``competent_unit`` is the unit that resolves the
   dossier (``target_unit_code`` when set, else the receiving unit).
 """
@@ -47,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from desk_app.attachments.model import digitisation
 from desk_app.domain.errors import InvalidTransition
 from desk_app.domain.lifecycle import DossierEvent, DossierState, EventKind, apply
 from desk_app.domain.model import Channel, ReturnMethod
@@ -75,6 +80,7 @@ _PAUSE = {EventKind.SUPPLEMENT_REQUESTED, EventKind.FEES_REQUESTED}
 _RESUME = {EventKind.SUPPLEMENTED, EventKind.FEES_PAID}
 _RESOLVE = {EventKind.RESULT_READY, EventKind.REFUSED}
 _DROP = {EventKind.WITHDRAWN, EventKind.STOPPED}
+_FILES = {EventKind.ATTACHED, EventKind.DETACHED, EventKind.RESULT_SIGNED}
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,15 @@ class DossierFacts:
     returned_by_post_in_period: bool = False
     conflicts: int = 0
     flags: tuple[str, ...] = ()
+    components_digitised: int = 0  # components with a file (as_of)
+    components_reused: int = 0  # of them, attached by reusing an earlier digitised paper
+    result_digitised: bool = False  # the result exists as a file
+    result_signed: bool = False  # ... as a signed electronic result
+
+    @property
+    def digitised(self) -> bool:
+        """Components and result both carry files (766, 4.2)."""
+        return self.components_digitised > 0 and self.result_digitised
 
     @property
     def in_report(self) -> bool:
@@ -186,6 +201,7 @@ def dossier_facts(
     requests_at_resolution = 0
     dropped_at: dt.datetime | None = None
     received_at = record.received_at
+    file_events: list[DossierEvent] = []
     for event in events:
         # The fold's own loop (same order, same ``apply``): an event invalid after a
         # merge is skipped and counted, never dropped silently.
@@ -196,7 +212,9 @@ def dossier_facts(
             continue
         kind, at, payload = event.kind, event.at, event.payload
         in_period = start <= at
-        if kind is EventKind.RECEIVED:
+        if kind in _FILES:
+            file_events.append(event)
+        elif kind is EventKind.RECEIVED:
             received_at = at
             deadline = appointment = _time(payload.get("due_at")) or record.due_at
         elif kind in _PAUSE:
@@ -254,6 +272,7 @@ def dossier_facts(
                 overdue = True
                 flags.append("supplement_requests")
             outcome = Outcome.OVERDUE if overdue else Outcome.IN_TIME
+    files = digitisation(file_events)
 
     return DossierFacts(
         id=record.id,
@@ -276,6 +295,10 @@ def dossier_facts(
         returned_by_post_in_period=returned_by_post,
         conflicts=conflicts,
         flags=tuple(flags),
+        components_digitised=len(files.components),
+        components_reused=len(files.reused_components),
+        result_digitised=files.result_digitised,
+        result_signed=files.result_signed,
     )
 
 

@@ -29,9 +29,14 @@ search tool; treat as leads, the decision text is law):
   quá hạn… đang giải quyết"; Gia Lai's "cách tính thống kê": tồn kỳ trước,
   đang xử lý trễ / chưa đến hạn).
 
-Inputs that the station does not record yet (files attached to components and
-results, ratings and complaints, online payment) make their indicator
-"chưa có dữ liệu" (``value is None``), never zero.
+Digitisation (4.2) is judged on the resolved dossiers of the period (only they
+have a result): digitised = at least one component and the result carry files
+(``DossierFacts.digitised``). Signed e-results ("kết quả điện tử có ký số",
+``4.2.1``) are counted over the same dossiers, reused papers ("được số hóa",
+tái sử dụng, ``4.2.2``) over the digitised components; those two codes are ours.
+Inputs that the station does not record (ratings before any rating, online
+payment) and rates without any dossier to judge show "chưa có dữ liệu"
+(``value is None``), never zero.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 
-from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, fold
+from desk_app.domain.lifecycle import EventKind, Status, fold
 from desk_app.domain.model import Channel
 from desk_app.reports.facts import (
     DEFAULT_RULES,
@@ -95,6 +100,11 @@ class Tally:
     refusals: int = 0
     extensions: int = 0
     returned_by_post: int = 0
+    digitised: int = 0  # resolved, components and result with files (4.2)
+    results_digitised: int = 0  # resolved with a result file
+    results_signed: int = 0  # resolved with a signed e-result
+    components_digitised: int = 0  # components with files, dossiers of the report
+    components_reused: int = 0  # of them, reused digitised papers
 
     @property
     def received_new(self) -> int:
@@ -140,6 +150,12 @@ class Tally:
         name = _OUTCOME_FIELD.get(f.outcome)
         if name:
             setattr(self, name, getattr(self, name) + 1)
+        self.components_digitised += f.components_digitised
+        self.components_reused += f.components_reused
+        if f.resolved:
+            self.digitised += f.digitised
+            self.results_digitised += f.result_digitised
+            self.results_signed += f.result_signed
 
     def merge(self, other: Tally) -> None:
         for fld in fields(self):
@@ -201,6 +217,18 @@ CELLS: Mapping[str, tuple[str, Callable[[DossierFacts], bool]]] = {
     "refusals": ("Từ chối giải quyết", lambda f: f.refused_in_period),
     "extensions": ("Xin lỗi, gia hạn", lambda f: f.extensions_in_period > 0),
     "returned_by_post": ("Trả kết quả qua bưu chính", lambda f: f.returned_by_post_in_period),
+    "digitised": (
+        "Đã giải quyết, số hóa thành phần hồ sơ và kết quả",
+        lambda f: f.in_report and f.resolved and f.digitised,
+    ),
+    "results_digitised": (
+        "Đã giải quyết, kết quả có bản điện tử",
+        lambda f: f.in_report and f.resolved and f.result_digitised,
+    ),
+    "results_signed": (
+        "Đã giải quyết, kết quả điện tử có ký số",
+        lambda f: f.in_report and f.resolved and f.result_signed,
+    ),
 }
 
 
@@ -274,7 +302,7 @@ class RatingCounts:
 
 @dataclass(frozen=True)
 class DigitisationCounts:
-    """Dossiers whose components and result carry electronic files (not recorded yet)."""
+    """Dossiers judged for 4.2 and those digitised; overrides the tally's (central roll-ups)."""
 
     dossiers: int
     digitised: int
@@ -314,6 +342,8 @@ def indicators_766(
     t: Tally, ratings: RatingCounts | None = None, files: DigitisationCounts | None = None
 ) -> list[Indicator]:
     """The indicators whose inputs the station has; the others say ``chưa có dữ liệu``."""
+    if files is None:
+        files = DigitisationCounts(dossiers=t.resolved, digitised=t.digitised)
     handled = t.resolved + t.in_progress
     overdue = t.late + t.overdue
     overdue_pct = _pct(overdue, handled)
@@ -350,11 +380,27 @@ def indicators_766(
         Indicator(
             "4.2",
             "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC",
-            None if files is None else _pct(files.digitised, files.dossiers),
-            "hồ sơ có tệp điện tử ở thành phần hồ sơ và kết quả / tổng số hồ sơ × 100%",
+            _pct(files.digitised, files.dossiers),
+            "hồ sơ đã giải quyết có tệp điện tử ở thành phần hồ sơ và ở kết quả / hồ sơ đã giải quyết × 100%",
             full_marks_at=80.0,
-            numerator=None if files is None else files.digitised,
-            denominator=None if files is None else files.dossiers,
+            numerator=files.digitised,
+            denominator=files.dossiers,
+        ),
+        Indicator(
+            "4.2.1",
+            "Tỷ lệ kết quả điện tử có ký số",
+            _pct(t.results_signed, t.resolved),
+            "hồ sơ đã giải quyết có kết quả điện tử được ký số / hồ sơ đã giải quyết × 100%",
+            numerator=t.results_signed,
+            denominator=t.resolved,
+        ),
+        Indicator(
+            "4.2.2",
+            "Tỷ lệ thành phần hồ sơ được số hóa tái sử dụng",
+            _pct(t.components_reused, t.components_digitised),
+            "thành phần hồ sơ dùng lại bản đã số hóa / thành phần hồ sơ có tệp điện tử × 100%",
+            numerator=t.components_reused,
+            denominator=t.components_digitised,
         ),
         Indicator(
             "5.4",
@@ -379,9 +425,6 @@ class PenaltyWarning:
     indicator: str
     message: str
     advice: str
-
-
-FILE_KEYS = ("files", "result_files", "file_sha256")
 
 
 def penalty_preview(
@@ -445,18 +488,15 @@ def penalty_preview(
                         "và hẹn lại ngày trả kết quả (Mẫu 04) ngay trong hôm nay, trước thời hạn.",
                     )
                 )
-    result = next((e for e in reversed(events) if e.kind is EventKind.RESULT_READY), None)
-    if result is not None and not _has_file(result):
+    has_result = any(e.kind is EventKind.RESULT_READY for e in events)
+    if has_result and not facts.result_digitised:
         out.append(
             PenaltyWarning(
                 "no_result_file",
                 "4.2",
                 "Kết quả giải quyết chưa có bản điện tử: hồ sơ không được tính là đã số hóa.",
-                "Quét và đính kèm bản điện tử của kết quả trước khi trả cho công dân.",
+                "Mở hồ sơ, quét hoặc chọn tệp kết quả và đính kèm (hoặc ký số kết quả điện tử) "
+                "trước khi trả cho công dân.",
             )
         )
     return out
-
-
-def _has_file(event: DossierEvent) -> bool:
-    return any(event.payload.get(key) for key in FILE_KEYS)

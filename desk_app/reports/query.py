@@ -24,6 +24,7 @@ procedure, officer, channel and competent unit are pushed into the SQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,10 +61,8 @@ SELECT d.id, d.code, d.field, d.procedure_code, d.officer, d.channel, d.received
        CASE WHEN e.kind IN ('received', 'supplemented', 'fees_paid', 'extended')
             THEN json_extract(e.payload, '$.due_at') END,
        CASE WHEN e.kind = 'returned' THEN json_extract(e.payload, '$.method') END,
-       CASE WHEN e.kind = 'result_ready' THEN coalesce(
-            nullif(nullif(json_extract(e.payload, '$.files'), '[]'), ''),
-            nullif(nullif(json_extract(e.payload, '$.result_files'), '[]'), ''),
-            nullif(json_extract(e.payload, '$.file_sha256'), '')) END
+       CASE WHEN e.kind IN ('attached', 'detached', 'result_signed')
+            THEN json_extract(e.payload, '$.attachment_id', '$.role', '$.component_key', '$.reused') END
 FROM dossiers AS d
 JOIN dossier_events AS e ON e.dossier_id = d.id AND e.kind NOT IN ('note', 'rated')
 """
@@ -84,6 +83,7 @@ _AT_RISK_STATUSES = tuple(
 )
 _AT_RISK_SQL = _SELECT + "WHERE d.status IN ({statuses})"
 _KINDS = {k.value: k for k in EventKind}
+_FILE_KEYS = ("attachment_id", "role", "component_key", "reused")  # the json_extract paths above
 
 
 def _filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
@@ -170,7 +170,9 @@ class ReportRepository:
             if row[15] is not None:
                 payload["method"] = row[15]
             if row[16] is not None:
-                payload["files"] = row[16]  # a result file is referenced (see indicators.FILE_KEYS)
+                # Only what ``attachments.model.digitisation`` reads (ids, role, component, reused).
+                values = json.loads(row[16])
+                payload.update((k, v) for k, v in zip(_FILE_KEYS, values, strict=True) if v is not None)
             events[dossier_id].append(
                 DossierEvent(row[10], dossier_id, _KINDS[row[11]], parse(row[12]), "", "", row[13], payload)
             )

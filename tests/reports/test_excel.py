@@ -127,9 +127,10 @@ def test_cells_headers_formulas_and_print_setup() -> None:
     ind = wb["Chỉ số 766"]
     assert [ind.cell(2, c).value for c in (1, 3, 4, 5)] == ["2.1", pytest.approx(13 / 14), 13, 14]
     assert ind.cell(2, 3).number_format == "0.00%"
-    assert {ind.cell(r, 1).value: ind.cell(r, 3).value for r in range(2, ind.max_row + 1)}[
-        "4.2"
-    ] == "chưa có dữ liệu"
+    by_code = {ind.cell(r, 1).value: r for r in range(2, ind.max_row + 1)}
+    assert ind.cell(by_code["4.y"], 3).value == "chưa có dữ liệu"  # no online payment recorded
+    # Digitisation: 14 resolved dossiers judged, none with files here (0%, not "no data").
+    assert [ind.cell(by_code["4.2"], c).value for c in (3, 4, 5, 6)] == [0, 0, 14, "≥ 80%"]
     months = wb["Theo tháng"]
     assert (
         months["A2"].value == "Tháng 10/2026"
@@ -150,3 +151,36 @@ def test_user_text_that_looks_like_a_formula_stays_text(text: str) -> None:
 def test_empty_report_still_has_a_total_row() -> None:
     ws = openpyxl.load_workbook(io.BytesIO(periodic_xlsx(report([]))))["Báo cáo TTHC"]
     assert ws.cell(FIRST_DATA, 2).value == "Tổng cộng" and ws.cell(FIRST_DATA, 3).value == 0
+
+
+def test_digitisation_rows_of_the_766_sheet() -> None:
+    t = Tally(
+        received_direct=10,
+        early=6,
+        on_time=2,
+        in_time=2,
+        digitised=7,
+        results_digitised=8,
+        results_signed=5,
+        components_digitised=20,
+        components_reused=4,
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(periodic_xlsx(report([("Hộ tịch", t)]))))
+    ws = wb["Chỉ số 766"]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 7)] for r in range(2, ws.max_row + 1)}
+    assert rows["4.2"] == [
+        "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC",
+        pytest.approx(7 / 8),
+        7,
+        8,
+        "≥ 80%",
+    ]
+    assert rows["4.2.1"] == ["Tỷ lệ kết quả điện tử có ký số", pytest.approx(5 / 8), 5, 8, None]
+    assert rows["4.2.2"] == [
+        "Tỷ lệ thành phần hồ sơ được số hóa tái sử dụng",
+        pytest.approx(4 / 20),
+        4,
+        20,
+        None,
+    ]
+    wb.close()

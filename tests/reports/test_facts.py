@@ -171,3 +171,80 @@ def test_merge_order_follows_the_hlc_not_the_wall_clock() -> None:
     )
     f = facts(rec)
     assert f.outcome is Outcome.EARLY and f.resolved_at == t(3, 9) and f.conflicts == 0
+
+
+# ---------------------------------------------------------------- digitisation (766, 4.2)
+def _attach(at, att_id, key="to_khai", role="component", dossier="d1", **kw):  # type: ignore[no-untyped-def]
+    return ev(
+        K.ATTACHED, at, dossier, attachment_id=att_id, role=role, component_key=key, sha256=att_id * 8, **kw
+    )
+
+
+def test_digitisation_facts_attached_detached_reused_signed() -> None:
+    rec = record(
+        received(t(2), t(6, 17)),
+        _attach(t(2, 10), "a1", "to_khai"),
+        _attach(t(2, 10, 5), "a2", "giay_chung_sinh"),
+        ev(K.DETACHED, t(2, 11), attachment_id="a2"),  # scanned by mistake: detached again
+        _attach(t(2, 11, 5), "a3", "cccd", source="reuse", reused=True),
+        ev(K.RESULT_READY, t(4, 15)),
+        ev(K.RESULT_SIGNED, t(4, 16), attachment_id="s1", sha256="ef" * 32),
+    )
+    f = facts(rec)
+    assert f.outcome is Outcome.EARLY
+    assert (f.components_digitised, f.components_reused) == (2, 1)  # to_khai, cccd
+    assert f.result_digitised and f.result_signed and f.digitised
+
+
+def test_digitisation_needs_both_components_and_result_and_stops_at_the_period_end() -> None:
+    only_result = record(
+        received(t(2), t(6, 17)),
+        ev(K.RESULT_READY, t(4, 15)),
+        _attach(t(4, 16), "r1", key="", role="result"),
+    )
+    f = facts(only_result)
+    assert f.result_digitised and not f.result_signed and f.components_digitised == 0 and not f.digitised
+    # The component's file arrives in December: November's report does not see it.
+    late_scan = record(*only_result.events, _attach(t(2, 9, month=12), "c1"))
+    assert not facts(late_scan).digitised
+    assert facts(late_scan, period=month_of(2026, 12), now=t(31, 17, month=12)).components_digitised == 1
+    # Every file detached again: nothing digitised.
+    undone = record(
+        received(t(2), t(6, 17)),
+        _attach(t(2, 10), "c1"),
+        ev(K.DETACHED, t(2, 11), attachment_id="c1"),
+        ev(K.RESULT_READY, t(4, 15)),
+    )
+    assert facts(undone).components_digitised == 0 and not facts(undone).result_digitised
+
+
+def test_digitisation_indicators_from_hand_made_histories() -> None:
+    from desk_app.reports.indicators import CELLS, indicators_766, tally
+
+    def dossier(n: int, *extra):  # type: ignore[no-untyped-def]
+        d = f"d{n}"
+        return record(
+            received(t(2), t(6, 17), dossier=d), ev(K.RESULT_READY, t(4, 15), d), *extra, code=f"C{n}"
+        )
+
+    records = [
+        dossier(1, _attach(t(3), "a", dossier="d1"), _attach(t(3), "b", key="", role="result", dossier="d1")),
+        dossier(
+            2,
+            _attach(t(3), "c", dossier="d2", reused=True),
+            ev(K.RESULT_SIGNED, t(4, 16), "d2", attachment_id="s", sha256="ef" * 32),
+        ),
+        dossier(3, _attach(t(3), "d", dossier="d3")),  # no result file
+        dossier(4),  # nothing
+        record(received(t(20), t(30, 17), dossier="d5"), _attach(t(21), "e", dossier="d5"), code="C5"),
+    ]
+    all_facts = [facts(r) for r in records]
+    total = tally(all_facts)
+    assert (total.resolved, total.digitised, total.results_digitised, total.results_signed) == (4, 2, 2, 1)
+    assert (total.components_digitised, total.components_reused) == (4, 1)  # d5 in progress counts too
+    assert [f.code for f in all_facts if CELLS["digitised"][1](f)] == ["C1", "C2"]
+    ind = {i.code: i for i in indicators_766(total)}
+    assert (ind["4.2"].numerator, ind["4.2"].denominator, ind["4.2"].display) == (2, 4, "50,00%")
+    assert ind["4.2"].meets_full_marks is False
+    assert (ind["4.2.1"].numerator, ind["4.2.1"].denominator) == (1, 4)
+    assert (ind["4.2.2"].numerator, ind["4.2.2"].denominator, ind["4.2.2"].display) == (1, 4, "25,00%")

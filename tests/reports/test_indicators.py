@@ -42,10 +42,14 @@ def test_on_time_rate_and_overdue_rate() -> None:
 
 def test_missing_inputs_show_no_data_not_zero() -> None:
     ind = by_code(Tally(received_direct=1, on_time=1))
-    for code in ("4.2", "5.4", "4.y"):
+    for code in ("5.4", "4.y", "4.2.2"):
         assert ind[code].value is None and ind[code].display == NO_DATA
         assert ind[code].meets_full_marks is None
-    assert by_code(Tally())["2.1"].display == NO_DATA  # nothing resolved: no rate, not 0%
+    # A resolved dossier without files is judged: 0%, not "no data".
+    assert ind["4.2"].value == 0 and ind["4.2"].meets_full_marks is False and ind["4.2.1"].value == 0
+    empty = by_code(Tally(received_direct=1, in_time=1))  # nothing resolved: nothing to judge
+    for code in ("2.1", "4.2", "4.2.1", "4.2.2"):
+        assert empty[code].display == NO_DATA  # no rate, not 0%
 
 
 def test_satisfaction_and_digitisation_when_their_inputs_exist() -> None:
@@ -98,8 +102,36 @@ def test_preview_waiting_for_the_citizen_is_not_due() -> None:
 
 def test_preview_result_without_file() -> None:
     plain = record(received(t(24), t(25, 17)), ev(K.RESULT_READY, t(24, 15)))
-    with_file = record(received(t(24), t(25, 17)), ev(K.RESULT_READY, t(24, 15), files=["ab" * 32]))
-    assert codes(plain) == ["no_result_file"] and codes(with_file) == []
+    assert codes(plain) == ["no_result_file"]
+    [w] = penalty_preview(plain, NOW)
+    assert "đính kèm" in w.advice and "ký số" in w.advice
+    # A file named in the result event is not an attachment: only ATTACHED / RESULT_SIGNED count.
+    named = record(received(t(24), t(25, 17)), ev(K.RESULT_READY, t(24, 15), files=["ab" * 32]))
+    assert codes(named) == ["no_result_file"]
+    attached = record(
+        received(t(24), t(25, 17)),
+        ev(K.ATTACHED, t(24, 14), attachment_id="r1", role="result", sha256="ab" * 32),
+        ev(K.RESULT_READY, t(24, 15)),
+    )
+    signed = record(
+        received(t(24), t(25, 17)),
+        ev(K.RESULT_READY, t(24, 15)),
+        ev(K.RESULT_SIGNED, t(24, 16), attachment_id="s1", sha256="cd" * 32),
+    )
+    assert codes(attached) == [] and codes(signed) == []
+    detached = record(
+        received(t(24), t(25, 17)),
+        ev(K.ATTACHED, t(24, 14), attachment_id="r1", role="result", sha256="ab" * 32),
+        ev(K.RESULT_READY, t(24, 15)),
+        ev(K.DETACHED, t(24, 16), attachment_id="r1"),
+    )
+    assert codes(detached) == ["no_result_file"]
+    # A component file alone is not a result file; no result yet: nothing to warn about.
+    component_only = record(
+        received(t(24), t(26, 17)),
+        ev(K.ATTACHED, t(24, 14), attachment_id="c1", role="component", component_key="to_khai"),
+    )
+    assert codes(component_only) == []
 
 
 def test_periods_and_labels() -> None:

@@ -77,36 +77,18 @@ def test_queue_figures_come_from_the_queue_statistics(history_app) -> None:  # t
     assert empty.queue is None and empty.queue_lines == ["Xếp hàng, lấy số: chưa có dữ liệu"]
 
 
-def add_result_with_file(app, code: str) -> None:  # type: ignore[no-untyped-def]
-    from desk_app.domain.lifecycle import DossierEvent, EventKind, fold
-    from desk_app.store.repositories import summary_values
-
-    with app.station.uow() as uow:
-        dossier = uow.dossiers.by_code(code)
-        event = DossierEvent(
-            "result-with-file",
-            dossier.id,
-            EventKind.RESULT_READY,
-            app.station.now(),
-            "canbo1",
-            "dev2",
-            app.station.hlc.now(),
-            {"result": "Giấy khai sinh", "files": ["ab" * 32]},
-        )
-        uow.dossiers.add_event(event)
-        uow.dossiers.update_summary(dossier.id, **summary_values(fold(uow.dossiers.events(dossier.id))))
-        uow.commit()
-
-
 def test_dossiers_at_risk_now(history_app, clock) -> None:  # type: ignore[no-untyped-def]
+    from desk_app.attachments.model import ROLE_RESULT
     from desk_app.domain.lifecycle import EventKind
+    from tests.attachments.scans import a4_page
     from tests.helpers.fakes import birth_request
 
     service = ReportService(history_app.station)
     ready = history_app.intake.receive("canbo1", birth_request()).code
     history_app.workflow.act("canbo1", ready, EventKind.RESULT_READY, result="Giấy khai sinh")
     with_file = history_app.intake.receive("canbo1", birth_request()).code
-    add_result_with_file(history_app, with_file)  # the desk cannot attach files yet: as a sync would
+    history_app.workflow.act("canbo1", with_file, EventKind.RESULT_READY, result="Giấy khai sinh")
+    history_app.attachments.attach_file("canbo1", with_file, a4_page(1, dpi=60), role=ROLE_RESULT)
     risks = {r.code: [w.code for w in warnings] for r, warnings in service.at_risk()}
     assert "no_result_file" in risks[ready] and with_file not in risks
     assert any(codes == ["already_late"] for codes in risks.values())  # the online dossier

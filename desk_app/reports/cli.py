@@ -93,7 +93,7 @@ def _table(kind: str, report: PeriodicReport) -> str:
     if kind in ("summary", "indicators"):
         lines.append("Chỉ số theo Quyết định 766/QĐ-TTg:")
         for ind in report.indicators:
-            lines.append(f"  {ind.code:<4} {ind.name:<72} {ind.display:>16}")
+            lines.append(f"  {ind.code:<5} {ind.name:<72} {ind.display:>16}")
     if kind == "summary":
         lines.append("Xếp hàng, lấy số:")
         lines.extend(f"  {line}" for line in report.queue_lines)

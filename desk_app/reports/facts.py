@@ -81,6 +81,7 @@ _RESUME = {EventKind.SUPPLEMENTED, EventKind.FEES_PAID}
 _RESOLVE = {EventKind.RESULT_READY, EventKind.REFUSED}
 _DROP = {EventKind.WITHDRAWN, EventKind.STOPPED}
 _FILES = {EventKind.ATTACHED, EventKind.DETACHED, EventKind.RESULT_SIGNED}
+_NO_FILES = digitisation(())
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def dossier_facts(
                 overdue = True
                 flags.append("supplement_requests")
             outcome = Outcome.OVERDUE if overdue else Outcome.IN_TIME
-    files = digitisation(file_events)
+    files = digitisation(file_events) if file_events else _NO_FILES
 
     return DossierFacts(
         id=record.id,

@@ -66,7 +66,8 @@ def test_report_commands(capsys, history_app, monkeypatch, tmp_path) -> None:  #
     monkeypatch.setattr(bootstrap, "open_station", lambda path: real_open(path, clock=clock))
 
     def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
+        # As the launcher assembles it: printing.reports injects the PDF renderer.
+        code = main(list(argv), extra_commands=("printing.reports",))
         out, err = capsys.readouterr()
         return code, out, err
 

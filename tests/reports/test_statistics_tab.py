@@ -41,6 +41,7 @@ def test_numbers_match_the_service_and_drill_down_opens_a_dossier(qtbot, tab, hi
     assert tab.cells["received_total"].text() == f"Tổng số hồ sơ nhận giải quyết\n{expected.received_total}"
     assert tab.cells["overdue"].text().endswith(f"\n{expected.overdue}")
     assert "2.1" in tab.indicators.text() and "chưa có dữ liệu" in tab.indicators.text()
+    assert "Tỷ lệ kết quả điện tử có ký số" in tab.indicators.text() and "4.2.2" in tab.indicators.text()
     assert "Số lượt lấy số: 2" in tab.queue.text()
     risks = ReportService(history_app.station).at_risk()
     late = [r.code for r, warnings in risks if any(w.code == "already_late" for w in warnings)]

@@ -1,6 +1,6 @@
 """``motcua-central``: run the central server and administer it.
 
-motcua-central serve [--db URL] [--host H] [--port P] [--workers N]
+motcua-central serve [--db URL] [--host H] [--port P] [--workers N] [--notices-config FILE] [--no-notices]
 motcua-central unit add --code 000.21.31.H56 --name "…"
 motcua-central device enrol --unit CODE        # prints a one-time enrolment code
 motcua-central device revoke DEVICE_ID [--reason …]
@@ -17,6 +17,8 @@ import argparse
 import csv
 import datetime as dt
 import json
+import logging
+import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -65,16 +67,67 @@ def cmd_serve(args: argparse.Namespace) -> int:
     GuardedH11Protocol.header_timeout = args.header_timeout
     GuardedH11Protocol.max_connections = args.max_connections
     migrate(make_engine(url, pool_size=1))  # once, before the workers start
-    uvicorn.run(
-        "central.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=True,  # successful polls and health checks are filtered out (central/logs.py)
-        log_config=None,
-        **uvicorn_options(),
-    )
+    loop = _notice_loop(args, url)
+    if loop is not None:
+        # uvicorn re-raises the SIGTERM it caught once it has shut down; exiting then
+        # (instead of dying of the signal) lets the notice round in progress finish.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        loop.start()
+    try:
+        uvicorn.run(
+            "central.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=True,  # successful polls and health checks are filtered out (central/logs.py)
+            log_config=None,
+            **uvicorn_options(),
+        )
+    finally:
+        if loop is not None:
+            loop.stop()
+            loop.server_notices.store.engine.dispose()
+            logging.getLogger("central.notices").info("notices stopped")
     return 0
+
+
+NOTICES_CONFIG_ENV = "MOTCUA_NOTICES_CONFIG"
+
+
+def _notice_channels(path: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    from desk_app.domain.errors import ValidationError
+    from desk_app.notices.config import channels_from_settings
+
+    try:
+        settings = json.loads(Path(path).read_text(encoding="utf-8"))
+        channels = channels_from_settings(settings if isinstance(settings, dict) else {})
+    except (OSError, ValueError, ValidationError) as exc:
+        raise svc.AdminError(f"Không đọc được cấu hình kênh gửi: {exc}") from exc
+    if not channels:
+        raise svc.AdminError("Cấu hình chưa có kênh gửi nào (email / sms / zalo).")
+    return dict(channels)
+
+
+def _notice_loop(args: argparse.Namespace, url: str) -> Any:
+    """The notice scanner/deliverer of ``serve``: on when channels are configured
+    (``--notices-config`` or MOTCUA_NOTICES_CONFIG) unless ``--no-notices``."""
+    import os
+
+    config = args.notices_config or os.environ.get(NOTICES_CONFIG_ENV, "")
+    if args.notices is False or (args.notices is None and not config):
+        return None
+    if not config:
+        raise svc.AdminError("--notices cần tệp cấu hình kênh gửi: --notices-config FILE.")
+    from central.notices import NoticeLoop, ServerNotices
+    from desk_app.workcalendar import now_vn
+
+    channels = _notice_channels(config)
+    store = svc.Store(make_engine(url, pool_size=2))
+    return NoticeLoop(
+        ServerNotices(store, channels, now_vn, public_url=args.public_url), args.notices_interval
+    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -185,22 +238,12 @@ def cmd_dossiers_export(args: argparse.Namespace) -> int:
 
 def cmd_notices(args: argparse.Namespace) -> int:
     """Scan the change log for notices of units that chose the server, and send them."""
-    import json
     import time
-    from pathlib import Path
 
     from central.notices import ServerNotices
-    from desk_app.domain.errors import ValidationError
-    from desk_app.notices.config import channels_from_settings
     from desk_app.workcalendar import now_vn
 
-    try:
-        settings = json.loads(Path(args.config).read_text(encoding="utf-8"))
-        channels = channels_from_settings(settings if isinstance(settings, dict) else {})
-    except (OSError, ValueError, ValidationError) as exc:
-        raise svc.AdminError(f"Không đọc được cấu hình kênh gửi: {exc}") from exc
-    if not channels:
-        raise svc.AdminError("Cấu hình chưa có kênh gửi nào (email / sms / zalo).")
+    channels = _notice_channels(args.config)
     store = _store(args)
     server = ServerNotices(store, channels, now_vn, public_url=args.public_url)
     try:
@@ -260,6 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-connections", type=int, default=200, help="số kết nối tối đa (đặt thấp hơn ulimit -n)"
     )
+    p.add_argument(
+        "--notices",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="gửi thông báo cho công dân trong nền (mặc định: bật khi đã cấu hình kênh gửi)",
+    )
+    p.add_argument(
+        "--notices-config",
+        default="",
+        help=f"tệp JSON các kênh gửi (như motcua notice config); mặc định {NOTICES_CONFIG_ENV}",
+    )
+    p.add_argument("--public-url", default="", help="địa chỉ công khai của máy chủ (liên kết tra cứu)")
+    p.add_argument("--notices-interval", type=float, default=15.0, help="giây giữa hai lượt gửi thông báo")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="nâng cấp cơ sở dữ liệu")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -55,6 +57,7 @@ notice_cursor = Table(
     Column("id", Integer, primary_key=True),
     Column("last_seq", BigInteger, nullable=False),
 )
+log = logging.getLogger(__name__)
 _KINDS = {k.value: k for k in KIND_OF_EVENT}
 
 
@@ -194,3 +197,43 @@ class ServerNotices:
     def run_once(self) -> tuple[int, Any]:
         """One round: scan the log, then deliver what is due."""
         return self.scan(), self.deliverer.run_once()
+
+
+class NoticeLoop:
+    """``ServerNotices`` rounds in a background thread of ``motcua-central serve``, so a
+    unit that chose the server needs no separate ``motcua-central notices`` process.
+
+    A failed round is logged and the next one tries again; ``stop`` ends the wait at
+    once and lets a round in progress finish (the deliverer's lease covers a kill)."""
+
+    def __init__(self, server_notices: ServerNotices, interval: float = 15.0) -> None:
+        self.server_notices = server_notices
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="central-notices", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                written, report = self.server_notices.run_once()
+                if written or report.sent or report.retried or report.failed:
+                    log.info(
+                        "notices: %d new, %d sent, %d to retry, %d failed",
+                        written,
+                        report.sent,
+                        report.retried,
+                        report.failed,
+                    )
+            except Exception:  # a database or provider fault: keep serving, try again next round
+                log.exception("notice round failed")
+            self._stop.wait(self.interval)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

@@ -81,6 +81,19 @@ class App:
             self._local_queue = LocalQueueClient(service)
         return self._local_queue
 
+    # ---------------------------------------------------------------- notices
+    def notice_failures(self) -> list[dict[str, Any]]:
+        """Notices to citizens that could not be delivered (or are being retried), newest first."""
+        from desk_app.notices.delivery import failures
+
+        return failures(self.db)
+
+    def retry_notice(self, notice_id: str) -> None:
+        """Staff ask to send a failed notice again (same idempotency key)."""
+        from desk_app.notices.delivery import retry
+
+        retry(self.db, notice_id, self.station.now())
+
     # ---------------------------------------------------------------- sync
     def server_url(self) -> str:
         """The central server this station is enrolled with ('' when not enrolled)."""

@@ -88,6 +88,7 @@ SHORTCUTS = [
     ("Ctrl+P", "In lại biểu mẫu của hồ sơ đang mở"),
     ("Ctrl+Shift+S", "Lưu biểu mẫu của hồ sơ đang mở thành tệp PDF"),
     ("Ctrl+L", "In sổ theo dõi hồ sơ (Mẫu 07) theo khoảng ngày tiếp nhận"),
+    ("Ctrl+Shift+T", "Thông báo gửi lỗi (gửi lại) và đánh giá của công dân (giám sát, quản trị)"),
     ("↑ / ↓, Enter", "Chọn thủ tục trong danh sách gợi ý; mở hồ sơ trong danh sách"),
     ("Space", "Đánh dấu giấy tờ đã nhận / giấy tờ còn thiếu"),
     ("Enter", "Đồng ý trong hộp thoại"),
@@ -506,6 +507,13 @@ class CounterWindow(QMainWindow):
         if not self.account.can("settings"):
             self.settings_action.setText("Cài đặt trạm (chỉ giám sát, quản trị)")
         action(system, "Đồng bộ ngay với máy chủ", "Ctrl+Shift+Y", self.sync_now, "act_sync_now")
+        action(
+            system,
+            "Thông báo lỗi và đánh giá của công dân…",
+            "Ctrl+Shift+T",
+            self.open_notices_ratings,
+            "act_notices_ratings",
+        )
         system.addSeparator()
         action(system, "Đăng xuất / đổi cán bộ…", "Ctrl+Shift+Q", self.request_logout, "act_logout")
         action(system, "Thoát", "Ctrl+Q", self.request_quit, "act_quit")
@@ -787,6 +795,14 @@ class CounterWindow(QMainWindow):
         self.intake.start_serial_scanner()  # the scanner's port may have changed
         self.refresh_status_strip()
         self.show_status("Đã lưu cài đặt.")
+
+    def open_notices_ratings(self) -> None:
+        """Ctrl+Shift+T: failed notices (with "Gửi lại"); ratings for supervisors only."""
+        from ui.notices_ratings import NoticesRatingsDialog
+
+        dialog = NoticesRatingsDialog(self.app, self.account, self)
+        self.notices_ratings_dialog = dialog
+        dialog.open()
 
     def show_help(self) -> None:
         dialog = HelpDialog(self)

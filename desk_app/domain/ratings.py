@@ -42,3 +42,21 @@ def rating_payload(
     payload: dict[str, Any] = {"level": level_value, "reasons": cleaned, "comment": text, "source": source}
     payload.update({k: v for k, v in extra.items() if v})
     return payload
+
+
+def checked_rating_payload(data: Any) -> dict[str, Any]:
+    """A payload built elsewhere (e.g. received over the LAN) validated again before it is stored:
+    only the four fields of ``rating_payload``, with their types; raises ``InputErrors``."""
+    if not isinstance(data, dict):
+        raise InputErrors({"payload": "Đánh giá không hợp lệ."})
+    unknown = set(data) - {"level", "reasons", "comment", "source"}
+    reasons = data.get("reasons", [])
+    fields = (data.get("level", ""), data.get("comment", ""), data.get("source", "counter"))
+    if (
+        unknown
+        or not all(isinstance(v, str) for v in fields)
+        or not isinstance(reasons, list)
+        or not all(isinstance(r, str) for r in reasons)
+    ):
+        raise InputErrors({"payload": "Đánh giá không hợp lệ."})
+    return rating_payload(fields[0], reasons, fields[1], fields[2])

@@ -60,12 +60,21 @@ class NoticeDeliverer(TableDeliverer):
 
 def failures(db: Database) -> list[dict[str, Any]]:
     """Notices that could not be delivered, newest first (for staff)."""
-    n = s.notices
+    n, d = s.notices, s.dossiers
     with UnitOfWork(db, write=False) as uow:
         rows = uow.conn.execute(
             select(
-                n.c.id, n.c.dossier_id, n.c.kind, n.c.channel, n.c.attempts, n.c.last_error, n.c.created_at
+                n.c.id,
+                n.c.dossier_id,
+                d.c.code.label("dossier_code"),
+                n.c.kind,
+                n.c.channel,
+                n.c.status,
+                n.c.attempts,
+                n.c.last_error,
+                n.c.created_at,
             )
+            .outerjoin(d, d.c.id == n.c.dossier_id)
             .where(or_(n.c.status == "failed", and_(n.c.status == "pending", n.c.attempts > 0)))
             .order_by(n.c.created_at.desc())
         ).all()

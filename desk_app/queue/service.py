@@ -52,6 +52,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
+from desk_app.domain.errors import InputErrors
+from desk_app.domain.ratings import CITIZEN_ACTOR, checked_rating_payload
 from desk_app.ids import uuid7
 from desk_app.queue.api import (
     COMMANDS,
@@ -650,8 +652,13 @@ class QueueService(QueueApi):
     @handles(RateVisit)
     def _rate_in(self, uow: UnitOfWork, ticket_id: str, payload: dict[str, Any]) -> Ticket:
         _, at, day = self._now()
+        try:
+            # Validated again here: over the LAN the payload comes from another station.
+            payload = checked_rating_payload(payload)
+        except InputErrors as exc:
+            raise InvalidTicketAction(f"Đánh giá không hợp lệ: {exc}") from exc
         t = self._get(uow.conn, ticket_id)
-        self._event(uow, EventKind.RATED, t, at, day, t.counter_no, "cong_dan", payload)
+        self._event(uow, EventKind.RATED, t, at, day, t.counter_no, CITIZEN_ACTOR, payload)
         return t
 
     @handles(WalkIn)

@@ -135,6 +135,7 @@ class Account:
             "settings": {Role.SUPERVISOR, Role.ADMIN},
             "accounts": {Role.ADMIN},
             "kiosk": {Role.KIOSK, Role.SUPERVISOR, Role.ADMIN},
+            "ratings": {Role.SUPERVISOR, Role.ADMIN},  # officers never see ratings of themselves
         }
         return self.role in allowed.get(permission, set())
 

@@ -11,12 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
+
+from desk_app.domain.errors import DomainError
 from desk_app.domain.lifecycle import DossierEvent, EventKind
+from desk_app.domain.model import Role
 from desk_app.domain.ratings import CITIZEN_ACTOR, rating_payload
 from desk_app.ids import uuid7
 from desk_app.services.intake import _outbox_row, ensure_dossier
 from desk_app.services.station import Station
+from desk_app.store import queue_schema as qs
+from desk_app.store import schema as s
 from desk_app.store.repositories import iso
+
+#: Who may read citizens' ratings: supervisors judge the service; officers never see theirs.
+RATING_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+class RatingsNotAllowed(DomainError):
+    """An account that may not read ratings asked for them."""
 
 
 class RatingService:
@@ -72,3 +85,46 @@ class RatingService:
         with self.station.uow(write=False) as uow:
             dossier = ensure_dossier(uow, code_or_id)
             return [e for e in uow.dossiers.events(dossier.id) if e.kind is EventKind.RATED]
+
+    def recent(self, username: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The latest ratings of dossiers and of queue visits, newest first, for a supervisor
+        or an administrator (checked against the stored account, not the caller's word)."""
+        with self.station.uow(write=False) as uow:
+            role = uow.conn.execute(
+                select(s.users.c.role).where(s.users.c.username == username, s.users.c.active.is_(True))
+            ).scalar()
+            if role not in RATING_READERS:
+                raise RatingsNotAllowed(
+                    "Chỉ giám sát viên hoặc quản trị viên được xem đánh giá của công dân."
+                )
+            e, d, q = s.dossier_events, s.dossiers, qs.queue_events
+            dossier_rows = uow.conn.execute(
+                select(e.c.at, e.c.payload, d.c.code)
+                .join(d, d.c.id == e.c.dossier_id)
+                .where(e.c.kind == EventKind.RATED.value)
+                .order_by(e.c.at.desc())
+                .limit(limit)
+            ).all()
+            visit_rows = uow.conn.execute(
+                select(q.c.at, q.c.payload, q.c.ticket_label)
+                .where(q.c.kind == EventKind.RATED.value)
+                .order_by(q.c.at.desc())
+                .limit(limit)
+            ).all()
+        rows = [_rating_row(at, payload, code, "") for at, payload, code in dossier_rows]
+        rows += [_rating_row(at, payload, "", label) for at, payload, label in visit_rows]
+        rows.sort(key=lambda r: r["at"], reverse=True)
+        return rows[:limit]
+
+
+def _rating_row(at: str, payload: Any, dossier_code: str, ticket_label: str) -> dict[str, Any]:
+    body = payload if isinstance(payload, dict) else {}
+    return {
+        "at": str(at),
+        "level": str(body.get("level", "")),
+        "reasons": [str(r) for r in body.get("reasons", []) or []],
+        "comment": str(body.get("comment", "") or ""),
+        "source": str(body.get("source", "") or ""),
+        "dossier_code": dossier_code,
+        "ticket_label": ticket_label,
+    }

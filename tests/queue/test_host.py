@@ -231,3 +231,42 @@ def test_unknown_or_malformed_commands_are_refused(host: QueueHost) -> None:
     bad = httpx.post(url + "call_next", json={"counter_no": "một", "officer": "x"}, headers=headers)
     assert bad.status_code == 422
     assert httpx.post(url + "call_next", content=b"{", headers=headers).status_code == 422
+
+
+def test_visit_rating_over_the_lan_is_a_rated_event(client: QueueClient, service: QueueService) -> None:
+    from desk_app.domain.ratings import rating_payload
+
+    w = client.walk_in(1, "an", service_id="khac")
+    client.finish(w.id, 1, "an")
+    payload = rating_payload("khong_hai_long", ["Phải chờ đợi lâu"], "  Chờ  lâu ", source="kiosk")
+    assert client.rate(w.id, payload).id == w.id
+    rated = [e for e in service.events_since(0) if e.kind == "rated"]
+    assert len(rated) == 1
+    assert (rated[0].ticket_id, rated[0].officer, rated[0].counter_no) == (w.id, "cong_dan", 1)
+    assert rated[0].payload == {
+        "level": "khong_hai_long",
+        "reasons": ["Phải chờ đợi lâu"],
+        "comment": "Chờ lâu",
+        "source": "kiosk",
+        "service_name": "Thủ tục khác",  # every queue event carries it
+    }
+    assert client.events_since(0)[-1] == rated[0]  # the LAN client reads the same event back
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"level": "xuat_sac"},
+        {"level": "hai_long", "comment": 5},
+        {"level": "hai_long", "reasons": "không phải danh sách"},
+        {"level": "hai_long", "officer_note": "sửa hộ"},
+        {"level": "hai_long", "comment": "x" * 1001},
+    ],
+)
+def test_malformed_visit_rating_is_refused(
+    client: QueueClient, service: QueueService, bad: dict[str, object]
+) -> None:
+    w = client.walk_in(1, "an", service_id="khac")
+    with pytest.raises(InvalidTicketAction, match="Đánh giá không hợp lệ"):
+        client.rate(w.id, dict(bad))
+    assert not [e for e in service.events_since(0) if e.kind == "rated"]

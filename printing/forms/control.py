@@ -19,6 +19,8 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from desk_app.domain.lifecycle import EventKind, timeliness
 from printing.context import FormContext, parse_time
 from printing.forms.common import code_row
+from printing.forms.receipt import SETTLED_TITLE, settled_at
+from printing.forms.receipt import TITLE as RECEIPT_TITLE
 from printing.layout import (
     A5_PORTRAIT,
     Styles,
@@ -147,6 +149,11 @@ def _offices(h: HandOver | None, st: Styles) -> list[Flowable]:
     return [para(f"1. Giao: {giver}", st.cell), Spacer(1, 2 * mm), para(f"2. Nhận: {receiver}", st.cell)]
 
 
+def receipt_title(ctx: FormContext) -> str:
+    """The receipt this sheet goes with: no appointment when settled on the spot."""
+    return SETTLED_TITLE if settled_at(ctx) else RECEIPT_TITLE
+
+
 def build(ctx: FormContext) -> bytes:
     """Laid out as the model reproduced by provincial systems: columns TÊN CƠ QUAN |
     THỜI GIAN GIAO, NHẬN HỒ SƠ | KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/đúng hạn/quá hạn) |
@@ -160,7 +167,7 @@ def build(ctx: FormContext) -> bytes:
         title(TITLE, st, width),
         Spacer(1, 1.5 * mm),
         code_row(ctx, width, st, with_qr=False),
-        para("<i>(Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả)</i>", st.body),
+        para(f"<i>(Kèm theo {receipt_title(ctx)})</i>", st.body),
         field_line("Người nộp hồ sơ", d.applicant.full_name, st),
         field_line("Nội dung yêu cầu giải quyết", d.procedure_name, st),
         field_line("Cơ quan (bộ phận) giải quyết hồ sơ", lead, st),

@@ -114,5 +114,6 @@ def test_control_sheet_counts_it_on_time(app) -> None:  # type: ignore[no-untype
     settled = app.intake.settle_on_the_spot("canbo1", copy_request())
     reader = PdfReader(io.BytesIO(render_dossier_form(app, "control", settled.code)))
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "(Kèm theo Giấy tiếp nhận hồ sơ và trả kết quả)" in text  # no appointment to go with
     rows = text.split("quá hạn)", 1)[1]  # after the column header "(Trước hạn/ đúng hạn/ quá hạn)"
     assert rows.count("Đúng hạn") == 2 and "Quá hạn" not in rows  # result and return both on time

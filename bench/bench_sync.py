@@ -72,8 +72,8 @@ def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen[bytes
 
 def new_station(path: Path, unit_code: str):  # type: ignore[no-untyped-def]
     from desk_app.bootstrap import open_station
-    from desk_app.cli_core import DEMO_UNIT
     from desk_app.services.catalog import seed_catalog
+    from desk_app.services.demo import DEMO_UNIT
 
     app = open_station(path)
     app.station.set_unit(replace(DEMO_UNIT, code=unit_code))

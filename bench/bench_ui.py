@@ -209,7 +209,7 @@ def grow(src: str, dst: str, copies: int) -> None:
 
 def make_demo(db: str, n: int) -> None:
     from desk_app.bootstrap import open_station
-    from desk_app.cli_core import ensure_demo
+    from desk_app.services.demo import ensure_demo
 
     app = open_station(db)
     ensure_demo(app, n)

@@ -63,8 +63,8 @@ def main() -> int:
 
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     from desk_app.bootstrap import open_station
-    from desk_app.cli_core import ensure_demo
     from desk_app.domain.lifecycle import Status
+    from desk_app.services.demo import ensure_demo
     from desk_app.services.queries import DossierFilter
     from ui.app import has_dossiers
     from ui.form_printing import FormPrinter

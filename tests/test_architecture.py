@@ -62,6 +62,9 @@ CENTRAL_MAY_IMPORT = (
     "desk_app.workcalendar",  # the clock and the working calendar (the server folds due dates too)
     "desk_app.cli_runner",  # the shared command-line runner (exit statuses, Vietnamese messages)
     "desk_app.lookup",  # the public look-up's secret and address rules
+    # what the events say of a dossier's files (pure: imports only the domain and stdlib);
+    # the public page tells whether a signed e-result exists
+    "desk_app.attachments.model",
     # notices to citizens: the rules, channels, templates and the delivery engine (no station store)
     "desk_app.notices.rules",
     "desk_app.notices.channels",

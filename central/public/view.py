@@ -3,8 +3,9 @@
 Only public fields leave this module: the procedure, the masked name, times,
 the current step and its history (labels only: officers' notes, reasons typed
 by staff, receivers and tracking numbers stay out), what to bring when a
-supplement is asked, where and when to collect. Never the ID number, phone,
-address, e-mail or files. Pure: no database, no HTTP.
+supplement is asked, where and when to collect, and whether a signed electronic
+result exists (its number/symbol, signer and date only). Never the ID number,
+phone, address, e-mail, files or their hashes. Pure: no database, no HTTP.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desk_app import lookup
+from desk_app.attachments.model import ROLE_RESULT, current_attachments
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, fold
 from desk_app.domain.model import ReturnMethod
 
@@ -36,7 +38,10 @@ PUBLIC_STEP = {
     EventKind.EXTENDED: "Cơ quan xin lỗi và hẹn lại ngày trả kết quả",
     EventKind.RETURNED: "Đã trả kết quả",
 }
-HIDDEN_KINDS = frozenset({EventKind.NOTE, EventKind.RATED})
+# Files are not steps of the procedure; the signed e-result has its own line (``SignedResult``).
+HIDDEN_KINDS = frozenset(
+    {EventKind.NOTE, EventKind.RATED, EventKind.ATTACHED, EventKind.DETACHED, EventKind.RESULT_SIGNED}
+)
 _KINDS = {k.value: k for k in EventKind}
 
 
@@ -44,6 +49,15 @@ _KINDS = {k.value: k for k in EventKind}
 class Step:
     at: dt.datetime
     label: str
+
+
+@dataclass(frozen=True)
+class SignedResult:
+    """The public facts of a signed electronic result: never the file nor its hash."""
+
+    result_code: str  # số, ký hiệu of the result document
+    signer: str  # the certificate's subject (the issuing officer or agency)
+    at: dt.datetime
 
 
 @dataclass
@@ -64,6 +78,7 @@ class PublicView:
     rated: bool = False  # a rating from the public page exists already
     can_rate: bool = False  # result returned, not yet rated on the page
     late_apology: bool = False
+    signed_result: SignedResult | None = None  # the latest signed e-result not detached
 
 
 def event_from_wire(p: Mapping[str, Any]) -> DossierEvent | None:
@@ -111,6 +126,15 @@ def last4_candidates(applicant: Mapping[str, Any]) -> list[str]:
 
 def _local(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(VN_TZ) if value is not None and value.tzinfo is not None else value
+
+
+def signed_result(events: Iterable[DossierEvent]) -> SignedResult | None:
+    """The latest signed electronic result still attached (same rule as ``digitisation``)."""
+    signed = [a for a in current_attachments(events) if a.role == ROLE_RESULT and a.signed]
+    if not signed:
+        return None
+    last = signed[-1]
+    return SignedResult(result_code=last.result_code, signer=last.signer, at=_local(last.at) or last.at)
 
 
 def build_view(events: list[DossierEvent], unit_body: str) -> PublicView | None:
@@ -164,4 +188,5 @@ def build_view(events: list[DossierEvent], unit_body: str) -> PublicView | None:
         rated=rated,
         can_rate=state.status is Status.RETURNED and not rated,
         late_apology=state.extensions > 0,
+        signed_result=signed_result(events),
     )

@@ -189,6 +189,7 @@ class SerialScanReader(QObject):
         self.port = port
         self._scanner = SerialBarcodeScanner(port, baud)
         self._stop = threading.Event()
+        self.ready = threading.Event()  # set once the port is open (scans from then on are read whole)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -202,6 +203,8 @@ class SerialScanReader(QObject):
         reported = False
         while not self._stop.is_set():
             try:
+                self._scanner.open()
+                self.ready.set()
                 self._scanner.run(self.scanned.emit, self._stop)
             except DeviceError as exc:
                 if not reported:

@@ -60,6 +60,9 @@ def test_run_loop_stops_on_request(scanner_sim: BarcodeScannerSimulator) -> None
         done.set()
 
     scanner = SerialBarcodeScanner(scanner_sim.port, timeout=0.05)
+    # Open before the scan, as a plugged-in scanner is: opening a port flushes its
+    # input (pyserial), so a scan racing the open would lose its first bytes.
+    scanner.open()
     thread = threading.Thread(target=scanner.run, args=(on_scan, stop))
     thread.start()
     try:

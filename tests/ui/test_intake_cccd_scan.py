@@ -90,6 +90,7 @@ def test_serial_scanner_fills_the_form_with_vietnamese_intact(window: Any, qtbot
         form = window.intake
         form.start_serial_scanner()
         qtbot.waitUntil(lambda: form.serial_reader is not None, timeout=5000)
+        assert form.serial_reader.ready.wait(5)  # the port is open: opening flushes its input
         window.show_find()
         sim.scan(QR)
         qtbot.waitUntil(lambda: form.full_name.text() == "Trần Thị Bình", timeout=5000)

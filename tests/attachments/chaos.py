@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import time
 
-from tests.sync.proxy import FaultyProxy, _read_message
+from tests.sync.proxy import FaultyProxy
 
 
 class ChunkCuttingProxy(FaultyProxy):
@@ -29,34 +29,8 @@ class ChunkCuttingProxy(FaultyProxy):
         except OSError:
             pass
 
-    def _serve(self, client: socket.socket) -> None:
-        buf = bytearray()
-        try:
-            while True:
-                request = _read_message(client, buf)
-                if request is None:
-                    return
-                mode = self._draw()
-                self.stats[mode] += 1
-                if mode == "drop":
-                    return
-                if mode == "truncate":
-                    self._truncate(request)
-                    return
-                response = self._forward(request)
-                if mode == "duplicate":
-                    response = self._forward(request) or response
-                if response is None or mode == "lose":
-                    return
-                if mode == "cut":
-                    client.sendall(response[: len(response) // 2])
-                    return
-                client.sendall(response)
-        except OSError:
-            return
-        finally:
-            try:
-                client.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            client.close()
+    def _fault_before_forward(self, mode: str, request: bytes) -> bool:
+        if mode != "truncate":
+            return False
+        self._truncate(request)
+        return True

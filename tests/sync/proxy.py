@@ -107,6 +107,10 @@ class FaultyProxy:
         except OSError:
             return None
 
+    def _fault_before_forward(self, mode: str, request: bytes) -> bool:
+        """A subclass's own fault for ``mode``; True ends the connection. None here."""
+        return False
+
     def _serve(self, client: socket.socket) -> None:
         buf = bytearray()
         try:
@@ -119,7 +123,7 @@ class FaultyProxy:
                     return
                 mode = self._draw()
                 self.stats[mode] += 1
-                if mode == "drop":
+                if mode == "drop" or self._fault_before_forward(mode, request):
                     return
                 if mode == "delay":
                     time.sleep(self.rng.random() * self.max_delay)

@@ -134,7 +134,49 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-class DossierListDialog(QDialog):
+class _DossierTableDialog(QDialog):
+    """A read-only table whose first column is a dossier code; double-click opens it."""
+
+    def __init__(
+        self,
+        name: str,
+        window_title: str,
+        title: str,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        open_dossier: Callable[[str], None] | None,
+        parent: QWidget | None,
+        width: int,
+    ):
+        super().__init__(parent)
+        self.setObjectName(f"stats_{name}_list")
+        self.setWindowTitle(f"{window_title} — {title}")
+        self.resize(width, 520)
+        self.open_dossier = open_dossier
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{title}</b>: {_number(len(rows))} hồ sơ"))
+        self.table = QTableWidget(len(rows), len(headers))
+        self.table.setObjectName(f"stats_{name}_table")
+        self.table.setHorizontalHeaderLabels(list(headers))
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        for row, values in enumerate(rows):
+            for col, value in enumerate(values):
+                self.table.setItem(row, col, QTableWidgetItem(value))
+        self.table.cellDoubleClicked.connect(self._open)
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _open(self, row: int, _col: int = 0) -> None:
+        item = self.table.item(row, 0)
+        if item is not None and self.open_dossier is not None:
+            self.open_dossier(item.text())
+            self.accept()
+
+
+class DossierListDialog(_DossierTableDialog):
     """The dossiers behind one number; double-click (or Enter) opens one."""
 
     def __init__(
@@ -144,47 +186,24 @@ class DossierListDialog(QDialog):
         open_dossier: Callable[[str], None] | None,
         parent: QWidget | None = None,
     ):
-        super().__init__(parent)
-        self.setObjectName("stats_dossier_list")
-        self.setWindowTitle(f"Danh sách hồ sơ — {title}")
-        self.resize(900, 520)
-        self.open_dossier = open_dossier
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{title}</b>: {_number(len(facts))} hồ sơ"))
-        self.table = QTableWidget(len(facts), 6)
-        self.table.setObjectName("stats_dossier_table")
-        self.table.setHorizontalHeaderLabels(
-            ["Mã hồ sơ", "Lĩnh vực", "Tiếp nhận", "Hạn giải quyết", "Kết quả trong kỳ", "Yêu cầu bổ sung"]
-        )
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        for row, f in enumerate(facts):
-            deadline = f"{f.deadline:%H:%M %d/%m/%Y}" if f.deadline else ""
-            values = (
+        rows = [
+            (
                 f.code,
                 f.field,
                 f"{f.received_at:%H:%M %d/%m/%Y}",
-                deadline,
+                f"{f.deadline:%H:%M %d/%m/%Y}" if f.deadline else "",
                 OUTCOME_LABELS[f.outcome],
                 str(f.supplement_requests),
             )
-            for col, value in enumerate(values):
-                self.table.setItem(row, col, QTableWidgetItem(value))
+            for f in facts
+        ]
+        headers = ("Mã hồ sơ", "Lĩnh vực", "Tiếp nhận", "Hạn giải quyết")
+        headers += ("Kết quả trong kỳ", "Yêu cầu bổ sung")
+        super().__init__("dossier", "Danh sách hồ sơ", title, headers, rows, open_dossier, parent, 900)
         self.table.resizeColumnsToContents()
-        self.table.cellDoubleClicked.connect(self._open)
-        layout.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _open(self, row: int, _col: int = 0) -> None:
-        item = self.table.item(row, 0)
-        if item is not None and self.open_dossier is not None:
-            self.open_dossier(item.text())
-            self.accept()
 
 
-class WarningListDialog(QDialog):
+class WarningListDialog(_DossierTableDialog):
     """Dossiers that would cost points, with what avoids it; double-click opens one."""
 
     def __init__(
@@ -194,37 +213,14 @@ class WarningListDialog(QDialog):
         open_dossier: Callable[[str], None] | None,
         parent: QWidget | None = None,
     ):
-        super().__init__(parent)
-        self.setObjectName("stats_warning_list")
-        self.setWindowTitle(f"Cảnh báo — {title}")
-        self.resize(1000, 520)
-        self.open_dossier = open_dossier
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{title}</b>: {_number(len(rows))} hồ sơ"))
-        self.table = QTableWidget(len(rows), 3)
-        self.table.setObjectName("stats_warning_table")
-        self.table.setHorizontalHeaderLabels(["Mã hồ sơ", "Cảnh báo", "Cách tránh bị trừ điểm"])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        cells = [(code, warning.message, warning.advice) for code, warning in rows]
+        headers = ["Mã hồ sơ", "Cảnh báo", "Cách tránh bị trừ điểm"]
+        super().__init__("warning", "Cảnh báo", title, headers, cells, open_dossier, parent, 1000)
         self.table.setWordWrap(True)
-        for row, (code, warning) in enumerate(rows):
-            for col, value in enumerate((code, warning.message, warning.advice)):
-                self.table.setItem(row, col, QTableWidgetItem(value))
         self.table.setColumnWidth(0, 200)
         self.table.setColumnWidth(1, 360)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.resizeRowsToContents()
-        self.table.cellDoubleClicked.connect(self._open)
-        layout.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _open(self, row: int, _col: int = 0) -> None:
-        item = self.table.item(row, 0)
-        if item is not None and self.open_dossier is not None:
-            self.open_dossier(item.text())
-            self.accept()
 
 
 class StatisticsTab(QWidget):

@@ -47,6 +47,8 @@ MAX_BODY = 32 * 1024 * 1024
 MAX_SMALL_BODY = 64 * 1024  # every body but a push (enrolment, leases) or a file chunk
 MAX_FILE_CHUNK = 8 * 1024 * 1024  # one chunk of a dossier file (central/files.py)
 MAX_BATCH = 2000
+MAX_UPLOAD_PATH = "/quan-tri/quan-ly/danh-muc"  # the dashboard's catalogue upload (central/web)
+MAX_CATALOGUE_UPLOAD = 20 * 1024 * 1024 + 64 * 1024  # the catalogue parser's cap plus the form's envelope
 RATE_TABLE_SIZE = 10_000  # buckets kept per limiter; the least recently used go first
 
 
@@ -326,6 +328,8 @@ class EdgeMiddleware:
         limit = self.central.max_body if scope["path"] == "/v1/changes" else MAX_SMALL_BODY
         if scope["path"].startswith("/v1/files/"):
             limit = MAX_FILE_CHUNK
+        elif scope["path"] == MAX_UPLOAD_PATH:
+            limit = MAX_CATALOGUE_UPLOAD
         for name, value in headers:
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
                 await _send(send, 413, _TOO_LARGE, close=True)
@@ -544,6 +548,11 @@ def create_app(
     from central import public
 
     public.install(app, public.PublicSite(store))
+
+    # The province's dashboard (/quan-tri, staff login): its own router and tests (central/web).
+    from central import web
+
+    web.install(app, web.Dashboard(store))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,6 +9,8 @@ motcua-central calendar add-day-off|add-workday DATE [--unit CODE] [--note …]
 motcua-central catalog import FILE
 motcua-central dossiers export --unit CODE --format csv|json [--output FILE]
 motcua-central conflicts --unit CODE
+motcua-central staff add USERNAME --role province_admin|unit_manager|viewer [--unit CODE] [--name "…"]
+motcua-central staff passwd USERNAME | staff disable USERNAME [--enable] | staff list
 """
 
 from __future__ import annotations
@@ -268,6 +270,68 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(prompt: str) -> str:
+    """The new password: typed twice without echo on a terminal, else the first line of stdin."""
+    import getpass
+
+    from central.web import accounts
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Nhập lại mật khẩu: ") != first:
+            raise svc.AdminError("Hai lần nhập mật khẩu không khớp.")
+        password = first
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    accounts.check_password(password)
+    return password
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from central.web import accounts
+
+    store = _store(args)
+    name = accounts.check_username(args.username)
+    password = _read_password(f"Mật khẩu cho {name}: ")
+    staff = accounts.add_staff(
+        store, name, args.name or name, password, args.role, args.unit or "", now=store.clock()
+    )
+    accounts.audit(store, store.clock(), "(cli)", "staff_add", f"user={staff.username} role={staff.role}")
+    print(f"Đã tạo tài khoản {staff.username} ({staff.role_label}). Đăng nhập tại /quan-tri.")
+    return 0
+
+
+def cmd_staff_passwd(args: argparse.Namespace) -> int:
+    from central.web import accounts
+
+    store = _store(args)
+    password = _read_password(f"Mật khẩu mới cho {args.username}: ")
+    accounts.set_password(store, args.username, password, now=store.clock())
+    accounts.audit(store, store.clock(), "(cli)", "staff_passwd", f"user={args.username.strip().lower()}")
+    print(f"Đã đổi mật khẩu của {args.username}; các phiên đăng nhập cũ đã kết thúc.")
+    return 0
+
+
+def cmd_staff_disable(args: argparse.Namespace) -> int:
+    from central.web import accounts
+
+    store = _store(args)
+    accounts.set_disabled(store, args.username, not args.enable)
+    action = "staff_enable" if args.enable else "staff_disable"
+    accounts.audit(store, store.clock(), "(cli)", action, f"user={args.username.strip().lower()}")
+    print(f"Đã {'mở lại' if args.enable else 'khóa'} tài khoản {args.username}.")
+    return 0
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    from central.web import accounts
+
+    for s in accounts.list_staff(_store(args)):
+        state = "đã khóa" if s.disabled else "hoạt động"
+        print(f"{s.username}\t{s.role}\t{s.unit_code or '-'}\t{s.display_name}\t{state}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from desk_app.cli_runner import VietnameseArgumentParser
 
@@ -394,6 +458,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="một lượt rồi dừng")
     p.add_argument("--interval", type=float, default=15.0)
     p.set_defaults(func=cmd_notices)
+
+    staff = sub.add_parser("staff", help="tài khoản bảng điều hành (/quan-tri)").add_subparsers(
+        dest="staff_command", metavar="LỆNH"
+    )
+    p = staff.add_parser("add", help="tạo tài khoản (mật khẩu nhập không hiện, hoặc từ stdin)")
+    db_opt(p)
+    p.add_argument("username")
+    p.add_argument(
+        "--role", required=True, choices=("province_admin", "unit_manager", "viewer"), help="vai trò"
+    )
+    p.add_argument("--unit", default="", help="mã đơn vị (bắt buộc với unit_manager)")
+    p.add_argument("--name", default="", help="họ và tên hiển thị")
+    p.set_defaults(func=cmd_staff_add)
+    p = staff.add_parser("passwd", help="đặt mật khẩu mới")
+    db_opt(p)
+    p.add_argument("username")
+    p.set_defaults(func=cmd_staff_passwd)
+    p = staff.add_parser("disable", help="khóa tài khoản (--enable: mở lại)")
+    db_opt(p)
+    p.add_argument("username")
+    p.add_argument("--enable", action="store_true")
+    p.set_defaults(func=cmd_staff_disable)
+    p = staff.add_parser("list", help="liệt kê tài khoản")
+    db_opt(p)
+    p.set_defaults(func=cmd_staff_list)
 
     p = sub.add_parser("conflicts", help="hồ sơ có xung đột sau khi hợp nhất")
     db_opt(p)

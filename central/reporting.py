@@ -244,8 +244,8 @@ def cell_dossiers(
 
     dossiers, _records, facts = _facts(store, period, now, unit_code, rules)
     mine = [f for f in facts if f.competent_unit == unit_code]
-    wanted = set(ids_of(mine, cell))
-    lines = [_line(f, dossiers[f.id]) for f in mine if f.id in wanted]
+    wanted = set(ids_of(mine, cell))  # dossier codes (``indicators.cell_dossiers`` returns codes)
+    lines = [_line(f, dossiers[f.id]) for f in mine if f.code in wanted]
     lines.sort(key=lambda x: (x.received_at, x.code))
     return lines[:limit]
 

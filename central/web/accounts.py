@@ -147,9 +147,30 @@ class Staff:
         return self.role == UNIT_MANAGER and (unit_code is None or unit_code == self.unit_code)
 
 
-_hasher = PasswordHasher()
-# Compared against when the account does not exist, so that both answers cost the same.
-_DUMMY_HASH = _hasher.hash("không có tài khoản này")
+class _Hashing:
+    """The password hasher, and a hash of nothing to verify against when the account does not
+    exist (so that both answers cost the same), made on first use."""
+
+    def __init__(self, hasher: PasswordHasher):
+        self.hasher = hasher
+        self._dummy = ""
+
+    @property
+    def dummy(self) -> str:
+        if not self._dummy:
+            self._dummy = self.hasher.hash("không có tài khoản này")
+        return self._dummy
+
+
+_hashing = _Hashing(PasswordHasher())  # argon2id, the library's (RFC 9106 low-memory) parameters
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Swap the hasher (tests use cheap parameters); returns the previous one."""
+    global _hashing
+    previous = _hashing.hasher
+    _hashing = _Hashing(hasher)
+    return previous
 
 
 def _iso(when: dt.datetime) -> str:
@@ -199,7 +220,7 @@ def add_staff(
     if role == UNIT_MANAGER and not unit:
         raise svc.AdminError("Quản lý đơn vị cần mã đơn vị (--unit).")
     display = display_name.strip() or name
-    hashed = _hasher.hash(password)
+    hashed = _hashing.hasher.hash(password)
     with store.write() as conn:
         if unit and not conn.execute(select(m.units.c.code).where(m.units.c.code == unit)).first():
             raise svc.AdminError(f"Chưa có đơn vị “{unit}”.")
@@ -223,7 +244,7 @@ def add_staff(
 def set_password(store: svc.Store, username: str, password: str, *, now: dt.datetime) -> None:
     """New password; every open session of the account ends."""
     check_password(password)
-    hashed = _hasher.hash(password)
+    hashed = _hashing.hasher.hash(password)
     name = username.strip().lower()
     with store.write() as conn:
         done = conn.execute(
@@ -315,7 +336,8 @@ def login(
         row = conn.execute(select(staff_users).where(staff_users.c.username == name)).first()
     ok = False
     try:
-        ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password[:MAX_PASSWORD])
+        stored = row.password_hash if row is not None else _hashing.dummy
+        ok = _hashing.hasher.verify(stored, password[:MAX_PASSWORD])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     ok = ok and row is not None and not row.disabled
@@ -326,11 +348,11 @@ def login(
             return LoginResult(None, "bad")
         assert row is not None
         conn.execute(delete(login_throttle).where(login_throttle.c.key == keys[0]))
-        if _hasher.check_needs_rehash(row.password_hash):
+        if _hashing.hasher.check_needs_rehash(row.password_hash):
             conn.execute(
                 update(staff_users)
                 .where(staff_users.c.username == name)
-                .values(password_hash=_hasher.hash(password))
+                .values(password_hash=_hashing.hasher.hash(password))
             )
     return LoginResult(_staff(row), "ok")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ from tests.helpers.fakes import FakeClock, birth_request
 from tests.sync.conftest import (  # noqa: F401 - fixtures
     OTHER_UNIT,
     UNIT,
-    db_url,
+    LiveServer,
     enrol_station,
     pg_cluster,
     server,
@@ -36,25 +38,40 @@ class Office:
     on_time_code: str
 
 
-def add_staff(server: Any) -> None:
+def add_staff(live: Any) -> None:
     from central.web import accounts
 
-    now = server.store.clock()
-    accounts.add_staff(server.store, "tinh", "Lê Thị Tỉnh", PASSWORD, accounts.PROVINCE_ADMIN, now=now)
+    now = live.store.clock()
+    accounts.add_staff(live.store, "tinh", "Lê Thị Tỉnh", PASSWORD, accounts.PROVINCE_ADMIN, now=now)
     accounts.add_staff(
-        server.store, "vinhluong", "Trần Quản Lý", PASSWORD, accounts.UNIT_MANAGER, UNIT, now=now
+        live.store, "vinhluong", "Trần Quản Lý", PASSWORD, accounts.UNIT_MANAGER, UNIT, now=now
     )
     accounts.add_staff(
-        server.store, "vinhthai", "Phạm Quản Lý", PASSWORD, accounts.UNIT_MANAGER, OTHER_UNIT, now=now
+        live.store, "vinhthai", "Phạm Quản Lý", PASSWORD, accounts.UNIT_MANAGER, OTHER_UNIT, now=now
     )
-    accounts.add_staff(server.store, "xem", "Hoàng Người Xem", PASSWORD, accounts.VIEWER, now=now)
+    accounts.add_staff(live.store, "xem", "Hoàng Người Xem", PASSWORD, accounts.VIEWER, now=now)
 
 
 @pytest.fixture
-def office(server: Any, station_factory: Any) -> Office:
-    """Staff accounts, and one station of UNIT with a late, an overdue and an on-time dossier (SQLite only)."""
-    if "postgres" in server.db_url:
-        pytest.skip("the dashboard's pages run on SQLite here; PostgreSQL is covered by its own test")
+def db_url(tmp_path: Path) -> str:
+    """SQLite for the pages (one run is enough); ``pg_server`` checks the tables on PostgreSQL."""
+    return f"sqlite:///{tmp_path / 'central.sqlite3'}"
+
+
+@pytest.fixture
+def pg_server(pg_cluster: Any) -> Iterator[LiveServer]:  # noqa: F811 - fixture imported above
+    from central import service as svc
+
+    live = LiveServer(pg_cluster.new_database(), auth_cache_ttl=0.0, head_cache_ttl=0.2)
+    svc.add_unit(live.store, UNIT, "Trung tâm Phục vụ hành chính công xã Vĩnh Lương")
+    svc.add_unit(live.store, OTHER_UNIT, "Trung tâm Phục vụ hành chính công xã Vĩnh Thái")
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def office(server: Any, station_factory: Any) -> Office:  # noqa: F811 - fixtures imported above
+    """Staff accounts; one station of UNIT with a late, an overdue and an on-time dossier (SQLite)."""
     add_staff(server)
     clock = FakeClock(dt.datetime(2026, 11, 2, 9, 0))
     app = station_factory("a", clock=clock)
@@ -85,5 +102,18 @@ def login(http: httpx.Client, username: str, password: str = PASSWORD) -> httpx.
     )
 
 
-def client(server: Any) -> httpx.Client:
-    return httpx.Client(base_url=server.url, timeout=30, follow_redirects=True)
+def client(live: Any) -> httpx.Client:
+    return httpx.Client(base_url=live.url, timeout=30, follow_redirects=True)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 with small parameters: a login costs ~1 ms instead of ~300 ms (lock-out tests log in
+    dozens of times). The production parameters have their own test."""
+    from argon2 import PasswordHasher
+
+    from central.web import accounts
+
+    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    accounts.use_hasher(previous)

@@ -159,8 +159,7 @@ class Dashboard:
         self.store = store
         self.clock = clock or store.clock
         self.policy = policy
-        # Secure cookies when the site is reached over HTTPS (the request says so, or the
-        # operator forces it with MOTCUA_SECURE_COOKIES=1 behind a TLS proxy).
+        # Secure cookies always, whatever the request says (MOTCUA_SECURE_COOKIES=1); see ``secure``.
         self.force_secure = (
             secure_cookies if secure_cookies is not None else os.environ.get("MOTCUA_SECURE_COOKIES") == "1"
         )
@@ -190,7 +189,17 @@ class Dashboard:
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def secure(self, request: Request) -> bool:
-        return self.force_secure or request.url.scheme == "https"
+        """Secure cookies over HTTPS: the request's own scheme, the trusted TLS proxy's
+        ``X-Forwarded-Proto`` (the last hop, as for ``X-Forwarded-For``), or forced."""
+        if self.force_secure or request.url.scheme == "https":
+            return True
+        central = getattr(request.app.state, "central", None)
+        trusted = getattr(central, "trusted_proxy", None)
+        peer = request.client.host if request.client else ""
+        if trusted is None or peer != str(trusted):
+            return False
+        forwarded = request.headers.getlist("x-forwarded-proto")
+        return bool(forwarded) and forwarded[-1].split(",")[-1].strip().lower() == "https"
 
     def audit(self, request: Request, who: str, action: str, target: str = "", ok: bool = True) -> None:
         acc.audit(self.store, self.now(), who, action, target, _client(request), ok)

@@ -89,6 +89,37 @@ def test_secure_cookie_when_forced_for_a_tls_proxy(office: Office) -> None:
     assert "secure" in cookie.lower()
 
 
+def test_secure_cookie_behind_the_trusted_tls_proxy(office: Office) -> None:
+    import ipaddress
+
+    office.server.app.state.central.trusted_proxy = ipaddress.ip_address("127.0.0.1")
+    with bare(office.server) as http:
+        plain = http.get(f"{BASE}/dang-nhap").headers["set-cookie"]
+        tls = http.get(f"{BASE}/dang-nhap", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+    assert "secure" not in plain.lower() and "secure" in tls.lower()
+    office.server.app.state.central.trusted_proxy = ipaddress.ip_address("10.0.0.1")
+    with bare(office.server) as http:  # the header from anyone but the proxy is ignored
+        tls = http.get(f"{BASE}/dang-nhap", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+    assert "secure" not in tls.lower()
+
+
+def test_production_password_hashes_are_argon2id(office: Office) -> None:
+    from argon2 import PasswordHasher
+
+    cheap = accounts.use_hasher(PasswordHasher())
+    try:
+        accounts.add_staff(
+            office.server.store, "moi", "", PASSWORD, accounts.VIEWER, now=office.server.store.clock()
+        )
+    finally:
+        accounts.use_hasher(cheap)
+    with office.server.store.read() as conn:
+        stored = conn.execute(
+            select(accounts.staff_users.c.password_hash).where(accounts.staff_users.c.username == "moi")
+        ).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and PASSWORD not in stored
+
+
 def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(office: Office) -> None:
     live = office.server
     with client(live) as http:

@@ -20,7 +20,7 @@ import pytest
 from central import reporting
 from desk_app.reports.periodic import COLUMNS, row_values
 from desk_app.reports.periods import month_of
-from tests.web.conftest import APPLICANT, BASE, PASSWORD, UNIT, Office
+from tests.web.conftest import APPLICANT, BASE, OTHER_UNIT, PASSWORD, UNIT, Office
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -96,6 +96,16 @@ def test_log_in_scorecard_drill_down_excel_and_refusals(office: Office, tmp_path
             download = info.value
             assert download.suggested_filename == f"bao-cao-{UNIT}-2026-11.xlsx"
             data = Path(download.path()).read_bytes()
+
+            # an admin task: a one-time enrolment code with its QR, no script needed
+            page.get_by_role("link", name="Thiết bị").click()
+            page.wait_for_load_state()
+            page.get_by_label("Đơn vị").select_option(OTHER_UNIT)
+            page.get_by_role("button", name="Tạo mã đăng ký").click()
+            page.wait_for_load_state()
+            code = page.locator("#enrol-code").inner_text()
+            assert len(code) == 14 and page.locator(".qr svg").is_visible()
+            shoot(page, tmp_path, "dashboard-enrol-1366.png")
             assert errors == []
         finally:
             browser.close()
@@ -132,6 +142,11 @@ def test_log_in_scorecard_drill_down_excel_and_refusals(office: Office, tmp_path
             assert APPLICANT not in page.content()
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             shoot(page, tmp_path, "dashboard-overdue-phone.png")
+            page.get_by_role("link", name="Báo cáo").click()
+            page.wait_for_load_state()
+            assert "Toàn tỉnh" in page.content()
+            shoot(page, tmp_path, "dashboard-report-phone.png")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
             response = page.goto(f"{url}{BASE}/quan-ly/don-vi")
             assert response is not None and response.status == 403
             assert page.locator("h1").inner_text() == "Không có quyền truy cập"

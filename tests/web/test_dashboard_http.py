@@ -491,3 +491,47 @@ def test_accounts_sessions_and_lock_out_on_postgresql(pg_server: Any) -> None:
     actions = [(u, w) for u, w, _t, _ok in audit_actions(server.store)]
     assert actions.count(("vinhluong", "login_failed")) == 5 and ("vinhluong", "login_locked") in actions
     assert actions[-3:] == [("tinh", "login"), ("tinh", "view_scorecard"), ("tinh", "view_scorecard")]
+
+
+# ---------------------------------------------------------------- the whole role matrix
+ALL = {"tinh": 200, "vinhluong": 200, "vinhthai": 200, "xem": 200}
+ADMIN_ONLY = {"tinh": 200, "vinhluong": 403, "vinhthai": 403, "xem": 403}
+UNIT_ONLY = {"tinh": 200, "vinhluong": 200, "vinhthai": 403, "xem": 200}
+OTHER_ONLY = {"tinh": 200, "vinhluong": 403, "vinhthai": 200, "xem": 200}
+MATRIX = {
+    BASE: ALL,
+    f"{BASE}/bao-cao": ALL,
+    f"{BASE}/don-vi/{UNIT}/qua-han": UNIT_ONLY,
+    f"{BASE}/don-vi/{UNIT}/so-lieu/late?ky=2026-11": UNIT_ONLY,
+    f"{BASE}/bao-cao?don-vi={UNIT}": UNIT_ONLY,
+    f"{BASE}/bao-cao/tai-ve.xlsx?don-vi={UNIT}": UNIT_ONLY,
+    f"{BASE}/bao-cao/tai-ve.pdf?don-vi={UNIT}": UNIT_ONLY,
+    f"{BASE}/don-vi/{OTHER_UNIT}/qua-han": OTHER_ONLY,
+    f"{BASE}/bao-cao?don-vi={OTHER_UNIT}": OTHER_ONLY,
+    f"{BASE}/quan-ly/thiet-bi": {"tinh": 200, "vinhluong": 200, "vinhthai": 200, "xem": 403},
+    f"{BASE}/quan-ly/don-vi": ADMIN_ONLY,
+    f"{BASE}/quan-ly/lich": ADMIN_ONLY,
+    f"{BASE}/quan-ly/danh-muc": ADMIN_ONLY,
+    f"{BASE}/quan-ly/nhat-ky": ADMIN_ONLY,
+}
+SEES_NAMES = {"tinh": True, "vinhluong": True, "vinhthai": False, "xem": False}
+
+
+@pytest.mark.parametrize("username", sorted(SEES_NAMES))
+def test_every_page_for_every_role(office: Office, username: str) -> None:
+    with client(office.server) as http:
+        assert login(http, username).status_code == 200
+        for path, expected in MATRIX.items():
+            r = http.get(path)
+            assert r.status_code == expected[username], (username, path)
+            if r.status_code == 403:
+                assert FORBIDDEN_HEADING in r.text
+        cell = http.get(f"{BASE}/don-vi/{UNIT}/so-lieu/received_total?ky=2026-11")
+        if cell.status_code == 200:
+            assert (APPLICANT in cell.text) is SEES_NAMES[username]
+        # nobody may post to an admin form of a role they do not have, even with a valid token
+        score = http.get(BASE)
+        r = http.post(
+            f"{BASE}/quan-ly/lich", data={"day": "2026-12-31", "kind": "off", "csrf": csrf_of(score.text)}
+        )
+        assert r.status_code == ADMIN_ONLY[username]

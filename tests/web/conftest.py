@@ -70,12 +70,19 @@ def pg_server(pg_cluster: Any) -> Iterator[LiveServer]:  # noqa: F811 - fixture 
 
 
 @pytest.fixture
-def office(server: Any, station_factory: Any) -> Office:  # noqa: F811 - fixtures imported above
-    """Staff accounts; one station of UNIT with a late, an overdue and an on-time dossier (SQLite)."""
+def staffed(server: Any) -> Any:  # noqa: F811 - fixture imported above
+    """The live server (SQLite) with the four staff accounts and no dossier."""
     add_staff(server)
+    return server
+
+
+@pytest.fixture
+def office(staffed: Any, station_factory: Any) -> Office:  # noqa: F811 - fixture imported above
+    """Staff accounts; one station of UNIT with a late, an overdue and an on-time dossier (SQLite)."""
+    live = staffed
     clock = FakeClock(dt.datetime(2026, 11, 2, 9, 0))
     app = station_factory("a", clock=clock)
-    enrol_station(app, server)
+    enrol_station(app, live)
     late = app.intake.receive("canbo1", birth_request())
     overdue = app.intake.receive("canbo1", birth_request())
     clock.advance(days=1)
@@ -84,8 +91,8 @@ def office(server: Any, station_factory: Any) -> Office:  # noqa: F811 - fixture
     on_time = app.intake.receive("canbo1", birth_request())
     clock.advance(hours=2)
     app.workflow.act("canbo1", on_time.code, EventKind.RESULT_READY, result="Giấy khai sinh")
-    sync(app, server.url)
-    return Office(server, late.code, overdue.code, on_time.code)
+    sync(app, live.url)
+    return Office(live, late.code, overdue.code, on_time.code)
 
 
 def csrf_of(html: str) -> str:

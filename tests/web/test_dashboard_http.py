@@ -45,9 +45,9 @@ def bare(live: Any) -> httpx.Client:
 
 
 # ---------------------------------------------------------------- login, logout, session cookie
-def test_login_sets_a_strict_http_only_session_and_logout_ends_it(office: Office) -> None:
-    store = office.server.store
-    with bare(office.server) as http:
+def test_login_sets_a_strict_http_only_session_and_logout_ends_it(staffed: Any) -> None:
+    store = staffed.store
+    with bare(staffed) as http:
         assert http.get(BASE).headers["location"] == f"{BASE}/dang-nhap"  # not signed in
         form = http.get(f"{BASE}/dang-nhap")
         assert form.status_code == 200 and "<script" not in form.text
@@ -74,9 +74,9 @@ def test_login_sets_a_strict_http_only_session_and_logout_ends_it(office: Office
     assert ("tinh", "login") in actions and ("tinh", "logout") in actions
 
 
-def test_secure_cookie_when_forced_for_a_tls_proxy(office: Office) -> None:
-    office.server.app.state.dashboard.force_secure = True
-    with bare(office.server) as http:
+def test_secure_cookie_when_forced_for_a_tls_proxy(staffed: Any) -> None:
+    staffed.app.state.dashboard.force_secure = True
+    with bare(staffed) as http:
         form = http.get(f"{BASE}/dang-nhap")
         login_cookie = next(h for h in form.headers.get_list("set-cookie") if h.startswith("qt_csrf="))
         assert "secure" in login_cookie.lower()
@@ -89,39 +89,37 @@ def test_secure_cookie_when_forced_for_a_tls_proxy(office: Office) -> None:
     assert "secure" in cookie.lower()
 
 
-def test_secure_cookie_behind_the_trusted_tls_proxy(office: Office) -> None:
+def test_secure_cookie_behind_the_trusted_tls_proxy(staffed: Any) -> None:
     import ipaddress
 
-    office.server.app.state.central.trusted_proxy = ipaddress.ip_address("127.0.0.1")
-    with bare(office.server) as http:
+    staffed.app.state.central.trusted_proxy = ipaddress.ip_address("127.0.0.1")
+    with bare(staffed) as http:
         plain = http.get(f"{BASE}/dang-nhap").headers["set-cookie"]
         tls = http.get(f"{BASE}/dang-nhap", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
     assert "secure" not in plain.lower() and "secure" in tls.lower()
-    office.server.app.state.central.trusted_proxy = ipaddress.ip_address("10.0.0.1")
-    with bare(office.server) as http:  # the header from anyone but the proxy is ignored
+    staffed.app.state.central.trusted_proxy = ipaddress.ip_address("10.0.0.1")
+    with bare(staffed) as http:  # the header from anyone but the proxy is ignored
         tls = http.get(f"{BASE}/dang-nhap", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
     assert "secure" not in tls.lower()
 
 
-def test_production_password_hashes_are_argon2id(office: Office) -> None:
+def test_production_password_hashes_are_argon2id(staffed: Any) -> None:
     from argon2 import PasswordHasher
 
     cheap = accounts.use_hasher(PasswordHasher())
     try:
-        accounts.add_staff(
-            office.server.store, "moi", "", PASSWORD, accounts.VIEWER, now=office.server.store.clock()
-        )
+        accounts.add_staff(staffed.store, "moi", "", PASSWORD, accounts.VIEWER, now=staffed.store.clock())
     finally:
         accounts.use_hasher(cheap)
-    with office.server.store.read() as conn:
+    with staffed.store.read() as conn:
         stored = conn.execute(
             select(accounts.staff_users.c.password_hash).where(accounts.staff_users.c.username == "moi")
         ).scalar_one()
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and PASSWORD not in stored
 
 
-def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(office: Office) -> None:
-    live = office.server
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(staffed: Any) -> None:
+    live = staffed
     with client(live) as http:
         for _ in range(5):
             r = login(http, "tinh", "sai-mat-khau-roi")
@@ -138,37 +136,37 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(office: Offic
     assert actions[-2:] == [("tinh", "login", True), ("tinh", "view_scorecard", True)]
 
 
-def test_many_failures_from_one_address_lock_the_address(office: Office) -> None:
-    site = office.server.app.state.dashboard
+def test_many_failures_from_one_address_lock_the_address(staffed: Any) -> None:
+    site = staffed.app.state.dashboard
     site.limiter = RateLimiter(100, 100)  # this test is about the database's counter, not the bucket
-    with client(office.server) as http:
+    with client(staffed) as http:
         for n in range(site.policy.client_failures):
             assert login(http, f"khongco{n}", "doan-mo-mat-khau").status_code == 401
         r = login(http, "tinh")
         assert r.status_code == 401 and "tạm bị khóa" in r.text
 
 
-def test_login_requests_are_rate_limited_per_address(office: Office) -> None:
-    office.server.app.state.dashboard.limiter = RateLimiter(0.001, 2)
-    with client(office.server) as http:
+def test_login_requests_are_rate_limited_per_address(staffed: Any) -> None:
+    staffed.app.state.dashboard.limiter = RateLimiter(0.001, 2)
+    with client(staffed) as http:
         assert login(http, "tinh", "sai-mat-khau-1").status_code == 401
         assert login(http, "tinh", "sai-mat-khau-2").status_code == 401
         r = login(http, "tinh")
         assert r.status_code == 429 and "Quá nhiều lần đăng nhập" in r.text
 
 
-def test_disabled_account_cannot_log_in_and_its_sessions_end(office: Office) -> None:
-    with client(office.server) as http:
+def test_disabled_account_cannot_log_in_and_its_sessions_end(staffed: Any) -> None:
+    with client(staffed) as http:
         assert login(http, "xem").status_code == 200
-        accounts.set_disabled(office.server.store, "xem")
+        accounts.set_disabled(staffed.store, "xem")
         assert http.get(BASE).url.path == f"{BASE}/dang-nhap"
         assert login(http, "xem").status_code == 401
 
 
 # ---------------------------------------------------------------- CSRF
-def test_posts_without_the_csrf_token_are_refused(office: Office) -> None:
-    store = office.server.store
-    with client(office.server) as http:
+def test_posts_without_the_csrf_token_are_refused(staffed: Any) -> None:
+    store = staffed.store
+    with client(staffed) as http:
         http.get(f"{BASE}/dang-nhap")
         r = http.post(f"{BASE}/dang-nhap", data={"username": "tinh", "password": PASSWORD})
         assert r.status_code == 403 and "hết hạn" in r.text
@@ -184,7 +182,7 @@ def test_posts_without_the_csrf_token_are_refused(office: Office) -> None:
         assert r.status_code == 403
         assert http.get(BASE).status_code == 200  # still signed in
         # the login form's token is bound to its cookie: another browser's token does not fit
-        with client(office.server) as other:
+        with client(staffed) as other:
             foreign = csrf_of(other.get(f"{BASE}/dang-nhap").text)
         http.cookies.delete("qt_csrf")
         http.cookies.set("qt_csrf", "mot-gia-tri-khac", path=BASE)
@@ -193,8 +191,8 @@ def test_posts_without_the_csrf_token_are_refused(office: Office) -> None:
 
 
 # ---------------------------------------------------------------- session expiry (the server's clock)
-def test_session_ends_after_idle_time_and_after_its_absolute_lifetime(office: Office) -> None:
-    live = office.server
+def test_session_ends_after_idle_time_and_after_its_absolute_lifetime(staffed: Any) -> None:
+    live = staffed
     site = live.app.state.dashboard
     site.policy = accounts.Policy(idle=dt.timedelta(minutes=10), absolute=dt.timedelta(minutes=30))
     clock = live.store.clock
@@ -292,8 +290,8 @@ def test_unknown_unit_or_cell_gets_a_vietnamese_404(office: Office) -> None:
         assert r.status_code == 404 and "Không tìm thấy trang" in r.text
 
 
-def test_a_bad_period_key_falls_back_to_the_current_month(office: Office) -> None:
-    with client(office.server) as http:
+def test_a_bad_period_key_falls_back_to_the_current_month(staffed: Any) -> None:
+    with client(staffed) as http:
         login(http, "tinh")
         r = http.get(BASE, params={"ky": "2026-13"})
         assert r.status_code == 200 and "Tháng 11/2026" in r.text
@@ -325,8 +323,8 @@ def test_report_downloads_excel_and_pdf_and_audits_them(office: Office) -> None:
 
 
 # ---------------------------------------------------------------- admin tasks
-def test_admin_adds_and_renames_a_unit(office: Office) -> None:
-    with client(office.server) as http:
+def test_admin_adds_and_renames_a_unit(staffed: Any) -> None:
+    with client(staffed) as http:
         login(http, "tinh")
         page = http.get(f"{BASE}/quan-ly/don-vi")
         r = http.post(
@@ -342,9 +340,9 @@ def test_admin_adds_and_renames_a_unit(office: Office) -> None:
             f"{BASE}/quan-ly/don-vi", data={"code": "sai mã", "name": "X", "csrf": csrf_of(r.text)}
         )
         assert bad.status_code == 400 and 'class="alert"' in bad.text
-    names = {u["code"]: u["name"] for u in svc.list_units(office.server.store)}
+    names = {u["code"]: u["name"] for u in svc.list_units(staffed.store)}
     assert names["000.23.31.H56"] == "Trung tâm PVHCC xã Vĩnh Ngọc"
-    actions = [(w, t) for _u, w, t, _ok in audit_actions(office.server.store) if w.startswith("unit_")]
+    actions = [(w, t) for _u, w, t, _ok in audit_actions(staffed.store) if w.startswith("unit_")]
     assert actions == [("unit_add", "unit=000.23.31.H56"), ("unit_rename", "unit=000.23.31.H56")]
 
 
@@ -418,9 +416,9 @@ def _svg_to_png(svg: str) -> bytes:
     return out.getvalue()
 
 
-def test_calendar_decision_reaches_the_change_log(office: Office) -> None:
-    store = office.server.store
-    with client(office.server) as http:
+def test_calendar_decision_reaches_the_change_log(staffed: Any) -> None:
+    store = staffed.store
+    with client(staffed) as http:
         login(http, "tinh")
         page = http.get(f"{BASE}/quan-ly/lich")
         r = http.post(
@@ -445,13 +443,13 @@ def test_calendar_decision_reaches_the_change_log(office: Office) -> None:
     assert len(rows) == 1 and rows[0].unit_code == "" and '"2026-12-31"' in rows[0].payload
 
 
-def test_catalogue_upload_through_the_desk_parser(office: Office, tmp_path: Path) -> None:
+def test_catalogue_upload_through_the_desk_parser(staffed: Any, tmp_path: Path) -> None:
     from desk_app.formats.catalog_files import write_catalog_file
 
     good = tmp_path / "danh-muc.xlsx"
     write_catalog_file(sample_procedures(), good)
-    store = office.server.store
-    with client(office.server) as http:
+    store = staffed.store
+    with client(staffed) as http:
         login(http, "tinh")
         page = http.get(f"{BASE}/quan-ly/danh-muc")
         files = {"file": ("danh-muc.xlsx", good.read_bytes(), "application/octet-stream")}
@@ -468,8 +466,8 @@ def test_catalogue_upload_through_the_desk_parser(office: Office, tmp_path: Path
     assert count == len(sample_procedures())
 
 
-def test_audit_page_lists_actions_for_the_admin(office: Office) -> None:
-    with client(office.server) as http:
+def test_audit_page_lists_actions_for_the_admin(staffed: Any) -> None:
+    with client(staffed) as http:
         login(http, "xem", "sai-mat-khau-roi")
         login(http, "tinh")
         r = http.get(f"{BASE}/quan-ly/nhat-ky")

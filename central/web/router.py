@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from central import reporting
@@ -259,6 +259,20 @@ def install(app: FastAPI, site: Dashboard) -> None:
 
     if previous is not None:
         app.add_exception_handler(StarletteHTTPException, not_found_under_base)
+
+    async def fault_under_base(request: Request, _exc: Exception) -> Response:
+        """A fault on a dashboard page: a Vietnamese page, no traceback (Starlette logs the error)."""
+        if request.url.path.startswith(BASE):
+            return site.page(
+                "message.html",
+                500,
+                heading="Máy chủ gặp lỗi",
+                message="Không hiển thị được trang này do lỗi của máy chủ. Vui lòng thử lại sau; "
+                "nếu vẫn lỗi, báo quản trị hệ thống (thời điểm lỗi đã được ghi lại).",
+            )
+        return PlainTextResponse("Internal Server Error", status_code=500)
+
+    app.add_exception_handler(Exception, fault_under_base)
 
 
 def dashboard_router(site: Dashboard) -> APIRouter:  # noqa: C901 - one closure per page

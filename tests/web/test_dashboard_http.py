@@ -533,3 +533,20 @@ def test_every_page_for_every_role(office: Office, username: str) -> None:
             f"{BASE}/quan-ly/lich", data={"day": "2026-12-31", "kind": "off", "csrf": csrf_of(score.text)}
         )
         assert r.status_code == ADMIN_ONLY[username]
+
+
+@pytest.mark.expect_errors
+def test_a_fault_gives_a_vietnamese_page_without_traceback(
+    staffed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from central import reporting
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("sự cố giả lập")
+
+    monkeypatch.setattr(reporting, "scorecards", broken)
+    with client(staffed) as http:
+        r = login(http, "tinh")
+    assert r.status_code == 500 and "Máy chủ gặp lỗi" in r.text
+    assert "Traceback" not in r.text and "RuntimeError" not in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")

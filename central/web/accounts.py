@@ -364,11 +364,27 @@ class Session:
     csrf: str
 
 
-def new_session(store: svc.Store, username: str, now: dt.datetime) -> tuple[str, str]:
-    """(cookie token, CSRF token) of a fresh session; only the token's hash is stored."""
+def new_session(
+    store: svc.Store, username: str, now: dt.datetime, policy: Policy = DEFAULT_POLICY
+) -> tuple[str, str]:
+    """(cookie token, CSRF token) of a fresh session; only the token's hash is stored.
+    Expired sessions and stale failure counters of everyone are swept on the way."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     with store.write() as conn:
+        # the stored times are UTC ISO strings of one format: they compare as text
+        conn.execute(
+            delete(staff_sessions).where(
+                (staff_sessions.c.created_at < _iso(now - policy.absolute))
+                | (staff_sessions.c.last_seen_at < _iso(now - policy.idle))
+            )
+        )
+        conn.execute(
+            delete(login_throttle).where(
+                (login_throttle.c.window_start < _iso(now - max(policy.window, policy.lock)))
+                & (login_throttle.c.locked_until.is_(None) | (login_throttle.c.locked_until < _iso(now)))
+            )
+        )
         conn.execute(
             insert(staff_sessions).values(
                 id_hash=sha256(token),

@@ -371,7 +371,10 @@ def dashboard_router(site: Dashboard) -> APIRouter:  # noqa: C901 - one closure 
                 request, name, "login_locked" if result.outcome == "locked" else "login_failed", ok=False
             )
             return login_page(request, name, LOCKED if result.outcome == "locked" else BAD_LOGIN, 401)
-        token, _csrf = acc.new_session(store, result.staff.username, site.now())
+        stale = request.cookies.get(SESSION_COOKIE, "")
+        if stale:  # a new login never keeps the session the browser had (fixation)
+            acc.end_session(store, stale)
+        token, _csrf = acc.new_session(store, result.staff.username, site.now(), site.policy)
         site.audit(request, result.staff.username, "login")
         response = _redirect(BASE)
         response.set_cookie(

@@ -208,6 +208,27 @@ def test_session_ends_after_idle_time_and_after_its_absolute_lifetime(staffed: A
             assert http.get(BASE).url.path == BASE
         clock.advance(minutes=4)  # 31 minutes after login, never idle: still over
         assert http.get(BASE).url.path == f"{BASE}/dang-nhap"
+        with client(staffed) as other:  # someone else's login sweeps dead sessions away
+            assert login(other, "xem").status_code == 200
+    with staffed.store.read() as conn:
+        users = conn.execute(select(accounts.staff_sessions.c.username)).scalars().all()
+    assert users == ["xem"]
+
+
+def test_a_new_login_replaces_the_session_the_browser_had(staffed: Any) -> None:
+    with client(staffed) as planted:
+        login(planted, "xem")
+        cookie = planted.cookies.get("qt_phien")
+    assert cookie
+    with client(staffed) as http:
+        form = http.get(f"{BASE}/dang-nhap")
+        http.cookies.set("qt_phien", cookie, domain="127.0.0.1", path=BASE)  # planted in the browser
+        data = {"username": "tinh", "password": PASSWORD, "csrf": csrf_of(form.text)}
+        assert http.post(f"{BASE}/dang-nhap", data=data).status_code == 200
+        assert "Lê Thị Tỉnh" in http.get(BASE).text
+    with staffed.store.read() as conn:
+        users = conn.execute(select(accounts.staff_sessions.c.username)).scalars().all()
+    assert users == ["tinh"]
 
 
 # ---------------------------------------------------------------- roles and personal data

@@ -151,5 +151,15 @@ def test_log_in_scorecard_drill_down_excel_and_refusals(office: Office, tmp_path
             assert response is not None and response.status == 403
             assert page.locator("h1").inner_text() == "Không có quyền truy cập"
             shoot(page, tmp_path, "dashboard-refused-phone.png")
+
+            # a unit manager on a phone: the own unit's devices, revocable
+            manager = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+            page = manager.new_page()
+            sign_in(page, url, "vinhluong")
+            page.get_by_role("link", name="Thiết bị").click()
+            page.wait_for_load_state()
+            assert page.get_by_role("button", name="Thu hồi").count() == 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            shoot(page, tmp_path, "dashboard-devices-phone.png")
         finally:
             browser.close()

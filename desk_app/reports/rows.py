@@ -131,6 +131,7 @@ def _outcome_at(facts: DossierFacts) -> Outcome:
 
 def report_row(record: DossierRecord, rules: Rules = DEFAULT_RULES) -> ReportRow | None:
     """The dossier's row; ``None`` when it has no event the report reads (never reported)."""
+    rating = _rating(record.events)
     events = [e for e in record.events if e.kind not in IGNORED_KINDS]
     if not events:
         return None
@@ -188,7 +189,6 @@ def report_row(record: DossierRecord, rules: Rules = DEFAULT_RULES) -> ReportRow
     if finished_at is not None and final.outcome.value != finish:
         regular = False  # the resolution was judged again by a later event
     component_files_at, result_files_at = _file_times(events)
-    rating = _rating(record.events)
     return ReportRow(
         dossier_id=record.id,
         code=record.code,

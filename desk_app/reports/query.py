@@ -1,24 +1,34 @@
-"""Read a station's dossiers and events for a period, and the report service.
+"""The station's report reads and the report service.
 
-The only part of ``desk_app.reports`` that knows the store. It reads, in one
-read transaction, the dossiers that can matter for ``[start, end)``:
+The only part of ``desk_app.reports`` that knows the store.
 
-* received in the period (index range on ``received_at``), or
-* received before it and not finished before it started: still open now, or
-  resolved / returned at or after ``start`` (summary columns), or refused /
-  stopped / withdrawn (those have no finish time in the summary, so all of
-  them are read and the pure rules drop the ones finished earlier),
+**From the report rows** (default rules; ``ReportService``): the period's
+tallies are SQL over ``dossier_report_rows`` (one row per dossier, written by
+the transaction that writes the dossier's event; see ``desk_app.reports.rows``
+for what a row holds and when it is exact) and ``dossier_report_marks``:
 
-Cost: the dossier part is a range scan of ``received_at < end`` (the whole
-history before the period's end, ~0.1 µs a row in SQLite), the events part one
-index lookup per candidate dossier; the Python part is linear in the events
-read. A summary row per dossier kept by the writer (resolved / dropped times,
-deadline, supplement count) would let a year's report be one indexed GROUP BY
-instead; see the benchmark in ``bench/bench_reports.py``.
+* the cohort is three ranges: received in the period (primary key range on
+  ``received_at``), received in the ``LONG_LIVED`` before it and not finished
+  before it, and the few open or long-lived dossiers received earlier (partial
+  index); one ``GROUP BY`` (field, channel, new / carried over, outcome) with
+  ``CASE`` on the judgement moment gives every number of the tally;
+* the period counters (supplement requests, extensions, refusals, returns by
+  post) count the marks in ``[start, cut)``;
+* the dossiers whose row cannot judge this cut (an event of a merged history
+  after it, a file event after it, received after "now") are read with their
+  events and judged by ``facts.dossier_facts``, as everything was before.
 
-then their events through the ``(dossier_id, hlc)`` index. The candidate set
-is a superset; ``facts.dossier_facts`` decides exactly. Filters on field,
-procedure, officer, channel and competent unit are pushed into the SQL.
+Filters on field, procedure, officer, channel and competent unit are pushed
+into the SQL. ``bench/bench_reports.py --station-1m`` measures it.
+
+**From the events** (``ReportRepository``: other rules, the penalty preview):
+the dossiers that can matter for ``[start, end)`` are read in one read
+transaction — received in the period, or received before it and not finished
+before it started (still open now, resolved / returned at or after ``start``,
+or refused / stopped / withdrawn: those have no finish time in the summary, so
+all of them are read and the pure rules drop the ones finished earlier) — then
+their events through the ``(dossier_id, hlc)`` index. The candidate set is a
+superset; ``facts.dossier_facts`` decides exactly.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status
@@ -64,8 +74,8 @@ from desk_app.reports.rows import (
     facts_from_row,
 )
 from desk_app.services.station import Station
+from desk_app.store.report_rows import ROW_COLUMNS, read_records, row_from_values, stored_rows
 from desk_app.store.report_rows import iso as row_iso
-from desk_app.store.report_rows import read_records, stored_rows
 
 # Statuses in which a dossier may still matter for any period although received
 # earlier: open ones, and the final ones without a finish-time column. A result
@@ -413,6 +423,8 @@ UNION
 SELECT r.dossier_id FROM dossier_report_rows AS r INDEXED BY ix_report_rows_irregular
  WHERE {irregular} {filters}
 """
+_ROWS_OF_IDS = "SELECT {columns} FROM dossier_report_rows AS r WHERE r.dossier_id IN ({ids})"
+_PERIOD_MARKS = "SELECT dossier_id, kind, at, n FROM dossier_report_marks WHERE at >= :start AND at < :cut"
 
 
 def rows_facts(
@@ -425,16 +437,28 @@ def rows_facts(
 ) -> list[DossierFacts]:
     """Facts of every dossier that counts in the period: from its row where the row can say
     (``rows.facts_from_row``), else from its events (``facts.dossier_facts``)."""
+    driver = conn.connection.driver_connection
     filters, fparams = _row_filters(flt or ReportFilter())
     params = {**_period_params(start, end, now), **fparams}
     cohort = _COHORT.format(cols="r.dossier_id", filters=filters)
-    sql = _IDS_SQL.format(cohort=cohort, filters=filters, irregular=_IRREGULAR)
-    ids = [r[0] for r in conn.connection.driver_connection.execute(sql, params)]
-    rows = stored_rows(conn, ids)
+    ids_sql = _IDS_SQL.format(cohort=cohort, filters=filters, irregular=_IRREGULAR)
+    columns = ", ".join(f"r.{c}" for c in ROW_COLUMNS)
+    rows = {
+        v[1]: row_from_values(v)
+        for v in driver.execute(_ROWS_OF_IDS.format(columns=columns, ids=ids_sql), params)
+    }
+    # A row answers only when all its events are before the cut: its marks of the period suffice.
+    marks: dict[str, list[tuple[int, str, dt.datetime]]] = defaultdict(list)
+    for dossier_id, kind, at, n in driver.execute(_PERIOD_MARKS, params):
+        if dossier_id in rows:
+            marks[dossier_id].append((n, kind, dt.datetime.fromisoformat(at)))
     out: list[DossierFacts] = []
     missing: list[str] = []
-    for dossier_id in ids:
-        f = facts_from_row(rows[dossier_id], start, end, now)
+    for dossier_id, row in rows.items():
+        listed = marks.get(dossier_id)
+        if listed:
+            row = replace(row, marks=tuple((kind, at) for _, kind, at in sorted(listed)))
+        f = facts_from_row(row, start, end, now)
         if f is None:
             missing.append(dossier_id)
         else:

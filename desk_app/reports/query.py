@@ -76,6 +76,7 @@ from desk_app.reports.rows import (
 from desk_app.services.station import Station
 from desk_app.store.report_rows import ROW_COLUMNS, read_records, row_from_values, stored_rows
 from desk_app.store.report_rows import iso as row_iso
+from desk_app.workcalendar import VN_TZ
 
 # Statuses in which a dossier may still matter for any period although received
 # earlier: open ones, and the final ones without a finish-time column. A result
@@ -232,8 +233,31 @@ _ROW_COLUMNS = (
     "r.exact_from, r.regular, r.first_event_at, r.component_files_at, r.result_files_at, "
     "r.components_digitised, r.components_reused, r.result_digitised, r.result_signed, r.rating"
 )
-# The period's cohort (received in it, or before it and not finished before it): three ranges.
+# The period's cohort rows the day roll-up does not count (it counts the settled rows
+# finished before the cut's day): open at the cut (received in the LONG_LIVED before
+# it, or long-lived), finished in the period but not settled, settled but finished
+# on the cut's own day, and received at or after the cut (read from their events).
 _COHORT = """
+SELECT {cols} FROM dossier_report_rows AS r
+ WHERE r.received_at >= :cut_long AND r.received_at < :cut AND r.received_at < :end
+   AND (r.finished_at IS NULL OR r.finished_at >= :cut) {filters}
+UNION ALL
+SELECT {cols} FROM dossier_report_rows AS r INDEXED BY ix_report_rows_long
+ WHERE r.long_lived = 1 AND r.received_at < :cut_long AND r.received_at < :end
+   AND (r.finished_at IS NULL OR r.finished_at >= :cut) {filters}
+UNION ALL
+SELECT {cols} FROM dossier_report_rows AS r INDEXED BY ix_report_rows_unsettled_finished
+ WHERE r.settled = 0 AND r.finished_at >= :start AND r.finished_at < :cut AND r.received_at < :end {filters}
+UNION ALL
+SELECT {cols} FROM dossier_report_rows AS r INDEXED BY ix_report_rows_finished
+ WHERE r.finished_at >= :today AND r.finished_at < :cut AND r.settled = 1 AND r.received_at < :end {filters}
+UNION ALL
+SELECT {cols} FROM dossier_report_rows AS r
+ WHERE r.received_at >= :cut AND r.received_at < :end {filters}
+"""
+# Every cohort row (drill-down lists): received in the period, received in the LONG_LIVED
+# before it and not finished before it, and the open or long-lived ones received earlier.
+_FULL_COHORT = """
 SELECT {cols} FROM dossier_report_rows AS r
  WHERE r.received_at >= :start AND r.received_at < :end {filters}
 UNION ALL
@@ -244,6 +268,14 @@ UNION ALL
 SELECT {cols} FROM dossier_report_rows AS r INDEXED BY ix_report_rows_long
  WHERE r.long_lived = 1 AND r.received_at < :lo_long AND r.received_at < :start
    AND (r.finished_at IS NULL OR r.finished_at >= :lo) {filters}
+"""
+_DAYS_SQL = """
+SELECT field, channel, received_day >= :start_day, finish, sum(n), sum(components_digitised),
+       sum(components_reused), sum(digitised), sum(results_digitised), sum(results_signed),
+       sum(rated), sum(dissatisfied)
+FROM dossier_report_days AS r
+WHERE r.finished_day >= :start_day AND r.finished_day < :cut_day AND r.received_day < :end_day {filters}
+GROUP BY 1, 2, 3, 4
 """
 # A cohort row the SQL cannot judge at this cut (the dossier's events are read instead).
 _COHORT_FALLBACK = (
@@ -307,8 +339,14 @@ def _row_filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
 
 
 def _period_params(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, str | None]:
+    """The SQL parameters of a period; its bounds must be midnights (whole days, ``Period``)."""
+    start, end = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
+    if start.time() != dt.time(0) or end.time() != dt.time(0):
+        raise ValueError("report periods are whole days")
     as_of, cut = cut_of(end, now)
+    cut = cut.astimezone(VN_TZ)
     lo = min(start, cut)
+    cut_midnight = dt.datetime.combine(cut.date(), dt.time(0), tzinfo=VN_TZ)
     return {
         "start": row_iso(start),
         "end": row_iso(end),
@@ -316,6 +354,11 @@ def _period_params(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> di
         "cut": row_iso(cut),
         "lo": row_iso(lo),
         "lo_long": row_iso(lo - LONG_LIVED),
+        "cut_long": row_iso(cut - LONG_LIVED),
+        "today": row_iso(max(start, cut_midnight)),
+        "start_day": start.date().isoformat(),
+        "end_day": end.date().isoformat(),
+        "cut_day": cut.date().isoformat(),
     }
 
 
@@ -340,10 +383,10 @@ def row_tallies(
     cohort = _COHORT.format(cols=_ROW_COLUMNS, filters=filters)
     by_field: dict[str, Tally] = {}
     rated = dissatisfied = 0
-    sql = _TALLY_SQL.format(cohort=cohort, fallback=_COHORT_FALLBACK)
-    for field, channel, is_new, outcome, n, comps, reused, dig, res, signed, n_rated, n_bad in driver.execute(
-        sql, params
-    ):
+    rows_sql = _TALLY_SQL.format(cohort=cohort, fallback=_COHORT_FALLBACK)
+    days_sql = _DAYS_SQL.format(filters=filters)
+    groups = [*driver.execute(days_sql, params), *driver.execute(rows_sql, params)]
+    for field, channel, is_new, outcome, n, comps, reused, dig, res, signed, n_rated, n_bad in groups:
         t = by_field.get(field)
         if t is None:
             t = by_field[field] = Tally()
@@ -440,7 +483,7 @@ def rows_facts(
     driver = conn.connection.driver_connection
     filters, fparams = _row_filters(flt or ReportFilter())
     params = {**_period_params(start, end, now), **fparams}
-    cohort = _COHORT.format(cols="r.dossier_id", filters=filters)
+    cohort = _FULL_COHORT.format(cols="r.dossier_id", filters=filters)
     ids_sql = _IDS_SQL.format(cohort=cohort, filters=filters, irregular=_IRREGULAR)
     columns = ", ".join(f"r.{c}" for c in ROW_COLUMNS)
     rows = {

@@ -109,6 +109,18 @@ class ReportRow:
         return self.finished_at is None or self.finished_at - self.received_at > LONG_LIVED
 
     @property
+    def settled(self) -> bool:
+        """Regular, finished, and no file event after the day it finished: for every cut at or
+        after the next midnight its tally contribution is fixed (the store's day roll-up)."""
+        if not self.regular or self.finished_at is None:
+            return False
+        day = self.finished_at.astimezone(VN_TZ).date()
+        return all(
+            t is None or t.astimezone(VN_TZ).date() <= day
+            for t in (self.component_files_at, self.result_files_at)
+        )
+
+    @property
     def exact_from(self) -> dt.datetime:
         """The earliest cut from which the SQL evaluation may use the row (see module doc)."""
         return self.first_event_at if self.regular else self.last_event_at

@@ -74,6 +74,7 @@ ROW_COLUMNS = (
     "result_files_at",
     "rating",
     "long_lived",
+    "settled",
 )
 _INSERT_ROW = (
     f"INSERT INTO dossier_report_rows ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})"
@@ -181,6 +182,7 @@ def row_values(row: ReportRow) -> tuple[Any, ...]:
         iso(row.result_files_at) or "",
         row.rating,
         int(row.long_lived),
+        int(row.settled),
     )
 
 
@@ -226,6 +228,95 @@ def row_from_values(values: Sequence[Any]) -> ReportRow:
     )
 
 
+# The day roll-up of the settled rows: one line per received day, finished day and the
+# values a tally groups or filters by; the sums a tally adds.
+DAY_KEYS = (
+    "received_day",
+    "finished_day",
+    "field",
+    "channel",
+    "procedure_code",
+    "officer",
+    "competent_unit",
+    "finish",
+)
+DAY_SUMS = (
+    "n",
+    "components_digitised",
+    "components_reused",
+    "digitised",
+    "results_digitised",
+    "results_signed",
+    "rated",
+    "dissatisfied",
+)
+_DAY_UPSERT = (
+    f"INSERT INTO dossier_report_days ({', '.join(DAY_KEYS + DAY_SUMS)}) "
+    f"VALUES ({', '.join('?' * (len(DAY_KEYS) + len(DAY_SUMS)))}) "
+    f"ON CONFLICT ({', '.join(DAY_KEYS)}) DO UPDATE SET "
+    + ", ".join(f"{c} = {c} + excluded.{c}" for c in DAY_SUMS)
+)
+_DAY_PRUNE = f"DELETE FROM dossier_report_days WHERE {' AND '.join(f'{c} = ?' for c in DAY_KEYS)} AND n = 0"
+
+
+def _day(value: dt.datetime) -> str:
+    return value.astimezone(VN_TZ).date().isoformat()
+
+
+def day_entry(row: ReportRow) -> tuple[tuple[Any, ...], tuple[int, ...]] | None:
+    """The row's key and sums in the day roll-up; ``None`` unless the row is settled."""
+    if not row.settled or row.finished_at is None:
+        return None
+    resolved = row.finish != "dropped"
+    key = (
+        _day(row.received_at),
+        _day(row.finished_at),
+        row.field,
+        row.channel,
+        row.procedure_code,
+        row.officer,
+        row.competent_unit,
+        row.finish,
+    )
+    sums = (
+        1,
+        row.components_digitised,
+        row.components_reused,
+        int(resolved and row.result_digitised and row.components_digitised > 0),
+        int(resolved and row.result_digitised),
+        int(resolved and row.result_signed),
+        int(row.rating is not None),
+        int(row.rating == "khong_hai_long"),
+    )
+    return key, sums
+
+
+def _adjust_days(driver: Any, entries: Iterable[tuple[tuple[Any, ...], tuple[int, ...]]], sign: int) -> None:
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for key, sums in entries:
+        acc = totals.setdefault(key, [0] * len(DAY_SUMS))
+        for i, v in enumerate(sums):
+            acc[i] += sign * v
+    driver.executemany(_DAY_UPSERT, [key + tuple(acc) for key, acc in totals.items()])
+    if sign < 0:
+        driver.executemany(_DAY_PRUNE, list(totals))
+
+
+def _old_entries(driver: Any, ids: Sequence[str]) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
+    out = []
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        sql = (
+            f"SELECT {', '.join(ROW_COLUMNS)} FROM dossier_report_rows "
+            f"WHERE settled = 1 AND dossier_id IN ({marks})"
+        )
+        for values in driver.execute(sql, list(chunk)):
+            entry = day_entry(row_from_values(values))
+            if entry is not None:
+                out.append(entry)
+    return out
+
+
 def mark_values(row: ReportRow) -> list[tuple[str | None, str, str, int]]:
     return [(iso(at), row.dossier_id, kind, n) for n, (kind, at) in enumerate(row.marks)]
 
@@ -235,12 +326,14 @@ def write_rows(conn: Any, rows: Sequence[ReportRow], replace: bool = True) -> No
     driver = _driver(conn)
     if replace:
         ids = [r.dossier_id for r in rows]
+        _adjust_days(driver, _old_entries(driver, ids), -1)
         for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
             driver.execute(f"DELETE FROM dossier_report_rows WHERE dossier_id IN ({marks})", list(chunk))
             driver.execute(f"DELETE FROM dossier_report_marks WHERE dossier_id IN ({marks})", list(chunk))
     driver.executemany(_INSERT_ROW, [row_values(r) for r in rows])
     driver.executemany(_INSERT_MARK, [m for r in rows for m in mark_values(r)])
+    _adjust_days(driver, (e for e in map(day_entry, rows) if e is not None), +1)
 
 
 def refresh(conn: Any, dossier_ids: Iterable[str]) -> int:
@@ -253,6 +346,7 @@ def refresh(conn: Any, dossier_ids: Iterable[str]) -> int:
     driver = _driver(conn)
     written = {r.dossier_id for r in rows}
     gone = [i for i in ids if i not in written]  # no reported event (any more): no row
+    _adjust_days(driver, _old_entries(driver, gone), -1)
     for chunk in _chunks(gone):
         marks = ", ".join("?" * len(chunk))
         driver.execute(f"DELETE FROM dossier_report_rows WHERE dossier_id IN ({marks})", list(chunk))

@@ -324,12 +324,14 @@ dossier_report_rows = Table(
     Column("result_files_at", String, nullable=False),
     Column("rating", String, nullable=True),
     Column("long_lived", Integer, nullable=False),
+    Column("settled", Integer, nullable=False),
     Index("ix_report_rows_dossier", "dossier_id", unique=True),
     Index("ix_report_rows_finished", "finished_at"),
     Index("ix_report_rows_unit_received", "competent_unit", "received_at"),
     Index("ix_report_rows_field_received", "field", "received_at"),
     Index("ix_report_rows_irregular", "exact_from", sqlite_where=text("regular = 0")),
     Index("ix_report_rows_long", "received_at", sqlite_where=text("long_lived = 1")),
+    Index("ix_report_rows_unsettled_finished", "finished_at", sqlite_where=text("settled = 0")),
     sqlite_with_rowid=False,
 )
 
@@ -343,5 +345,31 @@ dossier_report_marks = Table(
     Column("kind", String, primary_key=True),
     Column("n", Integer, primary_key=True),
     Index("ix_report_marks_dossier", "dossier_id"),
+    sqlite_with_rowid=False,
+)
+
+# The settled report rows summed per received day, finished day and the values a tally
+# groups or filters by (desk_app.store.report_rows.day_entry): a year's finished dossiers
+# are a few thousand lines here instead of hundreds of thousands of rows.
+dossier_report_days = Table(
+    "dossier_report_days",
+    metadata,
+    Column("received_day", String, primary_key=True),
+    Column("finished_day", String, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("channel", String, primary_key=True),
+    Column("procedure_code", String, primary_key=True),
+    Column("officer", String, primary_key=True),
+    Column("competent_unit", String, primary_key=True),
+    Column("finish", String, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("components_digitised", Integer, nullable=False),
+    Column("components_reused", Integer, nullable=False),
+    Column("digitised", Integer, nullable=False),
+    Column("results_digitised", Integer, nullable=False),
+    Column("results_signed", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),
+    Column("dissatisfied", Integer, nullable=False),
+    Index("ix_report_days_finished", "finished_day", "received_day"),
     sqlite_with_rowid=False,
 )

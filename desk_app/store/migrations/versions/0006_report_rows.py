@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("result_files_at", sa.String(), nullable=False),
         sa.Column("rating", sa.String(), nullable=True),
         sa.Column("long_lived", sa.Integer(), nullable=False),
+        sa.Column("settled", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("received_at", "dossier_id"),
         sqlite_with_rowid=False,
     )
@@ -67,6 +68,36 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("at", "dossier_id", "kind", "n"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "dossier_report_days",
+        sa.Column("received_day", sa.String(), nullable=False),
+        sa.Column("finished_day", sa.String(), nullable=False),
+        sa.Column("field", sa.Text(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("procedure_code", sa.String(), nullable=False),
+        sa.Column("officer", sa.String(), nullable=False),
+        sa.Column("competent_unit", sa.String(), nullable=False),
+        sa.Column("finish", sa.String(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("components_digitised", sa.Integer(), nullable=False),
+        sa.Column("components_reused", sa.Integer(), nullable=False),
+        sa.Column("digitised", sa.Integer(), nullable=False),
+        sa.Column("results_digitised", sa.Integer(), nullable=False),
+        sa.Column("results_signed", sa.Integer(), nullable=False),
+        sa.Column("rated", sa.Integer(), nullable=False),
+        sa.Column("dissatisfied", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "received_day",
+            "finished_day",
+            "field",
+            "channel",
+            "procedure_code",
+            "officer",
+            "competent_unit",
+            "finish",
+        ),
         sqlite_with_rowid=False,
     )
     # Fill before indexing: one sort per index instead of a b-tree insert per row.
@@ -90,6 +121,13 @@ def upgrade() -> None:
         ["received_at"],
         sqlite_where=sa.text("long_lived = 1"),
     )
+    op.create_index(
+        "ix_report_rows_unsettled_finished",
+        "dossier_report_rows",
+        ["finished_at"],
+        sqlite_where=sa.text("settled = 0"),
+    )
+    op.create_index("ix_report_days_finished", "dossier_report_days", ["finished_day", "received_day"])
     op.create_index("ix_report_marks_dossier", "dossier_report_marks", ["dossier_id"])
 
 

@@ -287,7 +287,7 @@ _IN_COHORT = (
 )
 _IRREGULAR = "(r.regular = 0 AND r.exact_from >= :cut AND r.first_event_at < :cut)"
 _TALLY_SQL = """
-SELECT field, channel, received_at >= :start,
+SELECT CASE WHEN {fallback} THEN dossier_id END, field, channel, received_at >= :start,
        CASE WHEN finished_at < :cut THEN finish WHEN overdue_from <= :as_of THEN 'overdue'
             ELSE 'in_time' END AS outcome,
        count(*), sum(components_digitised), sum(components_reused),
@@ -297,12 +297,9 @@ SELECT field, channel, received_at >= :start,
        sum(CASE WHEN finished_at < :cut AND finish != 'dropped' THEN result_signed ELSE 0 END),
        count(rating), sum(rating IS 'khong_hai_long')
 FROM ({cohort}) AS r
-WHERE NOT {fallback}
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5
 """
-_FALLBACK_SQL = """
-SELECT r.dossier_id FROM ({cohort}) AS r WHERE {fallback}
-UNION
+_IRREGULAR_SQL = """
 SELECT r.dossier_id FROM dossier_report_rows AS r INDEXED BY ix_report_rows_irregular
  WHERE {irregular} {filters}
 """
@@ -385,8 +382,13 @@ def row_tallies(
     rated = dissatisfied = 0
     rows_sql = _TALLY_SQL.format(cohort=cohort, fallback=_COHORT_FALLBACK)
     days_sql = _DAYS_SQL.format(filters=filters)
-    groups = [*driver.execute(days_sql, params), *driver.execute(rows_sql, params)]
-    for field, channel, is_new, outcome, n, comps, reused, dig, res, signed, n_rated, n_bad in groups:
+    groups = [(None, *g) for g in driver.execute(days_sql, params)]
+    groups += driver.execute(rows_sql, params)
+    fallback_ids: set[str] = set()
+    for fb_id, field, channel, is_new, outcome, n, comps, reused, dig, res, signed, n_rated, n_bad in groups:
+        if fb_id is not None:  # the row cannot judge this cut: its events are read instead
+            fallback_ids.add(fb_id)
+            continue
         t = by_field.get(field)
         if t is None:
             t = by_field[field] = Tally()
@@ -416,11 +418,9 @@ def row_tallies(
             t = by_field[field] = Tally()
         name = _MARK_FIELD[kind]
         setattr(t, name, getattr(t, name) + (events if kind in _COUNT_EVENTS else dossiers))
-    fallback_sql = _FALLBACK_SQL.format(
-        cohort=cohort, fallback=_COHORT_FALLBACK, irregular=_IRREGULAR, filters=filters
-    )
-    fallback_ids = [r[0] for r in driver.execute(fallback_sql, params)]
-    return RowTallies(by_field, rated, dissatisfied, fallback_ids)
+    irregular_sql = _IRREGULAR_SQL.format(irregular=_IRREGULAR, filters=filters)
+    fallback_ids.update(r[0] for r in driver.execute(irregular_sql, params))
+    return RowTallies(by_field, rated, dissatisfied, sorted(fallback_ids))
 
 
 _OUTCOME_COLUMN = {

@@ -137,10 +137,6 @@ def _facts_at(record: DossierRecord, at: dt.datetime, rules: Rules) -> DossierFa
     return dossier_facts(record, FAR_PAST, at + TICK, at, rules)
 
 
-def _outcome_at(facts: DossierFacts) -> Outcome:
-    return facts.outcome
-
-
 def report_row(record: DossierRecord, rules: Rules = DEFAULT_RULES) -> ReportRow | None:
     """The dossier's row; ``None`` when it has no event the report reads (never reported)."""
     rating = _rating(record.events)
@@ -377,29 +373,3 @@ def facts_from_row(
         result_digitised=row.result_digitised,
         result_signed=row.result_signed,
     )
-
-
-def period_facts_from_rows(
-    rows: Sequence[ReportRow],
-    fallback: Sequence[DossierRecord],
-    start: dt.datetime,
-    end: dt.datetime,
-    now: dt.datetime,
-    rules: Rules = DEFAULT_RULES,
-) -> list[DossierFacts]:
-    """Facts of every dossier: from its row where it can say, else from the events in ``fallback``.
-
-    ``fallback`` must hold the records of the rows for which ``facts_from_row``
-    answers ``None`` (``needs_events``); the order follows ``rows``.
-    """
-    by_id = {r.id: r for r in fallback}
-    out = []
-    for row in rows:
-        f = facts_from_row(row, start, end, now)
-        out.append(f if f is not None else dossier_facts(by_id[row.dossier_id], start, end, now, rules))
-    return out
-
-
-def needs_events(row: ReportRow, end: dt.datetime, now: dt.datetime) -> bool:
-    """The row cannot give the dossier's facts for a period ending at ``end``."""
-    return row.last_event_at >= cut_of(end, now)[1]

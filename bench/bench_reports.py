@@ -114,7 +114,7 @@ def station_1m(args: argparse.Namespace) -> int:
         year = int(latest[:4]) - 1
         periods = [year_of(year), quarter_of(year, 4)]
         before: dict[str, tuple[float, float]] = {}
-        if version != script_heads() or not args.skip_before:
+        if not args.skip_before:
             for period in periods:
                 for months in (False, True):
                     ms, summary = median_ms(
@@ -123,7 +123,7 @@ def station_1m(args: argparse.Namespace) -> int:
                     )
                     before[f"{period.label}{' + chart' if months else ''}"] = (ms, CPU[-1])
                     print(
-                        f"  before (events) {period.label:<14} {'+ 12 months' if months else '':<12}"
+                        f"  before (events) {period.label:<14} {'+ by month' if months else '':<12}"
                         f" median {ms:9.1f} ms (CPU {CPU[-1]:.0f} ms); "
                         f"in report {summary.total.received_total:,}",
                         flush=True,
@@ -150,7 +150,7 @@ def station_1m(args: argparse.Namespace) -> int:
                 label = f"{period.label}{' + chart' if months else ''}"
                 was = before.get(label)
                 print(
-                    f"  after (rows)    {period.label:<14} {'+ 12 months' if months else '':<12}"
+                    f"  after (rows)    {period.label:<14} {'+ by month' if months else '':<12}"
                     f" median {ms:9.1f} ms (CPU {CPU[-1]:.0f} ms); in report {summary.total.received_total:,}"
                     + (f"; before {was[0]:,.0f} ms" if was else "")
                     + ("   goal ≤ 500 ms" if not months and period.kind.value == "year" else ""),
@@ -172,7 +172,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--station-1m", type=Path, default=None, help="bench_ui's 1M station (copied)")
     parser.add_argument("--before-runs", type=int, default=5)
-    parser.add_argument("--skip-before", action="store_true", help="1M: migrated copy, rows only")
+    parser.add_argument("--skip-before", action="store_true", help="1M: rows only (no comparison)")
     args = parser.parse_args()
     if args.station_1m is not None:
         args.db = args.db or ROOT / "bench" / "out" / "reports-1m.sqlite3"

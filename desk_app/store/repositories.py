@@ -347,6 +347,9 @@ def event_from_row(row: Any) -> DossierEvent:
 class DossierRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
+        # Dossiers whose events changed in this transaction: the unit of work
+        # rebuilds their report rows before it commits (desk_app.store.report_rows).
+        self.touched: set[str] = set()
 
     def add(self, dossier: Dossier) -> None:
         self.conn.execute(insert(s.dossiers).values(**dossier_to_row(dossier)))
@@ -391,10 +394,12 @@ class DossierRepository:
 
     def add_event(self, event: DossierEvent) -> None:
         self.conn.execute(insert(s.dossier_events).values(**event_to_row(event)))
+        self.touched.add(event.dossier_id)
 
     def add_events(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.conn.execute(insert(s.dossier_events), list(rows))
+            self.touched.update(str(r["dossier_id"]) for r in rows)
 
     def event_exists(self, event_id: str) -> bool:
         return (

@@ -285,3 +285,91 @@ files = Table(
     Column("uploaded_at", String, nullable=True),  # set when the server acknowledged the whole file
     Index("ix_files_pending_upload", "uploaded_at"),
 )
+
+# One report row per dossier (desk_app.reports.rows), rebuilt from the dossier's events
+# by the transaction that appends one (desk_app.store.report_rows); ordered by received
+# time so that a period's report reads one contiguous range.
+dossier_report_rows = Table(
+    "dossier_report_rows",
+    metadata,
+    Column("received_at", String, primary_key=True),
+    Column("dossier_id", String, primary_key=True),
+    Column("code", String, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("procedure_code", String, nullable=False),
+    Column("officer", String, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("competent_unit", String, nullable=False),
+    Column("first_event_at", String, nullable=False),
+    Column("last_event_at", String, nullable=False),
+    Column("regular", Integer, nullable=False),
+    Column("exact_from", String, nullable=False),
+    Column("finished_at", String, nullable=True),
+    Column("finish", String, nullable=False),
+    Column("resolved_at", String, nullable=True),
+    Column("dropped_at", String, nullable=True),
+    Column("overdue_from", String, nullable=True),
+    Column("deadline", String, nullable=True),
+    Column("appointment", String, nullable=True),
+    Column("paused_since", String, nullable=True),
+    Column("supplement_requests", Integer, nullable=False),
+    Column("over_limit_at", String, nullable=True),
+    Column("conflicts", Integer, nullable=False),
+    Column("flags", String, nullable=False),
+    Column("components_digitised", Integer, nullable=False),
+    Column("components_reused", Integer, nullable=False),
+    Column("result_digitised", Integer, nullable=False),
+    Column("result_signed", Integer, nullable=False),
+    Column("component_files_at", String, nullable=False),
+    Column("result_files_at", String, nullable=False),
+    Column("rating", String, nullable=True),
+    Column("long_lived", Integer, nullable=False),
+    Column("settled", Integer, nullable=False),
+    Index("ix_report_rows_dossier", "dossier_id", unique=True),
+    Index("ix_report_rows_finished", "finished_at"),
+    Index("ix_report_rows_unit_received", "competent_unit", "received_at"),
+    Index("ix_report_rows_field_received", "field", "received_at"),
+    Index("ix_report_rows_irregular", "exact_from", sqlite_where=text("regular = 0")),
+    Index("ix_report_rows_long", "received_at", sqlite_where=text("long_lived = 1")),
+    Index("ix_report_rows_unsettled_finished", "finished_at", sqlite_where=text("settled = 0")),
+    sqlite_with_rowid=False,
+)
+
+# The events the period-only counters count (supplement requests, extensions, the
+# refusal, the return by post), by time.
+dossier_report_marks = Table(
+    "dossier_report_marks",
+    metadata,
+    Column("at", String, primary_key=True),
+    Column("dossier_id", String, primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Index("ix_report_marks_dossier", "dossier_id"),
+    sqlite_with_rowid=False,
+)
+
+# The settled report rows summed per received day, finished day and the values a tally
+# groups or filters by (desk_app.store.report_rows.day_entry): a year's finished dossiers
+# are a few thousand lines here instead of hundreds of thousands of rows.
+dossier_report_days = Table(
+    "dossier_report_days",
+    metadata,
+    Column("received_day", String, primary_key=True),
+    Column("finished_day", String, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("channel", String, primary_key=True),
+    Column("procedure_code", String, primary_key=True),
+    Column("officer", String, primary_key=True),
+    Column("competent_unit", String, primary_key=True),
+    Column("finish", String, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("components_digitised", Integer, nullable=False),
+    Column("components_reused", Integer, nullable=False),
+    Column("digitised", Integer, nullable=False),
+    Column("results_digitised", Integer, nullable=False),
+    Column("results_signed", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),
+    Column("dissatisfied", Integer, nullable=False),
+    Index("ix_report_days_finished", "finished_day", "received_day"),
+    sqlite_with_rowid=False,
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
 from types import TracebackType
 
 from sqlalchemy import Connection
@@ -51,11 +53,23 @@ class UnitOfWork:
         self.tickets = TicketRepository(c)
         return self
 
+    def touch_dossiers(self, dossier_ids: Iterable[str]) -> None:
+        """Events of these dossiers were written outside the repository (sync apply)."""
+        self.dossiers.touched.update(dossier_ids)
+
     def commit(self) -> None:
         try:
+            if self.dossiers.touched:
+                # Same transaction as the events: the report rows never lag behind them.
+                from desk_app.store.report_rows import refresh
+
+                refresh(self.conn, self.dossiers.touched)
+                self.dossiers.touched.clear()
             self._tx.commit()
         except OperationalError as exc:
             raise StoreError(describe_sqlite_error(exc.orig or exc)) from exc
+        except sqlite3.OperationalError as exc:  # the report rows are written through the driver
+            raise StoreError(describe_sqlite_error(exc)) from exc
         self._committed = True
 
     def __exit__(

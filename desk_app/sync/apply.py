@@ -243,6 +243,7 @@ def _apply_checked(uow: UnitOfWork, station: Station, changes: Sequence[dict[str
     report.events = len(storable)
     # Dossiers that already had local events: read their whole history back and re-fold.
     touched = {e["dossier_id"] for e in storable}
+    uow.touch_dossiers(touched)  # their report rows are rebuilt before the page commits
     report.conflicts += refold(uow, touched - set(in_memory))
     report.dossiers_refolded = len(touched)
     return report

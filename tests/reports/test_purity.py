@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE = ["desk_app.reports." + m for m in ("facts", "indicators", "periods", "periodic")]
+PURE = ["desk_app.reports." + m for m in ("facts", "indicators", "periods", "periodic", "rows")]
 FORBIDDEN = ("desk_app.store", "desk_app.services", "sqlalchemy", "PySide6", "printing", "ui")
 
 PROBE = """

@@ -53,7 +53,10 @@ def test_numbers_match_the_service_and_drill_down_opens_a_dossier(qtbot, tab, hi
     warning_dialog.table.cellDoubleClicked.emit(0, 0)
     assert tab.opened == [warning_dialog.table.item(0, 0).text()]
     tab.opened.clear()
+    tab._dialogs.clear()
+    assert tab.facts is None  # the lists are read on the first drill-down, not with the numbers
     tab.cells["overdue"].click()
+    qtbot.waitUntil(lambda: bool(tab._dialogs), timeout=10_000)
     dialog = tab._dialogs[-1]
     assert dialog.table.rowCount() == expected.overdue > 0
     code = dialog.table.item(0, 0).text()

@@ -68,16 +68,38 @@ def _sleep(seconds: float) -> None:
     loop.exec()
 
 
+def process_start() -> float:
+    """When this process was created, on the ``time.time()`` clock.
+
+    ``psutil.Process().create_time()`` adds the start tick to the boot time that
+    ``/proc/stat`` gives in whole seconds, so its result is early by the boot's
+    fraction of a second (0.14 s on the machine of issue 12), a constant that
+    differs from boot to boot. The kernel's start tick against the boot-time
+    clock is exact to one tick (10 ms, rounded towards an earlier start).
+    """
+    try:
+        with open(f"/proc/{os.getpid()}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return time.time() - age
+    except (OSError, ValueError, IndexError, AttributeError):  # not Linux
+        import psutil
+
+        return float(psutil.Process().create_time())
+
+
 def child(db: str, with_search: bool) -> None:
     """One program start in this fresh process; prints a JSON line of figures."""
+    started = process_start()
     import psutil
 
     proc = psutil.Process()
-    started = proc.create_time()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
+    # As ``ui.app.main`` starts: the Qt application and the GUI-thread garbage collector
+    # first, then the core (the login dialog is skipped).
+    from ui.app import start_gui
 
-    qapp = QApplication(sys.argv[:1])  # noqa: F841 - keeps the application alive
+    qapp = start_gui()  # noqa: F841 - keeps the application alive
     from desk_app.bootstrap import open_station
     from ui.main_window import CounterWindow
 
@@ -106,6 +128,7 @@ def child(db: str, with_search: bool) -> None:
         "window_init_s": t_init - t_open,
         "window_shown_s": t_shown - started,
         "usable_s": t_usable - started,
+        "usable_s_psutil_clock": t_usable - proc.create_time(),
         "first_page_query_ms": first_query * 1000,
         "first_page_e2e_ms": first_page_e2e * 1000,
         "rows_loaded": len(model.rows),
@@ -277,7 +300,8 @@ def main() -> int:
     line("open_station (kiểm tra migration, đơn vị)", med("open_station_s") * 1000, "ms")
     line("dựng cửa sổ", med("window_init_s") * 1000, "ms")
     line("cửa sổ hiện ra", med("window_shown_s") * 1000, "ms")
-    line("dùng được (cửa sổ + trang đầu danh sách)", med("usable_s") * 1000, "ms", 1000)
+    line("dùng được (cửa sổ + trang đầu danh sách)", med("usable_s") * 1000, "ms", 500)
+    line("  cùng lần đo, theo đồng hồ cũ (psutil create_time)", med("usable_s_psutil_clock") * 1000, "ms")
     print("Danh sách:")
     line("trang đầu: truy vấn (200 dòng)", med("first_page_query_ms"), "ms", 100)
     line("trang đầu: yêu cầu → dòng trên màn hình", med("first_page_e2e_ms"), "ms", 100)
@@ -285,7 +309,7 @@ def main() -> int:
     line("bảng tổng hợp (chạy nền, không chặn khởi động)", med("dashboard_ms"), "ms")
     line("nhắc việc Mẫu 04 (chạy nền)", med("reminders_ms"), "ms")
     print("Bộ nhớ:")
-    line("RSS khi vừa dùng được", med("rss_usable_mb"), "MB", 250)
+    line("RSS khi vừa dùng được", med("rss_usable_mb"), "MB", 150)
     line(
         "RSS sau khi mở, cuộn 6 trang" + (", tìm kiếm" if runs[-1].get("search") else ""),
         max(r["rss_mb"] for r in runs),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("motcua.ui")
 
 DEMO_DOSSIERS = 300
+GC_FIRST_CHECK_MS = 3000
 
 
 def qt_app() -> QApplication:
@@ -39,6 +40,23 @@ def qt_app() -> QApplication:
         install_qt_translations(app)
         app._motcua_translated = True  # type: ignore[attr-defined]  # once per process
     return app
+
+
+def start_gui() -> QApplication:
+    """The Qt application as every window start sets it up first: ``qt_app`` plus the
+    garbage collector that runs on the GUI thread only (``ui.gc_guard``).
+
+    The guard is installed before the core is imported and its first collection waits
+    ``GC_FIRST_CHECK_MS``, so that no collection walks the start-up's objects while the
+    window is being built. ``bench/bench_ui.py`` starts the same way.
+    """
+    qapp = qt_app()
+    if getattr(qapp, "gc_guard", None) is None:
+        from ui.gc_guard import MainThreadGarbageCollector
+
+        # No cyclic GC in worker threads; the first collection after the window is up.
+        qapp.gc_guard = MainThreadGarbageCollector(qapp, first_check_ms=GC_FIRST_CHECK_MS)  # type: ignore[attr-defined]
+    return qapp
 
 
 def has_dossiers(app: App) -> bool:
@@ -65,17 +83,15 @@ def build_window(
 
 
 def main(db_path: str | Path | None = None, demo: bool = False) -> int:
-    from desk_app.bootstrap import open_station
     from desk_app.config import default_db_path, setup_file_logging
 
     try:
         setup_file_logging()
     except OSError:
         log.warning("no log folder; logging to stderr only")
-    qapp = qt_app()
-    from ui.gc_guard import MainThreadGarbageCollector
+    qapp = start_gui()
+    from desk_app.bootstrap import open_station
 
-    qapp.gc_guard = MainThreadGarbageCollector(qapp)  # type: ignore[attr-defined]  # no GC in workers
     path = Path(db_path) if db_path else default_db_path()
     try:
         app = open_station(path)

@@ -56,7 +56,6 @@ from ui.form_printing import FormPrinter
 from ui.intake_form import IntakeForm
 from ui.scanner import ScanDetector
 from ui.settings_dialog import SettingsDialog, load_settings
-from ui.statistics import StatisticsTab
 from ui.workers import describe_error, run_op, tracker, wait_all
 
 if TYPE_CHECKING:
@@ -296,12 +295,12 @@ class CounterWindow(QMainWindow):
         self.tabs.addTab(self.find, "Tra cứu hồ sơ (F3)")
         self.tabs.addTab(self.detail, "Chi tiết hồ sơ (F4)")
         # Scrolls rather than setting the window's minimum height (charts and tables are tall).
-        self.statistics = StatisticsTab(app, self.open_dossier, on_status=self.show_status)
-        statistics_scroll = QScrollArea()
-        statistics_scroll.setWidgetResizable(True)
-        statistics_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        statistics_scroll.setWidget(self.statistics)
-        self.tabs.addTab(statistics_scroll, "Thống kê")
+        # Its content (QtCharts, the report rules) is built when the tab is first opened.
+        self.statistics: Any = None  # ui.statistics.StatisticsTab once built
+        self.statistics_scroll = QScrollArea()
+        self.statistics_scroll.setWidgetResizable(True)
+        self.statistics_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(self.statistics_scroll, "Thống kê")
         self.tabs.currentChanged.connect(self._tab_changed)
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -677,9 +676,21 @@ class CounterWindow(QMainWindow):
         self.detail.actions_menu()
 
     def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.statistics_scroll:
+            self.ensure_statistics()
         if self.tabs.currentWidget() is self.find and self.list_stale:
             self.list_stale = False
             self.find.refresh()
+
+    def ensure_statistics(self) -> Any:
+        """The Thống kê tab's content, built on first use: QtCharts and the report rules
+        stay out of the window's start-up."""
+        if self.statistics is None:
+            from ui.statistics import StatisticsTab
+
+            self.statistics = StatisticsTab(self.app, self.open_dossier, on_status=self.show_status)
+            self.statistics_scroll.setWidget(self.statistics)
+        return self.statistics
 
     def open_dossier(self, code: str) -> None:
         self.tabs.setCurrentWidget(self.detail)

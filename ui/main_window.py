@@ -6,7 +6,7 @@ scales with the number of dossiers: the first list page, the dashboard counts
 and the status strip are all requested after the window is shown.
 
 A barcode scanner acting as a keyboard works anywhere in the window
-(``ui.scanner.ScanDetector`` on the application).
+(``ui.scanner.ScanDetector`` on the application, from the first list page on).
 """
 
 from __future__ import annotations
@@ -329,10 +329,11 @@ class CounterWindow(QMainWindow):
         self.scanner.foreignScanned.connect(lambda _text, msg: self.notify(msg, error=True))
         self.scanner.cccdScanned.connect(self._cccd_scanned)
         self.intake.serialScanned.connect(self.scanner.dispatch)
+        # Every event of the application passes through the scanner's Python filter: it is
+        # installed once the first list page is there (``start``), not while the window is
+        # laid out, painted and the page is fetched (that doubled the time to a usable window).
+        self.install_scanner = install_scanner
         self.scanner_installed = False
-        if install_scanner:
-            QApplication.instance().installEventFilter(self.scanner)
-            self.scanner_installed = True
 
         self.timer = QTimer(self)
         self.timer.setInterval(60_000)
@@ -524,9 +525,10 @@ class CounterWindow(QMainWindow):
     def start(self) -> None:
         """Everything that reads many rows, requested after the window is shown.
 
-        The first list page goes first, alone; the catalogue, the province list,
-        the calendar, the dashboard and the status strip follow once it is on
-        screen, so they do not compete with it for the GIL or the disk.
+        The first list page goes first, alone; the scanner's application-wide event
+        filter, the catalogue, the province list, the calendar, the dashboard and the
+        status strip follow once it is on screen, so they do not compete with it for
+        the GIL or the disk.
         """
         self._started_rest = False
         self.find.model.pageLoaded.connect(self._after_first_page)
@@ -542,6 +544,9 @@ class CounterWindow(QMainWindow):
         if self._started_rest:
             return
         self._started_rest = True
+        if self.install_scanner and not self.scanner_installed:
+            QApplication.instance().installEventFilter(self.scanner)
+            self.scanner_installed = True
         self.intake.start()
 
         def warm_calendar() -> None:

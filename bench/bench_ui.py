@@ -1,20 +1,29 @@
 """Counter window benchmark: start-up, first list page, memory, search latency.
 
-    .venv/bin/python bench/bench_ui.py --db PATH [--runs 5]
+    .venv/bin/python bench/bench_ui.py --db PATH [--runs 7]
     .venv/bin/python bench/bench_ui.py --make-demo 20000 --db /tmp/b20k.sqlite3   # build a test DB first
     .venv/bin/python bench/bench_ui.py --grow-from /tmp/b20k.sqlite3 --copies 50 --db /tmp/b1m.sqlite3
 
-Targets (issue 3) on a 1,000,000-dossier database (``motcua demo --dossiers 1000000``):
-  * opening the program to a usable window (shown, first list page on screen) ≤ 1 s median
+The runs open the database read-write (WAL, the settings upgrade): run them on a copy of a
+database you want to keep untouched.
+
+Targets on a 1,000,000-dossier database (``motcua demo --dossiers 1000000``):
+  * opening the program to a usable window (shown, first list page loaded, the scanner
+    listening) ≤ 0.5 s median, resident memory then ≤ 150 MB (issue 12; issue 3 asked ≤ 1 s)
   * the list's first page ≤ 100 ms
-  * resident memory ≤ 250 MB
+  * resident memory after scrolling and searching ≤ 250 MB
   * a search keystroke to updated results ≤ 100 ms, including the 60 ms typing debounce
     (the time after the debounce is reported separately)
 
 Each start-up run is a fresh process (``--child``), timed from the process's
-creation (interpreter start and imports included); the login itself is human
-time and is skipped (the account is looked up, not authenticated). Figures are
-printed, nothing is asserted.
+creation (interpreter start and imports included) as the kernel records it
+(``process_start``). Figures before issue 12 used ``psutil``'s ``create_time``,
+which is early by the boot's fraction of a second (0.14 s on the machine of issue 12,
+a different constant after each boot); the same runs are also printed on that clock.
+The child starts as ``ui.app.main`` does (``start_gui``: the Qt application and the
+GUI-thread garbage collector, then the core); the login itself is human time and is
+skipped (the account is looked up, not authenticated). Figures are printed, nothing
+is asserted.
 """
 
 from __future__ import annotations
@@ -242,7 +251,7 @@ def make_demo(db: str, n: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="MotCua Desk counter window benchmark")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--make-demo", type=int, default=0, help="first add N demo dossiers to --db")
     parser.add_argument(
         "--grow-from", default="", help="bench only: build --db as COPIES copies of this demo db"

@@ -20,8 +20,9 @@ from tests.helpers.fakes import birth_request, child_pythonpath
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Imported only by what the first screen does not show: charts and report rules (Thống kê tab),
-#: PDF and Excel exports, the notice channels (e-mail, SMS, Zalo), the server's wire schema,
-#: migrations (checked by reading the version table), sound, printing.
+#: PDF and Excel exports, the notice channels (e-mail, SMS, Zalo), the sync client and the
+#: server's wire schema, attachments and signing, migrations (checked by reading the version
+#: table), sound, printing.
 DEFERRED = (
     "PySide6.QtCharts",
     "PySide6.QtMultimedia",
@@ -35,6 +36,9 @@ DEFERRED = (
     "printing",
     "desk_app.reports",
     "desk_app.domain.wire",
+    "desk_app.notices.channels",
+    "desk_app.sync",
+    "desk_app.attachments",
     "ui.statistics",
     "ui.attachments",
     "ui.print_bridge",

@@ -330,8 +330,8 @@ class CounterWindow(QMainWindow):
         self.scanner.cccdScanned.connect(self._cccd_scanned)
         self.intake.serialScanned.connect(self.scanner.dispatch)
         # Every event of the application passes through the scanner's Python filter: it is
-        # installed once the first list page is there (``start``), not while the window is
-        # laid out, painted and the page is fetched (that doubled the time to a usable window).
+        # installed with the first list page (``_after_first_page``), not while the window is
+        # laid out, painted and the page is fetched (that doubled the time from request to rows).
         self.install_scanner = install_scanner
         self.scanner_installed = False
 

@@ -25,7 +25,8 @@ they measure.
 The child starts as ``ui.app.main`` does (``start_gui``: the Qt application and the
 GUI-thread garbage collector, then the core); the login itself is human time and is
 skipped (the account is looked up, not authenticated). Figures are printed, nothing
-is asserted.
+is asserted. Issue 12 measured 0.45 s median of 9 (0.59 s on the old clock), 114 MB when
+usable; the code before it 0.61 s / 141 MB (README, "This round").
 """
 
 from __future__ import annotations

@@ -1,20 +1,32 @@
 """Counter window benchmark: start-up, first list page, memory, search latency.
 
-    .venv/bin/python bench/bench_ui.py --db PATH [--runs 5]
+    .venv/bin/python bench/bench_ui.py --db PATH [--runs 7]
     .venv/bin/python bench/bench_ui.py --make-demo 20000 --db /tmp/b20k.sqlite3   # build a test DB first
     .venv/bin/python bench/bench_ui.py --grow-from /tmp/b20k.sqlite3 --copies 50 --db /tmp/b1m.sqlite3
 
-Targets (issue 3) on a 1,000,000-dossier database (``motcua demo --dossiers 1000000``):
-  * opening the program to a usable window (shown, first list page on screen) ≤ 1 s median
+The runs open the database read-write (WAL, the settings upgrade): run them on a copy of a
+database you want to keep untouched.
+
+Targets on a 1,000,000-dossier database (``motcua demo --dossiers 1000000``):
+  * opening the program to a usable window (shown, first list page loaded, the scanner
+    listening) ≤ 0.5 s median, resident memory then ≤ 150 MB (issue 12; issue 3 asked ≤ 1 s)
   * the list's first page ≤ 100 ms
-  * resident memory ≤ 250 MB
+  * resident memory after scrolling and searching ≤ 250 MB
   * a search keystroke to updated results ≤ 100 ms, including the 60 ms typing debounce
     (the time after the debounce is reported separately)
 
 Each start-up run is a fresh process (``--child``), timed from the process's
-creation (interpreter start and imports included); the login itself is human
-time and is skipped (the account is looked up, not authenticated). Figures are
-printed, nothing is asserted.
+creation (interpreter start and imports included) as the kernel records it
+(``process_start``). Figures before issue 12 used ``psutil``'s ``create_time``,
+which is early by the boot's fraction of a second (0.14 s on the machine of issue 12,
+a different constant after each boot); the same runs are also printed on that clock.
+The bench's own tools (``psutil``, ~20 ms to import) are imported after the instant
+they measure.
+The child starts as ``ui.app.main`` does (``start_gui``: the Qt application and the
+GUI-thread garbage collector, then the core); the login itself is human time and is
+skipped (the account is looked up, not authenticated). Figures are printed, nothing
+is asserted. Issue 12 measured 0.45 s median of 9 (0.59 s on the old clock), 114 MB when
+usable; the code before it 0.61 s / 141 MB (README, "This round").
 """
 
 from __future__ import annotations
@@ -22,8 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -68,16 +78,35 @@ def _sleep(seconds: float) -> None:
     loop.exec()
 
 
+def process_start() -> float:
+    """When this process was created, on the ``time.time()`` clock.
+
+    ``psutil.Process().create_time()`` adds the start tick to the boot time that
+    ``/proc/stat`` gives in whole seconds, so its result is early by the boot's
+    fraction of a second (0.14 s on the machine of issue 12), a constant that
+    differs from boot to boot. The kernel's start tick against the boot-time
+    clock is exact to one tick (10 ms, rounded towards an earlier start).
+    """
+    try:
+        with open(f"/proc/{os.getpid()}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return time.time() - age
+    except (OSError, ValueError, IndexError, AttributeError):  # not Linux
+        import psutil
+
+        return float(psutil.Process().create_time())
+
+
 def child(db: str, with_search: bool) -> None:
     """One program start in this fresh process; prints a JSON line of figures."""
-    import psutil
-
-    proc = psutil.Process()
-    started = proc.create_time()
+    started = process_start()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
+    # As ``ui.app.main`` starts: the Qt application and the GUI-thread garbage collector
+    # first, then the core (the login dialog is skipped).
+    from ui.app import start_gui
 
-    qapp = QApplication(sys.argv[:1])  # noqa: F841 - keeps the application alive
+    qapp = start_gui()  # noqa: F841 - keeps the application alive
     from desk_app.bootstrap import open_station
     from ui.main_window import CounterWindow
 
@@ -98,6 +127,10 @@ def child(db: str, with_search: bool) -> None:
     first_page_e2e = time.perf_counter() - t_req
     first_query = window.find.last_page_seconds
     t_usable = time.time()
+    # The bench's own tools are imported after the instant they measure (psutil: ~20 ms).
+    import psutil
+
+    proc = psutil.Process()
     rss_usable = proc.memory_info().rss / 2**20
     out = {
         "rss_usable_mb": rss_usable,
@@ -106,6 +139,7 @@ def child(db: str, with_search: bool) -> None:
         "window_init_s": t_init - t_open,
         "window_shown_s": t_shown - started,
         "usable_s": t_usable - started,
+        "usable_s_psutil_clock": t_usable - proc.create_time(),
         "first_page_query_ms": first_query * 1000,
         "first_page_e2e_ms": first_page_e2e * 1000,
         "rows_loaded": len(model.rows),
@@ -135,6 +169,8 @@ def child(db: str, with_search: bool) -> None:
 
 def search_figures(window, app) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
     """Type each query into the search box; time keystroke → rows on screen."""
+    import statistics
+
     sample = app.queries.page(
         __import__("desk_app.services.queries", fromlist=["DossierFilter"]).DossierFilter(), 1, None
     )[0]
@@ -219,7 +255,7 @@ def make_demo(db: str, n: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="MotCua Desk counter window benchmark")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--make-demo", type=int, default=0, help="first add N demo dossiers to --db")
     parser.add_argument(
         "--grow-from", default="", help="bench only: build --db as COPIES copies of this demo db"
@@ -231,6 +267,9 @@ def main() -> int:
     if args.child:
         child(args.db, args.search)
         return 0
+    import statistics
+    import subprocess
+
     if args.make_demo:
         make_demo(args.db, args.make_demo)
     if args.grow_from:
@@ -277,7 +316,8 @@ def main() -> int:
     line("open_station (kiểm tra migration, đơn vị)", med("open_station_s") * 1000, "ms")
     line("dựng cửa sổ", med("window_init_s") * 1000, "ms")
     line("cửa sổ hiện ra", med("window_shown_s") * 1000, "ms")
-    line("dùng được (cửa sổ + trang đầu danh sách)", med("usable_s") * 1000, "ms", 1000)
+    line("dùng được (cửa sổ + trang đầu danh sách)", med("usable_s") * 1000, "ms", 500)
+    line("  cùng lần đo, theo đồng hồ cũ (psutil create_time)", med("usable_s_psutil_clock") * 1000, "ms")
     print("Danh sách:")
     line("trang đầu: truy vấn (200 dòng)", med("first_page_query_ms"), "ms", 100)
     line("trang đầu: yêu cầu → dòng trên màn hình", med("first_page_e2e_ms"), "ms", 100)
@@ -285,7 +325,7 @@ def main() -> int:
     line("bảng tổng hợp (chạy nền, không chặn khởi động)", med("dashboard_ms"), "ms")
     line("nhắc việc Mẫu 04 (chạy nền)", med("reminders_ms"), "ms")
     print("Bộ nhớ:")
-    line("RSS khi vừa dùng được", med("rss_usable_mb"), "MB", 250)
+    line("RSS khi vừa dùng được", med("rss_usable_mb"), "MB", 150)
     line(
         "RSS sau khi mở, cuộn 6 trang" + (", tìm kiếm" if runs[-1].get("search") else ""),
         max(r["rss_mb"] for r in runs),

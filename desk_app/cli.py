@@ -49,11 +49,15 @@ COMMAND_MODULES = (
 NEEDS_EXISTING_STATION = frozenset({"dossier", "print"})
 
 
-def build_parser(extra_commands: Sequence[str] = ()) -> argparse.ArgumentParser:
+def build_parser(
+    extra_commands: Sequence[str] = (), *, core_commands: bool = True
+) -> argparse.ArgumentParser:
     """The ``motcua`` parser; ``extra_commands`` name more modules with ``register(subparsers)``.
 
     The extra modules register first, so that a launcher may claim a command name
-    (``run-role``) that the core otherwise registers in a headless form.
+    (``run-role``) that the core otherwise registers in a headless form. Without
+    ``core_commands`` only the extra modules' commands exist (the launcher opening a
+    window need not import every area's commands).
     """
     parser = VietnameseArgumentParser(
         prog="motcua",
@@ -63,7 +67,7 @@ def build_parser(extra_commands: Sequence[str] = ()) -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết và chi tiết lỗi ra stderr"
     )
     sub = parser.add_subparsers(dest="command", metavar="LỆNH")
-    for name in (*extra_commands, *COMMAND_MODULES):
+    for name in (*extra_commands, *(COMMAND_MODULES if core_commands else ())):
         importlib.import_module(name).register(sub)
     return parser
 
@@ -95,11 +99,13 @@ def _check_station_exists(args: argparse.Namespace) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None, extra_commands: Sequence[str] = ()) -> int:
+def main(
+    argv: Sequence[str] | None = None, extra_commands: Sequence[str] = (), *, core_commands: bool = True
+) -> int:
     """Run a ``motcua`` command; ``ui/launcher.py`` adds its window commands as ``extra_commands``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     return run_command(
-        lambda: build_parser(extra_commands),
+        lambda: build_parser(extra_commands, core_commands=core_commands),
         argv,
         lambda exc, args: describe_failure(exc, _db_path(args) if args is not None else None),
         _check_station_exists,

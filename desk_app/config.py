@@ -11,8 +11,6 @@ import logging.handlers
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "MotCuaDesk"
 APP_AUTHOR = "MotCua"
 FILE_MODE = 0o600
@@ -51,7 +49,11 @@ def open_private(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 
 def data_dir() -> Path:
     override = os.environ.get("MOTCUA_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+    if override:
+        return Path(override)
+    import platformdirs  # only where no folder is given (a few ms at every start otherwise)
+
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
 
 
 def default_db_path() -> Path:
@@ -60,12 +62,20 @@ def default_db_path() -> Path:
 
 def config_dir() -> Path:
     override = os.environ.get("MOTCUA_DATA_DIR")
-    return Path(override) / "config" if override else Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))
+    if override:
+        return Path(override) / "config"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))
 
 
 def log_dir() -> Path:
     override = os.environ.get("MOTCUA_DATA_DIR")
-    return Path(override) / "logs" if override else Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
+    if override:
+        return Path(override) / "logs"
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):

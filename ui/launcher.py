@@ -61,11 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0].startswith("--db"):
         args = ["run", *args]  # running the GUI is the default command
     # Opening the program must not import what only other commands need (reportlab for
-    # ``print``): the GUI's start-up time is the officer's wait.
+    # ``print``, every area's admin commands): the GUI's start-up time is the officer's wait.
     gui = args[0] in ("run", "run-demo")
     # printing.reports adds no command: it gives ``motcua report --format pdf`` its renderer.
     extra = ("ui.launcher",) if gui else ("ui.launcher", "printing.cli", "printing.reports")
-    return cli.main(args, extra_commands=extra)
+    return cli.main(args, extra_commands=extra, core_commands=not gui)
 
 
 if __name__ == "__main__":

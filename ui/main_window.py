@@ -6,7 +6,7 @@ scales with the number of dossiers: the first list page, the dashboard counts
 and the status strip are all requested after the window is shown.
 
 A barcode scanner acting as a keyboard works anywhere in the window
-(``ui.scanner.ScanDetector`` on the application).
+(``ui.scanner.ScanDetector`` on the application, from the first list page on).
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ from ui.form_printing import FormPrinter
 from ui.intake_form import IntakeForm
 from ui.scanner import ScanDetector
 from ui.settings_dialog import SettingsDialog, load_settings
-from ui.statistics import StatisticsTab
 from ui.workers import describe_error, run_op, tracker, wait_all
 
 if TYPE_CHECKING:
@@ -296,12 +295,12 @@ class CounterWindow(QMainWindow):
         self.tabs.addTab(self.find, "Tra cứu hồ sơ (F3)")
         self.tabs.addTab(self.detail, "Chi tiết hồ sơ (F4)")
         # Scrolls rather than setting the window's minimum height (charts and tables are tall).
-        self.statistics = StatisticsTab(app, self.open_dossier, on_status=self.show_status)
-        statistics_scroll = QScrollArea()
-        statistics_scroll.setWidgetResizable(True)
-        statistics_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        statistics_scroll.setWidget(self.statistics)
-        self.tabs.addTab(statistics_scroll, "Thống kê")
+        # Its content (QtCharts, the report rules) is built when the tab is first opened.
+        self.statistics: Any = None  # ui.statistics.StatisticsTab once built
+        self.statistics_scroll = QScrollArea()
+        self.statistics_scroll.setWidgetResizable(True)
+        self.statistics_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(self.statistics_scroll, "Thống kê")
         self.tabs.currentChanged.connect(self._tab_changed)
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -330,10 +329,11 @@ class CounterWindow(QMainWindow):
         self.scanner.foreignScanned.connect(lambda _text, msg: self.notify(msg, error=True))
         self.scanner.cccdScanned.connect(self._cccd_scanned)
         self.intake.serialScanned.connect(self.scanner.dispatch)
+        # Every event of the application passes through the scanner's Python filter: it is
+        # installed with the first list page (``_after_first_page``), not while the window is
+        # laid out, painted and the page is fetched (that doubled the time from request to rows).
+        self.install_scanner = install_scanner
         self.scanner_installed = False
-        if install_scanner:
-            QApplication.instance().installEventFilter(self.scanner)
-            self.scanner_installed = True
 
         self.timer = QTimer(self)
         self.timer.setInterval(60_000)
@@ -525,9 +525,10 @@ class CounterWindow(QMainWindow):
     def start(self) -> None:
         """Everything that reads many rows, requested after the window is shown.
 
-        The first list page goes first, alone; the catalogue, the province list,
-        the calendar, the dashboard and the status strip follow once it is on
-        screen, so they do not compete with it for the GIL or the disk.
+        The first list page goes first, alone; the scanner's application-wide event
+        filter, the catalogue, the province list, the calendar, the dashboard and the
+        status strip follow once it is on screen, so they do not compete with it for
+        the GIL or the disk.
         """
         self._started_rest = False
         self.find.model.pageLoaded.connect(self._after_first_page)
@@ -543,6 +544,9 @@ class CounterWindow(QMainWindow):
         if self._started_rest:
             return
         self._started_rest = True
+        if self.install_scanner and not self.scanner_installed:
+            QApplication.instance().installEventFilter(self.scanner)
+            self.scanner_installed = True
         self.intake.start()
 
         def warm_calendar() -> None:
@@ -677,9 +681,21 @@ class CounterWindow(QMainWindow):
         self.detail.actions_menu()
 
     def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.statistics_scroll:
+            self.ensure_statistics()
         if self.tabs.currentWidget() is self.find and self.list_stale:
             self.list_stale = False
             self.find.refresh()
+
+    def ensure_statistics(self) -> Any:
+        """The Thống kê tab's content, built on first use: QtCharts and the report rules
+        stay out of the window's start-up."""
+        if self.statistics is None:
+            from ui.statistics import StatisticsTab
+
+            self.statistics = StatisticsTab(self.app, self.open_dossier, on_status=self.show_status)
+            self.statistics_scroll.setWidget(self.statistics)
+        return self.statistics
 
     def open_dossier(self, code: str) -> None:
         self.tabs.setCurrentWidget(self.detail)

@@ -13,15 +13,21 @@ outbox; a deliverer with the same channels can run wherever the settings are.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk_app.domain.errors import ValidationError
-from desk_app.notices.channels import Channel, EmailChannel, SmsHttpChannel, ZaloZnsChannel
+
+if TYPE_CHECKING:
+    from desk_app.notices.channels import Channel
 
 META_NOTICES = "settings.notices"
 
 
 def channels_from_settings(settings: Mapping[str, Any]) -> dict[str, Channel]:
+    # The channels bring httpx, smtplib and ssl (~70 ms): the intake, which only needs
+    # ``META_NOTICES``, must not pay for them when the counter window opens.
+    from desk_app.notices.channels import EmailChannel, SmsHttpChannel, ZaloZnsChannel
+
     out: dict[str, Channel] = {}
     try:
         if isinstance(mail := settings.get("email"), Mapping) and mail.get("host"):

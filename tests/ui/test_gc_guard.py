@@ -25,3 +25,17 @@ def test_guard_disables_automatic_gc_and_collects_on_its_timer(qtbot: Any) -> No
     finally:
         guard.stop()
     assert gc.isenabled()
+
+
+def test_first_collection_waits_for_first_check_ms(qtbot: Any) -> None:
+    guard = MainThreadGarbageCollector(interval_ms=10, first_check_ms=400)
+    try:
+        gc.collect()
+        for _ in range(guard.threshold[0] + 50):
+            Cycle()
+        qtbot.wait(100)  # regular checks would have collected ten times by now
+        assert gc.get_count()[0] > guard.threshold[0]
+        qtbot.waitUntil(lambda: gc.get_count()[0] < guard.threshold[0], timeout=3000)
+    finally:
+        guard.stop()
+    assert gc.isenabled()

@@ -401,6 +401,13 @@ def append_changes(store: Store, conn: Connection, rows: Sequence[dict[str, Any]
             [{"u": u, "s": s} for u, s in heads.items()],
         )
     conn.info.setdefault("central_heads", {}).update(heads)
+    if inserted:
+        # The province's figures move in the same transaction (central.rollups).
+        from central import rollups
+
+        fresh = [r for r in rows if r["change_id"] in inserted]
+        rollups.refresh(conn, {r["dossier_id"] for r in fresh if r["kind"] == "event" and r["dossier_id"]})
+        rollups.touch_freshness(conn, fresh)
     if store.after_append is not None:
         store.after_append(conn, rows)
     return inserted

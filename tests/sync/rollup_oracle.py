@@ -99,7 +99,9 @@ def nonzero_rows(rows: Sequence[tuple[str, Tally]]) -> list[tuple[str, dict[str,
     return [(f, values(t)) for f, t in rows if any(values(t).values())]
 
 
-def assert_same(store: svc.Store, periods: Sequence[Period], nows: Sequence[dt.datetime], cells: bool) -> None:
+def assert_same(
+    store: svc.Store, periods: Sequence[Period], nows: Sequence[dt.datetime], cells: bool
+) -> None:
     """Every contract function equals its reference for every period, ``now`` and unit."""
     for now in nows:
         for unit in UNITS:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from central import reporting, rollups
+from central import rollups
 from central import service as svc
 from central.db import make_engine, migrate
 from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, allowed_actions
@@ -27,7 +27,6 @@ from tests.sync.rollup_oracle import (
     assert_same,
     change_rows,
     store_in_batches,
-    values,
 )
 
 ORIGIN = dt.datetime(2026, 9, 1, 8, 0, tzinfo=VN_TZ)
@@ -64,9 +63,12 @@ def open_store(url: str) -> svc.Store:
     return store
 
 
+TABLES = ("changes", "dossiers", "report_dossiers", "report_steps", "report_fixes", "report_rollups")
+
+
 def clear(store: svc.Store) -> None:
     with store.write() as conn:
-        for table in ("changes", "dossiers", "report_dossiers", "report_steps", "report_fixes", "report_rollups"):
+        for table in TABLES:
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
 
 
@@ -128,7 +130,8 @@ def dossier(draw: st.DrawFn, index: int) -> DossierRecord:
                 )
             continue
         if roll == 3:
-            add(EventKind.RATED, at, level=draw(st.sampled_from(("hai_long", "khong_hai_long", "binh_thuong"))))
+            level = draw(st.sampled_from(("hai_long", "khong_hai_long", "binh_thuong")))
+            add(EventKind.RATED, at, level=level)
             continue
         options = [k for k in allowed_actions(status) if k is not EventKind.NOTE]
         if roll == 4:  # now and then an event invalid after a merge (a conflict)
@@ -232,7 +235,20 @@ def _tables(store: svc.Store) -> dict[str, list[Any]]:
         out["report_rollups"] = [
             tuple(r)
             for r in conn.execute(
-                text(f"SELECT * FROM report_rollups WHERE {cols} > 0 ORDER BY grain, bucket, unit, field, channel")  # noqa: S608
+                text(
+                    f"SELECT * FROM report_rollups WHERE {cols} > 0 "  # noqa: S608
+                    "ORDER BY grain, bucket, unit, field, channel"
+                )
             )
         ]
     return out
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(histories, nows, st.integers(0, 1000))
+def test_fast_figures_equal_the_reference_on_both_databases(
+    store: svc.Store, records: tuple[DossierRecord, ...], now_list: list[dt.datetime], seed: int
+) -> None:
+    clear(store)
+    store_shuffled(store, records, seed)
+    assert_same(store, PERIODS[:3], [*now_list, LATE_NOW], cells=False)

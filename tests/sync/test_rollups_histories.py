@@ -229,3 +229,50 @@ def test_freshness_comes_from_the_devices_unit(db_url: str) -> None:
         assert cards[B].last_change_at == dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
     finally:
         store.engine.dispose()
+
+
+def test_reports_rebuild_command_restores_the_figures(
+    loaded: svc.Store, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from central.cli import main as central_main
+
+    with loaded.write() as conn:
+        conn.execute(text("DELETE FROM report_rollups WHERE grain = 'm'"))
+        conn.execute(text("DELETE FROM report_steps"))
+    assert central_main(["--db", db_url, "reports", "rebuild"]) == 0
+    assert "15 hồ sơ" in capsys.readouterr().out
+    assert_same(loaded, PERIODS[:2], NOWS[-2:], cells=False)
+
+
+def test_migration_fills_the_report_tables_of_an_existing_server(tmp_path: object) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from central.db import MIGRATIONS_DIR, make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite3")
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["engine"] = engine
+        command.upgrade(cfg, "c0003_notices")  # a server from before the roll-ups
+        store = svc.Store(engine)
+        for code in UNITS:
+            svc.add_unit(store, code, code)
+        records = histories()
+        add_dossier_rows(store, records)
+        with store.write() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO changes (change_id, kind, unit_code, target_unit_code, dossier_id, "
+                    "device_id, payload, created_at) VALUES (:change_id, :kind, :unit_code, "
+                    ":target_unit_code, :dossier_id, :device_id, :payload, :created_at)"
+                ),
+                [r for rec in records for r in change_rows(rec)],
+            )
+        migrate(engine)
+        with store.read() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM report_dossiers")).scalar() == len(records)
+        assert_same(store, PERIODS[:2], NOWS[-2:], cells=False)
+    finally:
+        engine.dispose()

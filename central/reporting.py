@@ -414,18 +414,27 @@ def _exceptions(
     return groups, overdue_now
 
 
-def _groups(conn: Any, period: Period, now: dt.datetime, by: str, unit: str | None) -> dict[str, _Group]:
+def _groups(
+    conn: Any, period: Period, now: dt.datetime, by: str, unit: str | None
+) -> tuple[dict[str, _Group], dict[str, int] | None]:
+    """The groups' tallies, and when ``now`` is inside the period the overdue-now counts per
+    group (the levels at ``as_of = now`` are exactly those) else ``None``."""
     sums = rollups.period_sums(conn, period.first, period.last, now, by, unit)
     out: dict[str, _Group] = {}
     for key in set(sums.flows) | set(sums.at_start):
         out[key] = _tally_of(sums.flows[key], sums.at_start[key], sums.at_end[key])
-    extra, _ = _exceptions(conn, period, now, by, unit)
+    extra, odd_overdue = _exceptions(conn, period, now, by, unit)
     for key, g in extra.items():
         mine = out.setdefault(key, _Group(Tally()))
         mine.total.merge(g.total)
         mine.rated += g.rated
         mine.dissatisfied += g.dissatisfied
-    return out
+    overdue: dict[str, int] | None = None
+    if now < period.end and by == "unit":
+        overdue = {k: v[rollups.IX["n_overdue"]] for k, v in sums.at_end.items()}
+        for k, n in odd_overdue.items():
+            overdue[k] = overdue.get(k, 0) + n
+    return out, overdue
 
 
 def _fast(rules: Rules, period: Period, now: dt.datetime) -> bool:
@@ -458,8 +467,9 @@ def scorecards(
         return reference_scorecards(store, period, now, rules)
     names = _unit_names(store)
     with store.read() as conn:
-        groups = _groups(conn, period, now, "unit", None)
-        overdue = _overdue_now_fast(conn, now, None)
+        groups, overdue = _groups(conn, period, now, "unit", None)
+        if overdue is None:
+            overdue = _overdue_now_fast(conn, now, None)
         fresh = _fresh_fast(conn)
     out = []
     for code, name in sorted(names.items()):
@@ -488,7 +498,7 @@ def periodic(
     if not _fast(rules, period, now):
         return reference_periodic(store, period, now, unit_code, rules)
     with store.read() as conn:
-        groups = _groups(conn, period, now, "field", unit_code)
+        groups, _ = _groups(conn, period, now, "field", unit_code)
     total = Tally()
     rated = dissatisfied = 0
     rows = []

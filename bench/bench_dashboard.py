@@ -65,7 +65,7 @@ FIELDS = (
     "Y tế",
     "Giao thông vận tải",
 )
-ZEROS = {c: "0" for c in rollups.COLUMNS}
+ZEROS = dict.fromkeys(rollups.COLUMNS, "0")
 
 
 def _step_select(values: dict[str, str], at: str, strict: str, n: str, where: str) -> str:
@@ -213,32 +213,41 @@ def generate(conn: Any, dossiers: int, units: int) -> None:
     t0 = time.perf_counter()
     sums = ", ".join(f"SUM({c})" for c in rollups.COLUMNS)
     day = "(DATE '1970-01-01' + ((at_us + 25200000000) / 86400000000)::int)"
+    cols = ", ".join(rollups.COLUMNS)
     conn.execute(
         text(
-            f"INSERT INTO report_rollups (grain, bucket, unit, field, channel, {', '.join(rollups.COLUMNS)}) "
-            f"SELECT 'd', to_char({day}, 'YYYY-MM-DD'), unit, field, channel, {sums} FROM report_steps "  # noqa: S608
-            f"GROUP BY 2, 3, 4, 5"
+            f"INSERT INTO report_rollups (scope, grain, bucket, unit, field, channel, {cols}) "
+            f"SELECT 'f', 'd', to_char({day}, 'YYYY-MM-DD'), unit, field, channel, {sums} "  # noqa: S608
+            "FROM report_steps GROUP BY 3, 4, 5, 6"
         )
     )
     for grain, length in (("m", 7), ("y", 4)):
         pad = "-01" if grain == "m" else "-01-01"
         conn.execute(
             text(
-                f"INSERT INTO report_rollups (grain, bucket, unit, field, channel, "
-                f"{', '.join(rollups.COLUMNS)}) SELECT '{grain}', substr(bucket, 1, {length}) || '{pad}', "
-                f"unit, field, channel, {sums} FROM report_rollups WHERE grain = 'd' GROUP BY 2, 3, 4, 5"  # noqa: S608
+                f"INSERT INTO report_rollups (scope, grain, bucket, unit, field, channel, {cols}) "
+                f"SELECT 'f', '{grain}', substr(bucket, 1, {length}) || '{pad}', unit, field, channel, "  # noqa: S608
+                f"{sums} FROM report_rollups WHERE scope = 'f' AND grain = 'd' GROUP BY 3, 4, 5, 6"
+            )
+        )
+    for scope, unit_expr, field_expr in (("u", "unit", "''"), ("p", "''", "field")):
+        conn.execute(
+            text(
+                f"INSERT INTO report_rollups (scope, grain, bucket, unit, field, channel, {cols}) "
+                f"SELECT '{scope}', grain, bucket, {unit_expr}, {field_expr}, '', {sums} "  # noqa: S608
+                f"FROM report_rollups WHERE scope = 'f' GROUP BY 2, 3, 4, 5"
             )
         )
     conn.execute(
         text(
-            "INSERT INTO units (code, name, created_at) SELECT DISTINCT unit, 'Đơn vị ' || unit, '2021-01-01' "
-            "FROM gen"
+            "INSERT INTO units (code, name, created_at) "
+            "SELECT DISTINCT unit, 'Đơn vị ' || unit, '2021-01-01' FROM gen"
         )
     )
     conn.execute(
         text(
-            "INSERT INTO unit_freshness (unit_code, last_change_at) SELECT code, '2026-11-25T07:00:00.000+00:00' "
-            "FROM units"
+            "INSERT INTO unit_freshness (unit_code, last_change_at) "
+            "SELECT code, '2026-11-25T07:00:00.000+00:00' FROM units"
         )
     )
     conn.execute(text("DROP TABLE gen"))
@@ -348,7 +357,7 @@ def bench_push(store: svc.Store, batches: int) -> None:
 
     run("with the roll-ups")
     real = rollups.refresh
-    rollups.refresh = lambda conn, ids: 0  # type: ignore[assignment]
+    rollups.refresh = lambda _conn, _ids: 0  # type: ignore[assignment]
     try:
         run("without them")
     finally:
@@ -397,7 +406,7 @@ def main() -> int:
             "periodic, province, year 2025", lambda: reporting.periodic(store, year_of(2025), NOW), args.calls
         )
         measure(
-            f"periodic, one unit, year 2025",
+            "periodic, one unit, year 2025",
             lambda: reporting.periodic(store, year_of(2025), NOW, unit),
             args.calls,
         )

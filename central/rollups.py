@@ -385,10 +385,10 @@ _INSERT_FIX = text(
     + ")"
 )
 _UPSERT_ROLLUP = text(
-    f"INSERT INTO report_rollups (grain, bucket, unit, field, channel, {_STEP_COLS}) "
-    "VALUES (:grain, :bucket, :unit, :field, :channel, "
+    f"INSERT INTO report_rollups (scope, grain, bucket, unit, field, channel, {_STEP_COLS}) "
+    "VALUES (:scope, :grain, :bucket, :unit, :field, :channel, "
     + ", ".join(f":{c}" for c in COLUMNS)
-    + ") ON CONFLICT (grain, bucket, unit, field, channel) DO UPDATE SET "
+    + ") ON CONFLICT (scope, grain, bucket, unit, field, channel) DO UPDATE SET "
     + ", ".join(f"{c} = report_rollups.{c} + excluded.{c}" for c in COLUMNS)
 )
 _REPORT_ROW_COLS = (
@@ -449,14 +449,17 @@ def refresh(conn: Connection, dossier_ids: Iterable[str]) -> int:
     if not ids:
         return 0
     stored = read_events(conn, ids)
-    delta: dict[tuple[str, str, str, str, str], list[int]] = {}
+    delta: dict[tuple[str, str, str, str, str, str], list[int]] = {}
 
     def add(at_us: int, unit: str, fld: str, channel: str, values: Sequence[int], sign: int) -> None:
         day = day_of(from_us(at_us))
-        for grain, bucket in buckets(day):
-            acc = delta.setdefault((grain, bucket, unit, fld, channel), [0] * WIDTH)
-            for i, v in enumerate(values):
-                acc[i] += sign * v
+        # Three scopes: full (unit, field, channel) for one unit's report and filters, per unit
+        # for the scorecards, per field for the province's report (few rows to sum for each).
+        for scope in (("f", unit, fld, channel), ("u", unit, "", ""), ("p", "", fld, "")):
+            for grain, bucket in buckets(day):
+                acc = delta.setdefault((scope[0], grain, bucket, *scope[1:]), [0] * WIDTH)
+                for i, v in enumerate(values):
+                    acc[i] += sign * v
 
     for chunk in _chunks(ids):
         for row in conn.execute(_OLD_STEPS, {"ids": chunk}):
@@ -527,11 +530,12 @@ def refresh(conn: Connection, dossier_ids: Iterable[str]) -> int:
         conn.execute(_INSERT_FIX, fix_rows)
     upserts = [
         {
-            "grain": k[0],
-            "bucket": k[1],
-            "unit": k[2],
-            "field": k[3],
-            "channel": k[4],
+            "scope": k[0],
+            "grain": k[1],
+            "bucket": k[2],
+            "unit": k[3],
+            "field": k[4],
+            "channel": k[5],
             **dict(zip(COLUMNS, v, strict=True)),
         }
         for k, v in sorted(delta.items())
@@ -645,8 +649,10 @@ def rollup_sums(
         params.update({f"g{i}": grain, f"lo{i}": lo, f"hi{i}": hi})
     where = "(" + " OR ".join(ors) + ")"
     if unit is not None:
-        where += " AND unit = :unit"
+        where += " AND scope = 'f' AND unit = :unit"
         params["unit"] = unit
+    else:
+        where += " AND scope = 'p'" if by == "field" else " AND scope = 'u'"
     key = _group_expr(by)
     sums = ", ".join(f"SUM({c})" for c in columns)
     sql = f"SELECT {key}, {sums} FROM report_rollups WHERE {where} GROUP BY {key}"  # noqa: S608 - fixed names

@@ -237,7 +237,7 @@ def _tables(store: svc.Store) -> dict[str, list[Any]]:
             for r in conn.execute(
                 text(
                     f"SELECT * FROM report_rollups WHERE {cols} > 0 "  # noqa: S608
-                    "ORDER BY grain, bucket, unit, field, channel"
+                    "ORDER BY scope, grain, bucket, unit, field, channel"
                 )
             )
         ]

@@ -115,6 +115,8 @@ def upgrade() -> None:
     op.create_index("ix_report_fixes_at", "report_fixes", ["at_us"])
     op.create_table(
         "report_rollups",
+        # f: per (unit, field, channel); u: per unit (field, channel ""); p: per field (unit, channel "")
+        sa.Column("scope", sa.String(1), primary_key=True),
         sa.Column("grain", sa.String(1), primary_key=True),  # d | m | y
         sa.Column("bucket", sa.String(10), primary_key=True),  # first day of the bucket, YYYY-MM-DD
         sa.Column("unit", sa.String(), primary_key=True),
@@ -122,7 +124,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(), primary_key=True),
         *_counters(),
     )
-    op.create_index("ix_report_rollups_unit", "report_rollups", ["unit", "grain", "bucket"])
+    op.create_index("ix_report_rollups_unit", "report_rollups", ["scope", "unit", "grain", "bucket"])
     op.create_table(
         "unit_freshness",
         sa.Column("unit_code", sa.String(), primary_key=True),

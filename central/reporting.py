@@ -377,7 +377,13 @@ def _exceptions(
     groups: dict[str, _Group] = {}
     overdue_now: dict[str, int] = defaultdict(int)
     clause, params = _unit_clause(unit)
-    ids = [r[0] for r in conn.execute(text(_IRREGULAR + clause), params)]
+    # (received before the period's end: the others count neither in it nor as overdue now)
+    ids = [
+        r[0]
+        for r in conn.execute(
+            text(_IRREGULAR + clause + " AND received_us < :end"), {**params, "end": rollups.us(period.end)}
+        )
+    ]
     if ids:
         for dossier_id, d in rollups.read_events(conn, ids).items():
             rec = rollups.record_of(dossier_id, d)

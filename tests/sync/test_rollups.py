@@ -80,13 +80,6 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[svc.Store
     store.engine.dispose()
 
 
-@pytest.fixture
-def store(db_url: str) -> Iterator[svc.Store]:
-    s = open_store(db_url)
-    yield s
-    s.engine.dispose()
-
-
 # ---------------------------------------------------------------- random histories
 @st.composite
 def dossier(draw: st.DrawFn, index: int) -> DossierRecord:
@@ -189,7 +182,7 @@ def store_shuffled(store: svc.Store, records: tuple[DossierRecord, ...], seed: i
     store_in_batches(store, batches)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(histories, nows, st.integers(0, 1000))
 def test_fast_figures_equal_the_reference_on_random_histories(
     sqlite_store: svc.Store, records: tuple[DossierRecord, ...], now_list: list[dt.datetime], seed: int
@@ -244,11 +237,19 @@ def _tables(store: svc.Store) -> dict[str, list[Any]]:
     return out
 
 
+@pytest.fixture(scope="module")
+def pg_store(pg_cluster: Any) -> Iterator[svc.Store]:
+    store = open_store(pg_cluster.new_database())
+    yield store
+    store.engine.dispose()
+
+
+@pytest.mark.postgres
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(histories, nows, st.integers(0, 1000))
-def test_fast_figures_equal_the_reference_on_both_databases(
-    store: svc.Store, records: tuple[DossierRecord, ...], now_list: list[dt.datetime], seed: int
+def test_fast_figures_equal_the_reference_on_postgresql(
+    pg_store: svc.Store, records: tuple[DossierRecord, ...], now_list: list[dt.datetime], seed: int
 ) -> None:
-    clear(store)
-    store_shuffled(store, records, seed)
-    assert_same(store, PERIODS[:3], [*now_list, LATE_NOW], cells=False)
+    clear(pg_store)
+    store_shuffled(pg_store, records, seed)
+    assert_same(pg_store, PERIODS[:3], [*now_list, LATE_NOW], cells=False)

@@ -541,7 +541,7 @@ _OVERDUE_SQL = (
 )
 _ODD_OPEN_SQL = (
     "SELECT dossier_id FROM report_dossiers WHERE unit = :unit AND (irregular = 1 OR "
-    "(last_event_us > :now AND (finished_us IS NULL OR finished_us > :now)))"
+    "(irregular = 0 AND last_event_us > :now AND (finished_us IS NULL OR finished_us > :now)))"
 )
 
 
@@ -616,7 +616,7 @@ def cell_dossiers(
         rows = conn.execute(
             text(_CANDIDATES_SQL), {"unit": unit_code, "start": start_us, "end": end_us}
         ).all()
-        regular = [r[0] for r in rows if not r[2]]
+        regular = [r[0] for r in rows if r[2] == 0]
         received = {r[0]: int(r[1]) for r in rows}
         steps: dict[str, list[tuple[int, bool, list[int]]]] = defaultdict(list)
         fixes: dict[str, list[tuple[int, int, list[int]]]] = defaultdict(list)
@@ -625,7 +625,7 @@ def cell_dossiers(
                 steps[s[0]].append((int(s[1]), bool(s[2]), [int(v) for v in s[3:]]))
             for s in conn.execute(_FIXES_OF, {"ids": chunk}):
                 fixes[s[0]].append((int(s[1]), int(s[2]), [int(v) for v in s[3:]]))
-        exact = [r[0] for r in rows if r[2]]
+        exact = [r[0] for r in rows if r[2] == rollups.IRREGULAR]
         for dossier_id in regular:
             if received[dossier_id] > now_us:
                 exact.append(dossier_id)  # received after now: the rules judge it without events

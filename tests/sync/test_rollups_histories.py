@@ -276,3 +276,35 @@ def test_migration_fills_the_report_tables_of_an_existing_server(tmp_path: objec
         assert_same(store, PERIODS[:2], NOWS[-2:], cells=False)
     finally:
         engine.dispose()
+
+
+def test_a_damaged_event_on_the_server_leaves_its_dossier_out_and_breaks_no_push(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    store = open_store(db_url)
+    try:
+        good = _rec(ev(K.RECEIVED, t(7), "g1", due_at=t(9, 17)), code="G1")
+        bad = _rec(
+            ev(K.RECEIVED, t(7), "b1", due_at=t(9, 17)),
+            ev(K.SUPPLEMENT_REQUESTED, t(8), "b1"),
+            ev(K.SUPPLEMENTED, t(9), "b1", due_at="sang thứ hai"),  # written by an old server, unchecked
+            code="B1",
+        )
+        add_dossier_rows(store, [good, bad])
+        with caplog.at_level(logging.WARNING, logger="central.rollups"):
+            store_in_batches(store, [change_rows(good) + change_rows(bad)])
+        assert "damaged dossier left out of the report" in caplog.text
+        assert "sang" not in caplog.text  # ids and error types only
+        with store.read() as conn:
+            flags = dict(conn.execute(text("SELECT code, irregular FROM report_dossiers")).all())
+        assert flags == {"G1": 0, "B1": rollups.DAMAGED}
+        card = {c.unit_code: c for c in reporting.scorecards(store, month_of(2026, 11), t(25, 9))}[A]
+        assert card.total.received_new == 1 and card.overdue_now == 1
+        assert [x.code for x in reporting.overdue_dossiers(store, A, t(25, 9))] == ["G1"]
+        assert [
+            x.code for x in reporting.cell_dossiers(store, month_of(2026, 11), t(25, 9), A, "received_new")
+        ] == ["G1"]
+    finally:
+        store.engine.dispose()

@@ -418,6 +418,68 @@ _UPSERT_REPORT_ROW = text(
     + ") ON CONFLICT (dossier_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _REPORT_ROW_COLS[1:])
 )
+_VN_OFFSET_US = 7 * 3600 * 1_000_000
+_DAY_US = 86_400 * 1_000_000
+_EPOCH_DAY = dt.date(1970, 1, 1)
+_TEXT_COLUMNS = frozenset(
+    {
+        "dossier_id",
+        "code",
+        "unit",
+        "receiving_unit",
+        "field",
+        "channel",
+        "procedure_code",
+        "procedure_name",
+        "applicant_name",
+        "scope",
+        "grain",
+        "bucket",
+    }
+)
+
+
+@dataclass(frozen=True)
+class _PgMany:
+    """One statement over arrays (``unnest``): no per-row round trip or placeholder on PostgreSQL."""
+
+    sql: str
+    columns: tuple[str, ...]
+
+
+def _pg_statement(table: str, columns: Sequence[str], conflict: str = "") -> _PgMany:
+    arrays = ", ".join("%b::text[]" if c in _TEXT_COLUMNS else "%b::bigint[]" for c in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {conflict}"
+    return _PgMany(sql, tuple(columns))
+
+
+def _pg_many(conn: Connection, statement: _PgMany, rows: Sequence[Mapping[str, Any]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        params = tuple([r[c] for r in rows] for c in statement.columns)
+        cursor.execute(statement.sql, params, binary=True)  # type: ignore[call-arg]  # psycopg 3 option
+    finally:
+        cursor.close()
+
+
+_STEP_KEYS = ("dossier_id", "n", "at_us", "strict", "unit", "field", "channel", *COLUMNS)
+_PG_INSERT_STEP = _pg_statement("report_steps", _STEP_KEYS)
+_PG_INSERT_FIX = _pg_statement(
+    "report_fixes", ("dossier_id", "n", "finished_us", "at_us", "unit", "field", "channel", *COLUMNS)
+)
+_ROLLUP_KEYS = ("scope", "grain", "bucket", "unit", "field", "channel")
+_PG_UPSERT_ROLLUP = _pg_statement(
+    "report_rollups",
+    (*_ROLLUP_KEYS, *COLUMNS),
+    f"ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET "
+    + ", ".join(f"{c} = report_rollups.{c} + excluded.{c}" for c in COLUMNS),
+)
+_PG_UPSERT_REPORT_ROW = _pg_statement(
+    "report_dossiers",
+    _REPORT_ROW_COLS,
+    "ON CONFLICT (dossier_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _REPORT_ROW_COLS[1:]),
+)
 _OLD_STEPS = text(
     f"SELECT dossier_id, at_us, unit, field, channel, {_STEP_COLS} FROM report_steps WHERE dossier_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
@@ -481,17 +543,14 @@ def refresh(conn: Connection, dossier_ids: Iterable[str]) -> int:
     if not ids:
         return 0
     stored = read_events(conn, ids)
-    delta: dict[tuple[str, str, str, str, str, str], list[int]] = {}
+    per_day: dict[tuple[str, str, str, int], list[int]] = {}
 
     def add(at_us: int, unit: str, fld: str, channel: str, values: Sequence[int], sign: int) -> None:
-        day = day_of(from_us(at_us))
-        # Three scopes: full (unit, field, channel) for one unit's report and filters, per unit
-        # for the scorecards, per field for the province's report (few rows to sum for each).
-        for scope in (("f", unit, fld, channel), ("u", unit, "", ""), ("p", "", fld, "")):
-            for grain, bucket in buckets(day):
-                acc = delta.setdefault((scope[0], grain, bucket, *scope[1:]), [0] * WIDTH)
-                for i, v in enumerate(values):
-                    acc[i] += sign * v
+        # VN_TZ is a fixed offset (+07:00, no summer time): the local day is plain arithmetic
+        acc = per_day.setdefault((unit, fld, channel, (at_us + _VN_OFFSET_US) // _DAY_US), [0] * WIDTH)
+        for i, v in enumerate(values):
+            if v:
+                acc[i] += sign * v
 
     for chunk in _chunks(ids):
         for row in conn.execute(_OLD_STEPS, {"ids": chunk}):
@@ -564,12 +623,18 @@ def refresh(conn: Connection, dossier_ids: Iterable[str]) -> int:
                     **dict(zip(COLUMNS, fx.values, strict=True)),
                 }
             )
-    if report_rows:
-        conn.execute(_UPSERT_REPORT_ROW, report_rows)
-    if step_rows:
-        conn.execute(_INSERT_STEP, step_rows)
-    if fix_rows:
-        conn.execute(_INSERT_FIX, fix_rows)
+    # Three scopes: full (unit, field, channel) for one unit's report and filters, per unit
+    # for the scorecards, per field for the province's report (few rows to sum for each).
+    delta: dict[tuple[str, str, str, str, str, str], list[int]] = {}
+    for (unit, fld, channel, day_number), values in per_day.items():
+        if not any(values):
+            continue
+        day = _EPOCH_DAY + dt.timedelta(days=day_number)
+        for scope in (("f", unit, fld, channel), ("u", unit, "", ""), ("p", "", fld, "")):
+            for grain, bucket in buckets(day):
+                acc = delta.setdefault((scope[0], grain, bucket, *scope[1:]), [0] * WIDTH)
+                for i, v in enumerate(values):
+                    acc[i] += v
     upserts = [
         {
             "scope": k[0],
@@ -583,8 +648,19 @@ def refresh(conn: Connection, dossier_ids: Iterable[str]) -> int:
         for k, v in sorted(delta.items())
         if any(v)
     ]
-    if upserts:
-        conn.execute(_UPSERT_ROLLUP, upserts)
+    pg = conn.dialect.name == "postgresql"
+    for statement, pg_statement, rows in (
+        (_UPSERT_REPORT_ROW, _PG_UPSERT_REPORT_ROW, report_rows),
+        (_INSERT_STEP, _PG_INSERT_STEP, step_rows),
+        (_INSERT_FIX, _PG_INSERT_FIX, fix_rows),
+        (_UPSERT_ROLLUP, _PG_UPSERT_ROLLUP, upserts),
+    ):
+        if not rows:
+            continue
+        if pg:
+            _pg_many(conn, pg_statement, rows)
+        else:
+            conn.execute(statement, rows)
     return len(report_rows)
 
 

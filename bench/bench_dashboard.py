@@ -413,6 +413,16 @@ def main() -> int:
         measure(
             "periodic, province, this year", lambda: reporting.periodic(store, year_of(2026), NOW), args.calls
         )
+        measure(
+            "cell_dossiers, one unit, this month, resolved",
+            lambda: reporting.cell_dossiers(store, month_of(2026, 11), NOW, unit, "resolved"),
+            max(5, args.calls // 4),
+        )
+        measure(
+            "cell_dossiers, one unit, this year, late",
+            lambda: reporting.cell_dossiers(store, year_of(2026), NOW, unit, "late"),
+            max(5, args.calls // 4),
+        )
         overdue = reporting.overdue_dossiers(store, unit, NOW)
         cards = reporting.scorecards(store, month_of(2026, 11), NOW)
         print(

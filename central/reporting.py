@@ -579,8 +579,35 @@ def overdue_dossiers(
     return lines[:limit]
 
 
+def _outcome_of(flows: Sequence[int], at_start: Sequence[int], at_end: Sequence[int]) -> str:
+    """A regular dossier's outcome for the period from its own steps (``Outcome`` value)."""
+    c = rollups.IX
+    if not at_start[c["n_open"]] and not any(flows[c[k]] for k in ("rcv_online", "rcv_direct", "rcv_post")):
+        return Outcome.NONE.value  # not in the period's report (an activity cell only)
+    for name in ("early", "on_time", "late", "dropped"):
+        if flows[c[name]]:
+            return Outcome(name).value
+    return (Outcome.OVERDUE if at_end[c["n_overdue"]] else Outcome.IN_TIME).value
+
+
+def _row_line(r: Any, unit_code: str, outcome: str) -> DossierLine:
+    return DossierLine(
+        id=r[0],
+        code=r[3],
+        unit_code=unit_code,
+        procedure_code=r[5],
+        procedure_name=r[6],
+        field=r[7],
+        received_at=rollups.from_us(int(r[1])),
+        deadline=None if r[8] is None else rollups.from_us(int(r[8])),
+        outcome=outcome,
+        applicant_name=r[9],
+    )
+
+
 _CANDIDATES_SQL = (
-    "SELECT dossier_id, received_us, irregular FROM report_dossiers "
+    "SELECT dossier_id, received_us, irregular, code, last_event_us, procedure_code, procedure_name, field, "
+    "deadline_us, applicant_name FROM report_dossiers "
     "WHERE unit = :unit AND received_us < :end "
     "AND (finished_us IS NULL OR finished_us >= :start OR last_event_us >= :start)"
 )
@@ -611,13 +638,15 @@ def cell_dossiers(
     if not _fast(rules, period, now):
         return reference_cell_dossiers(store, period, now, unit_code, cell, rules, limit)
     start_us, end_us, now_us = rollups.us(period.start), rollups.us(period.end), rollups.us(now)
-    chosen: list[tuple[int, str]] = []  # (received_us, id)
+    past = now_us >= end_us
+    chosen: list[tuple[int, str, str]] = []  # (received_us, code, id): the lists' order
+    from_row: dict[str, DossierLine] = {}
     with store.read() as conn:
         rows = conn.execute(
             text(_CANDIDATES_SQL), {"unit": unit_code, "start": start_us, "end": end_us}
         ).all()
+        by_id = {r[0]: r for r in rows}
         regular = [r[0] for r in rows if r[2] == 0]
-        received = {r[0]: int(r[1]) for r in rows}
         steps: dict[str, list[tuple[int, bool, list[int]]]] = defaultdict(list)
         fixes: dict[str, list[tuple[int, int, list[int]]]] = defaultdict(list)
         for chunk in rollups._chunks(regular):
@@ -627,26 +656,33 @@ def cell_dossiers(
                 fixes[s[0]].append((int(s[1]), int(s[2]), [int(v) for v in s[3:]]))
         exact = [r[0] for r in rows if r[2] == rollups.IRREGULAR]
         for dossier_id in regular:
-            if received[dossier_id] > now_us:
+            r = by_id[dossier_id]
+            if r[1] > now_us:
                 exact.append(dossier_id)  # received after now: the rules judge it without events
                 continue
             vec = rollups.dossier_vector(steps[dossier_id], fixes[dossier_id], start_us, end_us, now_us)
             if getattr(_tally_of(*vec).total, cell) > 0:
-                chosen.append((received[dossier_id], dossier_id))
+                chosen.append((r[1], r[3], dossier_id))
+                if (r[4] < end_us) if past else (r[4] <= now_us):
+                    # no event after the period's moment: the row's deadline is the one then
+                    from_row[dossier_id] = _row_line(r, unit_code, _outcome_of(*vec))
         stored = rollups.read_events(conn, exact)
         for dossier_id, d in stored.items():
             f = dossier_facts(rollups.record_of(dossier_id, d), period.start, period.end, now)
             one = Tally()
             one.add(f)
             if f.competent_unit == unit_code and getattr(one, cell) > 0:
-                chosen.append((received[dossier_id], dossier_id))
+                chosen.append((by_id[dossier_id][1], f.code, dossier_id))
         chosen.sort()
-        # The lines themselves (deadline, outcome as of the period) from the dossiers' events.
-        wanted = [i for _, i in chosen]
-        detail = rollups.read_events(conn, [i for i in wanted if i not in stored])
+        wanted = [i for _, _, i in chosen[:limit]]
+        # The other lines (deadline, outcome as of the period) from the dossiers' events.
+        detail = rollups.read_events(conn, [i for i in wanted if i not in stored and i not in from_row])
         detail.update(stored)
     lines = []
     for dossier_id in wanted:
+        if dossier_id in from_row:
+            lines.append(from_row[dossier_id])
+            continue
         d = detail[dossier_id]
         f = dossier_facts(rollups.record_of(dossier_id, d), period.start, period.end, now)
         lines.append(_line(f, _Dossier(d.head, d.events)))

@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
+from central.models import REPORT_COUNTERS
 from desk_app.domain import wire
 from desk_app.domain.lifecycle import DossierEvent, EventKind
 from desk_app.domain.model import Channel, ReturnMethod
@@ -75,32 +76,7 @@ IRREGULAR = 1  # report_dossiers.irregular: computed exactly from the events per
 DAMAGED = 2  # ... its events cannot be read by the rules: left out (logged on refresh)
 FIRST_DAY = dt.date(1900, 1, 1)
 
-COLUMNS: tuple[str, ...] = (
-    "rcv_online",
-    "rcv_direct",
-    "rcv_post",
-    "n_open",
-    "n_overdue",
-    "early",
-    "on_time",
-    "late",
-    "dropped",
-    "digitised",
-    "results_digitised",
-    "results_signed",
-    "comp_open",
-    "reused_open",
-    "comp",
-    "reused",
-    "supplement_requests",
-    "refusals",
-    "extensions",
-    "returned_by_post",
-    "rated_rcv",
-    "dissat_rcv",
-    "rated_open",
-    "dissat_open",
-)
+COLUMNS: tuple[str, ...] = REPORT_COUNTERS  # the counters of a step, a fix, a roll-up row
 IX = {name: i for i, name in enumerate(COLUMNS)}
 WIDTH = len(COLUMNS)
 ZERO: tuple[int, ...] = (0,) * WIDTH

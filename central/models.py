@@ -9,7 +9,7 @@ out, which keeps pulls cheap.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
 
 metadata = MetaData()
 
@@ -164,6 +164,19 @@ report_dossiers = Table(
     Index("ix_report_dossiers_unit_received", "unit", "received_us"),
     Index("ix_report_dossiers_received", "received_us"),
     Index("ix_report_dossiers_last_event", "last_event_us"),
+    Index(
+        "ix_report_dossiers_open",
+        "unit",
+        "overdue_after_us",
+        postgresql_where=text("finished_us IS NULL"),
+        sqlite_where=text("finished_us IS NULL"),
+    ),
+    Index(
+        "ix_report_dossiers_irregular",
+        "unit",
+        postgresql_where=text("irregular = 1"),
+        sqlite_where=text("irregular = 1"),
+    ),
 )
 
 report_steps = Table(

@@ -191,6 +191,7 @@ report_steps = Table(
     Column("channel", String, nullable=False),
     *_counters(),
     Index("ix_report_steps_at", "at_us"),
+    Index("ix_report_steps_unit_at", "unit", "at_us"),
 )
 
 report_fixes = Table(

@@ -611,6 +611,74 @@ _CANDIDATES_SQL = (
     "WHERE unit = :unit AND received_us < :end "
     "AND (finished_us IS NULL OR finished_us >= :start OR last_event_us >= :start)"
 )
+# Cells counted by flows (steps within the period): the dossiers with a non-zero step or fix
+# of these columns in the period are a superset of the cell; found by index, judged exactly.
+_FLOW_CELLS: dict[str, tuple[str, ...]] = {
+    "received_new": ("rcv_online", "rcv_direct", "rcv_post"),
+    "received_online": ("rcv_online",),
+    "received_direct_post": ("rcv_direct", "rcv_post"),
+    "received_direct": ("rcv_direct",),
+    "received_post": ("rcv_post",),
+    "resolved": ("early", "on_time", "late"),
+    "early": ("early",),
+    "on_time": ("on_time",),
+    "late": ("late",),
+    "dropped": ("dropped",),
+    "supplement_requests": ("supplement_requests",),
+    "refusals": ("refusals",),
+    "extensions": ("extensions",),
+    "returned_by_post": ("returned_by_post",),
+    "digitised": ("digitised",),
+    "results_digitised": ("results_digitised",),
+    "results_signed": ("results_signed",),
+}
+_ROWS_OF = text(
+    "SELECT dossier_id, received_us, irregular, code, last_event_us, procedure_code, procedure_name, field, "
+    "deadline_us, applicant_name FROM report_dossiers WHERE dossier_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _candidates(conn: Any, unit: str, cell: str, start_us: int, end_us: int, now_us: int) -> list[Any]:
+    """Report rows of the dossiers that may be behind ``cell`` (a superset; judged exactly after)."""
+    params = {"unit": unit, "start": start_us, "end": end_us}
+    columns = _FLOW_CELLS.get(cell)
+    if columns is None:  # a level (carried over, in progress, overdue …): every dossier of the report
+        return list(conn.execute(text(_CANDIDATES_SQL), params).all())
+    nonzero = " OR ".join(f"{c} <> 0" for c in columns)
+    received = columns[0].startswith("rcv_")
+    stop = end_us if received or now_us >= end_us else now_us + 1  # events up to now count
+    ids = {
+        r[0]
+        for r in conn.execute(
+            text(
+                f"SELECT DISTINCT dossier_id FROM report_steps WHERE unit = :unit AND at_us >= :start "  # noqa: S608
+                f"AND at_us < :stop AND ({nonzero})"
+            ),
+            {**params, "stop": stop},
+        )
+    }
+    ids.update(
+        r[0]
+        for r in conn.execute(
+            text(
+                f"SELECT dossier_id FROM report_fixes WHERE unit = :unit AND at_us >= :start "  # noqa: S608
+                f"AND at_us < :stop AND finished_us >= :start AND ({nonzero})"
+            ),
+            {**params, "stop": stop},
+        )
+    )
+    ids.update(
+        r[0]
+        for r in conn.execute(
+            text(_IRREGULAR + " AND unit = :unit AND received_us < :end"), {"unit": unit, "end": end_us}
+        )
+    )
+    out: list[Any] = []
+    for chunk in rollups._chunks(sorted(ids)):
+        out.extend(conn.execute(_ROWS_OF, {"ids": chunk}).all())
+    return out
+
+
 _STEPS_OF = text(
     "SELECT dossier_id, at_us, strict, "
     + ", ".join(rollups.COLUMNS)
@@ -642,9 +710,7 @@ def cell_dossiers(
     chosen: list[tuple[int, str, str]] = []  # (received_us, code, id): the lists' order
     from_row: dict[str, DossierLine] = {}
     with store.read() as conn:
-        rows = conn.execute(
-            text(_CANDIDATES_SQL), {"unit": unit_code, "start": start_us, "end": end_us}
-        ).all()
+        rows = _candidates(conn, unit_code, cell, start_us, end_us, now_us)
         by_id = {r[0]: r for r in rows}
         regular = [r[0] for r in rows if r[2] == 0]
         steps: dict[str, list[tuple[int, bool, list[int]]]] = defaultdict(list)

@@ -101,6 +101,7 @@ def upgrade() -> None:
         *_counters(),
     )
     op.create_index("ix_report_steps_at", "report_steps", ["at_us"])
+    op.create_index("ix_report_steps_unit_at", "report_steps", ["unit", "at_us"])  # drill-down lists
     op.create_table(
         "report_fixes",
         sa.Column("dossier_id", sa.String(), primary_key=True),

@@ -332,6 +332,16 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports_rebuild(args: argparse.Namespace) -> int:
+    from central import rollups
+
+    store = _store(args)
+    with store.write() as conn:
+        count = rollups.rebuild(conn)
+    print(f"Đã tính lại số liệu báo cáo của {count} hồ sơ.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from desk_app.cli_runner import VietnameseArgumentParser
 
@@ -483,6 +493,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = staff.add_parser("list", help="liệt kê tài khoản")
     db_opt(p)
     p.set_defaults(func=cmd_staff_list)
+    return 0
+
+
+    rep = sub.add_parser("reports", help="số liệu báo cáo").add_subparsers(
+        dest="reports_command", metavar="LỆNH"
+    )
+    p = rep.add_parser("rebuild", help="tính lại số liệu báo cáo của mọi hồ sơ từ các sự kiện đã nhận")
+    db_opt(p)
+    p.set_defaults(func=cmd_reports_rebuild)
 
     p = sub.add_parser("conflicts", help="hồ sơ có xung đột sau khi hợp nhất")
     db_opt(p)

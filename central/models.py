@@ -9,7 +9,7 @@ out, which keeps pulls cheap.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
 
 metadata = MetaData()
 
@@ -106,4 +106,124 @@ lease_grants = Table(
     Column("device_id", String, nullable=False),
     Column("created_at", String, nullable=False),
     Index("ix_lease_grants_unit_day", "unit_code", "day"),
+)
+
+# ---------------------------------------------------------------- reporting (central.rollups, c0004)
+REPORT_COUNTERS = (
+    "rcv_online",
+    "rcv_direct",
+    "rcv_post",
+    "n_open",
+    "n_overdue",
+    "early",
+    "on_time",
+    "late",
+    "dropped",
+    "digitised",
+    "results_digitised",
+    "results_signed",
+    "comp_open",
+    "reused_open",
+    "comp",
+    "reused",
+    "supplement_requests",
+    "refusals",
+    "extensions",
+    "returned_by_post",
+    "rated_rcv",
+    "dissat_rcv",
+    "rated_open",
+    "dissat_open",
+)
+
+
+def _counters() -> list[Column[int]]:
+    return [Column(c, Integer, nullable=False, server_default="0") for c in REPORT_COUNTERS]
+
+
+report_dossiers = Table(
+    "report_dossiers",
+    metadata,
+    Column("dossier_id", String, primary_key=True),
+    Column("code", String, nullable=False),
+    Column("unit", String, nullable=False),  # competent unit
+    Column("receiving_unit", String, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("procedure_code", String, nullable=False),
+    Column("procedure_name", Text, nullable=False),
+    Column("applicant_name", Text, nullable=False),  # personal data: drill-down lists only
+    Column("head_seq", SeqType, nullable=False),
+    Column("received_us", SeqType, nullable=False),  # µs since 1970
+    Column("due_us", SeqType, nullable=True),
+    Column("finished_us", SeqType, nullable=True),
+    Column("last_event_us", SeqType, nullable=False),
+    Column("deadline_us", SeqType, nullable=True),
+    Column("overdue_after_us", SeqType, nullable=True),
+    Column("irregular", Integer, nullable=False),  # 0 rolled up, 1 computed exactly, 2 damaged
+    Index("ix_report_dossiers_unit_received", "unit", "received_us"),
+    Index("ix_report_dossiers_received", "received_us"),
+    Index("ix_report_dossiers_last_event", "last_event_us"),
+    Index(
+        "ix_report_dossiers_open",
+        "unit",
+        "overdue_after_us",
+        postgresql_where=text("finished_us IS NULL"),
+        sqlite_where=text("finished_us IS NULL"),
+    ),
+    Index(
+        "ix_report_dossiers_irregular",
+        "unit",
+        postgresql_where=text("irregular = 1"),
+        sqlite_where=text("irregular = 1"),
+    ),
+)
+
+report_steps = Table(
+    "report_steps",
+    metadata,
+    Column("dossier_id", String, primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("at_us", SeqType, nullable=False),
+    Column("strict", Integer, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("channel", String, nullable=False),
+    *_counters(),
+    Index("ix_report_steps_at", "at_us"),
+    Index("ix_report_steps_unit_at", "unit", "at_us"),
+)
+
+report_fixes = Table(
+    "report_fixes",
+    metadata,
+    Column("dossier_id", String, primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("finished_us", SeqType, nullable=False),
+    Column("at_us", SeqType, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("channel", String, nullable=False),
+    *_counters(),
+    Index("ix_report_fixes_at", "at_us"),
+)
+
+report_rollups = Table(
+    "report_rollups",
+    metadata,
+    Column("scope", String(1), primary_key=True),  # f: unit+field+channel, u: unit, p: field
+    Column("grain", String(1), primary_key=True),  # d | m | y
+    Column("bucket", String(10), primary_key=True),  # first day of the bucket
+    Column("unit", String, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("channel", String, primary_key=True),
+    *_counters(),
+    Index("ix_report_rollups_unit", "scope", "unit", "grain", "bucket"),
+)
+
+unit_freshness = Table(
+    "unit_freshness",
+    metadata,
+    Column("unit_code", String, primary_key=True),
+    Column("last_change_at", String, nullable=False),
 )

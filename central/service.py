@@ -52,8 +52,10 @@ class LeaseCapReached(AdminError):
     """A device asked for more dossier numbers in one day than it may hold."""
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+def now_iso(store: Store | None = None) -> str:
+    """The server's time for stored stamps: the store's clock (tests and faketime pass one in)."""
+    now = store.clock() if store is not None else dt.datetime.now(dt.UTC)
+    return now.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def sha256(value: str) -> str:
@@ -144,7 +146,7 @@ def add_unit(store: Store, code: str, name: str) -> None:
         if exists:
             conn.execute(update(m.units).where(m.units.c.code == code).values(name=name))
         else:
-            conn.execute(insert(m.units).values(code=code, name=name, created_at=now_iso()))
+            conn.execute(insert(m.units).values(code=code, name=name, created_at=now_iso(store)))
 
 
 def list_units(store: Store) -> list[dict[str, Any]]:
@@ -181,7 +183,7 @@ def enrol(
 ) -> tuple[str, DeviceInfo, str]:
     """Spend an enrolment code: returns (token, device, unit name). Raises ``AdminError``."""
     token = secrets.token_urlsafe(32)
-    now = now_iso()
+    now = now_iso(store)
     with store.write() as conn:
         row = conn.execute(
             select(m.enrol_codes)
@@ -268,7 +270,7 @@ def revoke(store: Store, device_id: str, reason: str = "") -> None:
         result = conn.execute(
             update(m.devices)
             .where(m.devices.c.id == device_id)
-            .values(revoked_at=now_iso(), revoke_reason=reason or "thu hồi bởi quản trị viên")
+            .values(revoked_at=now_iso(store), revoke_reason=reason or "thu hồi bởi quản trị viên")
         )
         if result.rowcount == 0:
             raise AdminError(f"Không có thiết bị “{device_id}”.")
@@ -401,6 +403,13 @@ def append_changes(store: Store, conn: Connection, rows: Sequence[dict[str, Any]
             [{"u": u, "s": s} for u, s in heads.items()],
         )
     conn.info.setdefault("central_heads", {}).update(heads)
+    if inserted:
+        # The province's figures move in the same transaction (central.rollups).
+        from central import rollups
+
+        fresh = [r for r in rows if r["change_id"] in inserted]
+        rollups.refresh(conn, {r["dossier_id"] for r in fresh if r["kind"] == "event" and r["dossier_id"]})
+        rollups.touch_freshness(conn, fresh)
     if store.after_append is not None:
         store.after_append(conn, rows)
     return inserted
@@ -514,7 +523,7 @@ def push(
     results: dict[str, ChangeResult] = {}
     order: list[str] = []
     checked: list[tuple[str, str, dict[str, Any]]] = []
-    now = now_iso()
+    now = now_iso(store)
     seen: set[str] = set()
     for ch in changes:
         cid = ch.id
@@ -783,7 +792,7 @@ def grant_lease(store: Store, device: DeviceInfo, request_id: str, day: str, siz
                 start=start,
                 end=end,
                 device_id=device.id,
-                created_at=now_iso(),
+                created_at=now_iso(store),
             )
         )
     return {"id": request_id, "day": day, "start": start, "end": end}
@@ -816,7 +825,7 @@ def add_calendar_override(
                     "",
                     {"day": day.isoformat(), "kind": kind, "note": note}
                     | ({"decision": decision} if decision else {}),
-                    now_iso(),
+                    now_iso(store),
                 )
             ],
         )
@@ -828,7 +837,7 @@ def add_calendar_override(
 def import_procedures(store: Store, procedures: Iterable[Any]) -> int:
     from desk_app.formats.catalog_files import procedure_to_dict
 
-    now = now_iso()
+    now = now_iso(store)
     rows = [_row(new_id(), "procedure", "", "", None, "", procedure_to_dict(p), now) for p in procedures]
     with store.write() as conn:
         append_changes(store, conn, rows)

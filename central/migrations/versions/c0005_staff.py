@@ -1,15 +1,15 @@
 """central server: staff accounts of the web dashboard, their sessions, login throttling, audit log
 
-Revision ID: c0004_staff
-Revises: c0003_notices
+Revision ID: c0005_staff
+Revises: c0004_report_rollups
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c0004_staff"
-down_revision = "c0003_notices"
+revision = "c0005_staff"
+down_revision = "c0004_report_rollups"
 branch_labels = None
 depends_on = None
 

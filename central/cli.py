@@ -493,8 +493,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = staff.add_parser("list", help="liệt kê tài khoản")
     db_opt(p)
     p.set_defaults(func=cmd_staff_list)
-    return 0
-
 
     rep = sub.add_parser("reports", help="số liệu báo cáo").add_subparsers(
         dest="reports_command", metavar="LỆNH"

@@ -190,7 +190,9 @@ class PublicSite:
         }
         dossier, _ = received_snapshot(events)
         target = str(dossier.get("target_unit_code") or "")
-        row = svc._row(event_id, "event", view.unit_code, target, view.dossier_id, "", event, svc.now_iso(self.store))
+        row = svc._row(
+            event_id, "event", view.unit_code, target, view.dossier_id, "", event, svc.now_iso(self.store)
+        )
         with self.store.write() as conn:
             inserted = svc.append_changes(self.store, conn, [row])
             heads = dict(conn.info.pop("central_heads", {}))

@@ -43,10 +43,12 @@ from desk_app.reports.facts import (
 from desk_app.reports.indicators import (
     CELLS,
     Indicator,
+    PenaltyWarning,
     RatingCounts,
     ReportFilter,
     Tally,
     indicators_766,
+    penalty_preview,
     tally,
     tally_by,
 )
@@ -754,3 +756,41 @@ def cell_dossiers(
         lines.append(_line(f, _Dossier(d.head, d.events)))
     lines.sort(key=lambda x: (x.received_at, x.code))
     return lines[:limit]
+
+
+# ---------------------------------------------------------------- penalty preview
+#: How long after its result a dossier is still checked for a missing result file (766, 4.2).
+RESULT_FILE_WINDOW = dt.timedelta(days=30)
+_AT_RISK_SQL = """
+SELECT dossier_id FROM report_dossiers
+WHERE unit = :unit AND (finished_us IS NULL OR finished_us >= :since)
+ORDER BY received_us
+LIMIT :limit
+"""
+
+
+def at_risk(
+    store: svc.Store, unit_code: str, now: dt.datetime, rules: Rules = DEFAULT_RULES, limit: int = 2000
+) -> list[tuple[DossierLine, list[PenaltyWarning]]]:
+    """The unit's dossiers that would cost points now, with the desk's warnings and advice.
+
+    The same ``penalty_preview`` as the desk's Thống kê tab, over the dossiers still open and
+    those finished within ``RESULT_FILE_WINDOW`` (a result without its file): their events
+    are read by the dossier index, the unit's other dossiers are not touched.
+    """
+    since = rollups.us(now - RESULT_FILE_WINDOW)
+    out: list[tuple[DossierLine, list[PenaltyWarning]]] = []
+    with store.read() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(text(_AT_RISK_SQL), {"unit": unit_code, "since": since, "limit": limit})
+        ]
+        dossiers = rollups.read_events(conn, ids)
+    for dossier_id, d in dossiers.items():
+        record = rollups.record_of(dossier_id, d)
+        warnings = penalty_preview(record, now, rules)
+        if warnings:
+            f = dossier_facts(record, _EPOCH, now + dt.timedelta(seconds=1), now, rules)
+            out.append((_line(f, _Dossier(d.head, d.events)), warnings))
+    out.sort(key=lambda item: (item[0].deadline or item[0].received_at, item[0].code))
+    return out

@@ -32,6 +32,7 @@ from desk_app import codes
 from desk_app.domain import wire
 from desk_app.domain.lifecycle import Conflict, DossierEvent, EventKind, Status, fold
 from desk_app.hlc import MAX_AHEAD_MS
+from desk_app.workcalendar import now_vn
 
 log = logging.getLogger("central.service")
 
@@ -54,7 +55,7 @@ class LeaseCapReached(AdminError):
 
 def now_iso(store: Store | None = None) -> str:
     """The server's time for stored stamps: the store's clock (tests and faketime pass one in)."""
-    now = store.clock() if store is not None else dt.datetime.now(dt.UTC)
+    now = store.clock() if store is not None else now_vn()
     return now.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
@@ -82,7 +83,8 @@ class Store:
 
     def __init__(self, engine: Engine, clock: Callable[[], dt.datetime] | None = None):
         self.engine = engine
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        # Default: the wall clock, shifted like the desk's by MOTCUA_FAKE_NOW (tests, demos).
+        self.clock = clock or now_vn
         self.lease_numbers_per_day = LEASE_NUMBERS_PER_DEVICE_DAY
         self.pg = engine.dialect.name == "postgresql"
         self.write_lock = threading.Lock() if not self.pg else None  # SQLite: one writer per process

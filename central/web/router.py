@@ -486,6 +486,29 @@ def dashboard_router(site: Dashboard) -> APIRouter:  # noqa: C901 - one closure 
             request, session, unit, "Hồ sơ đang quá hạn", lines, f"overdue unit={unit}", None, ""
         )
 
+    @router.get(BASE + "/don-vi/{unit}/canh-bao")
+    def warnings(request: Request, unit: str) -> Response:
+        """The penalty preview: dossiers that would cost the unit points, and what avoids it."""
+        session = session_of(request)
+        if session is None:
+            return to_login()
+        try:
+            unit_or_404(unit)
+        except NotFound:
+            return not_found(session)
+        if not session.staff.may_see_unit(unit):
+            return refused(request, session, f"warnings unit={unit}")
+        items = reporting.at_risk(store, unit, site.now())
+        site.audit(request, session.staff.username, "view_warnings", f"warnings unit={unit}")
+        return site.page(
+            "warnings.html",
+            session=session,
+            unit_code=unit,
+            unit_name=units().get(unit, unit),
+            items=items,
+            show_names=session.staff.sees_personal_data(unit),
+        )
+
     @router.get(BASE + "/don-vi/{unit}/so-lieu/{cell}")
     def cell(request: Request, unit: str, cell: str, ky: str | None = None) -> Response:
         session = session_of(request)

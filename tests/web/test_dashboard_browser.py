@@ -85,6 +85,17 @@ def test_log_in_scorecard_drill_down_excel_and_refusals(office: Office, tmp_path
             page.wait_for_load_state()
             assert office.late_code in page.content() and office.on_time_code not in page.content()
 
+            # the penalty preview: what would cost points, and what avoids it
+            page.goto(f"{url}{BASE}")
+            page.locator("tbody tr", has_text="Vĩnh Lương").get_by_role(
+                "link", name="Cảnh báo mất điểm"
+            ).click()
+            page.wait_for_load_state()
+            assert page.locator("h1").inner_text() == "Cảnh báo trước khi mất điểm"
+            assert office.overdue_code in page.content() and "Mẫu 04" in page.content()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+            shoot(page, tmp_path, "dashboard-warnings-1366.png")
+
             # the unit's periodic report, and its Excel read back cell by cell
             page.goto(f"{url}{BASE}")
             page.get_by_role("link", name="Trung tâm Phục vụ hành chính công xã Vĩnh Lương").click()

@@ -571,3 +571,23 @@ def test_a_fault_gives_a_vietnamese_page_without_traceback(
     assert r.status_code == 500 and "Máy chủ gặp lỗi" in r.text
     assert "Traceback" not in r.text and "RuntimeError" not in r.text
     assert r.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_penalty_preview_warns_with_advice_by_role(office: Office) -> None:
+    from central import reporting
+
+    items = reporting.at_risk(office.server.store, UNIT, office.server.store.clock())
+    warned = {line.code: [w.code for w in ws] for line, ws in items}
+    assert "overdue" in warned[office.overdue_code]  # the desk's penalty_preview, on the server
+    assert office.on_time_code not in warned or "overdue" not in warned[office.on_time_code]
+    with client(office.server) as http:
+        login(http, "vinhluong")
+        own = http.get(f"{BASE}/don-vi/{UNIT}/canh-bao")
+        assert own.status_code == 200 and "Cảnh báo trước khi mất điểm" in own.text
+        assert office.overdue_code in own.text and "Mẫu 04" in own.text and APPLICANT in own.text
+        assert http.get(f"{BASE}/don-vi/{OTHER_UNIT}/canh-bao").status_code == 403
+    with client(office.server) as http:
+        login(http, "xem")
+        seen = http.get(f"{BASE}/don-vi/{UNIT}/canh-bao")
+        assert seen.status_code == 200 and office.overdue_code in seen.text and APPLICANT not in seen.text
+        assert f"/don-vi/{UNIT}/canh-bao" in http.get(BASE).text  # linked from the scorecard

@@ -22,6 +22,11 @@ Then it measures what each dashboard page calls, many times (``now`` fixed at
 * ``overdue_dossiers`` of one unit;
 * ``periodic`` for the province and for one unit, for a year (2025).
 
+then, with ``--http`` (default on), the same pages end to end: uvicorn serving
+``create_app`` on 127.0.0.1 over that database (clock fixed at ``now``), a province
+admin logged in with httpx, each page's GET timed (HTML rendered, 100 rows for the
+scorecard; the Excel download too);
+
 and, with ``--push N``, the cost the roll-up maintenance adds to a push: N
 batches of events through ``service.push`` with the maintenance and without it.
 
@@ -266,6 +271,54 @@ def measure(name: str, call: Callable[[], Any], calls: int) -> None:
     print(f"  {name:<44} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms", flush=True)
 
 
+def bench_pages(url: str, unit: str, calls: int) -> None:
+    """The dashboard's pages over real HTTP, logged in as a province admin."""
+    import re
+
+    import httpx
+
+    from central.web import accounts
+    from tests.sync.conftest import LiveServer
+
+    live = LiveServer(url, clock=lambda: NOW)
+    try:
+        accounts.add_staff(
+            live.store, "bench", "Quản trị", "mat-khau-bench-2026", accounts.PROVINCE_ADMIN, now=NOW
+        )
+        with httpx.Client(base_url=live.url, timeout=120, follow_redirects=True) as http:
+            form = http.get("/quan-tri/dang-nhap").text
+            match = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert match is not None, "no CSRF field on the login page"
+            r = http.post(
+                "/quan-tri/dang-nhap",
+                data={"username": "bench", "password": "mat-khau-bench-2026", "csrf": match.group(1)},
+            )
+            assert r.status_code == 200 and "Bảng điểm" in r.text, r.status_code
+            pages = [
+                ("page: scorecard, this month", "/quan-tri?ky=2026-11"),
+                ("page: scorecard, this year", "/quan-tri?ky=2026"),
+                ("page: scorecard, last year", "/quan-tri?ky=2025"),
+                (f"page: overdue list ({unit})", f"/quan-tri/don-vi/{unit}/qua-han"),
+                (f"page: penalty preview ({unit})", f"/quan-tri/don-vi/{unit}/canh-bao"),
+                ("page: report, province, 2025", "/quan-tri/bao-cao?ky=2025"),
+                (f"page: report, {unit}, 2025", f"/quan-tri/bao-cao?ky=2025&don-vi={unit}"),
+                ("page: Excel, province, 2025", "/quan-tri/bao-cao/tai-ve.xlsx?ky=2025"),
+                (
+                    f"page: list 'late', {unit}, this month",
+                    f"/quan-tri/don-vi/{unit}/so-lieu/late?ky=2026-11",
+                ),
+            ]
+            for name, path in pages:
+
+                def get(path: str = path) -> None:
+                    response = http.get(path)
+                    assert response.status_code == 200, (path, response.status_code)
+
+                measure(name, get, calls)
+    finally:
+        live.stop()
+
+
 def table_sizes(conn: Any) -> None:
     for table in ("report_dossiers", "report_steps", "report_fixes", "report_rollups"):
         count = conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()  # noqa: S608
@@ -371,6 +424,7 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--calls", type=int, default=40)
     parser.add_argument("--push", type=int, default=20, help="push batches to time (0: skip)")
+    parser.add_argument("--no-http", action="store_true", help="skip the pages over HTTP")
     args = parser.parse_args()
     cluster = start_pg_cluster()
     engine = None
@@ -430,6 +484,9 @@ def main() -> int:
             f"{sum(c.overdue_now for c in cards):,}; received this month: "
             f"{sum(c.total.received_new for c in cards):,})"
         )
+        if not args.no_http:
+            print(f"dashboard pages over HTTP ({args.calls} GETs each):")
+            bench_pages(url, unit, args.calls)
         if args.push:
             print(f"push cost ({args.push} batches each):")
             bench_push(store, args.push)

@@ -34,7 +34,8 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(code=texts.filter(lambda t: t.strip("/") != ""), secret=texts)
+# "." and ".." are dot segments: the client removes them from the path before sending.
+@given(code=texts.filter(lambda t: t.strip("/") != "" and t not in (".", "..")), secret=texts)
 def test_any_code_and_secret_get_the_uniform_answer(client: Any, code: str, secret: str) -> None:
     r = client.get(f"/tra-cuu/{quote(code, safe='')}", params={"k": secret})
     if r.status_code == 307:  # a trailing slash: redirected to the same path without it

@@ -19,7 +19,6 @@ Periodic rows: the fast report lists the fields with at least one non-zero numbe
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,8 +29,7 @@ from sqlalchemy import bindparam, text
 
 from central import rollups
 from central import service as svc
-from desk_app.domain import wire
-from desk_app.domain.lifecycle import DossierEvent, EventKind
+from desk_app.domain.lifecycle import EventKind
 from desk_app.reports.facts import (
     DEFAULT_RULES,
     DossierFacts,
@@ -91,7 +89,7 @@ class DossierLine:
 
 # ---------------------------------------------------------------- reading events
 def _event_rows(conn: Any, unit_code: str | None) -> Iterable[Any]:
-    sql = "SELECT dossier_id, payload FROM changes WHERE kind = 'event'"
+    sql = "SELECT seq, dossier_id, payload FROM changes WHERE kind = 'event'"
     params: dict[str, str] = {}
     if unit_code is not None:
         sql += " AND (unit_code = :u OR target_unit_code = :u)"
@@ -100,29 +98,16 @@ def _event_rows(conn: Any, unit_code: str | None) -> Iterable[Any]:
     return rows
 
 
-@dataclass
-class _Dossier:
-    head: dict[str, Any]
-    events: list[DossierEvent]
+# One dossier's stored events and received snapshot: the roll-ups' own reader and record.
+_Dossier = rollups.DossierEvents
+_record = rollups.record_of
 
 
 def _dossiers(store: svc.Store, unit_code: str | None) -> dict[str, _Dossier]:
     out: dict[str, _Dossier] = {}
     with store.read() as conn:
-        for r in _event_rows(conn, unit_code):
-            try:  # rows stored before the wire schema checked every push may be damaged
-                p = json.loads(r.payload)
-                ev = wire.decode_event(p)
-            except (ValueError, TypeError, KeyError) as exc:
-                log.warning(
-                    "damaged event skipped", extra={"dossier": r.dossier_id, "error": type(exc).__name__}
-                )
-                continue
-            d = out.setdefault(r.dossier_id, _Dossier({}, []))
-            if ev.kind is EventKind.RECEIVED and not d.head:
-                snap = ev.payload.get("dossier")
-                d.head = dict(snap) if isinstance(snap, dict) else {}
-            d.events.append(ev)
+        for seq, dossier_id, payload in _event_rows(conn, unit_code):
+            rollups.add_event(out, seq, dossier_id, payload)
     return {k: v for k, v in out.items() if v.head}
 
 
@@ -131,24 +116,6 @@ def _time(value: object) -> dt.datetime | None:
         return dt.datetime.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
-
-
-def _record(dossier_id: str, d: _Dossier) -> DossierRecord:
-    h = d.head
-    received = _time(h.get("received_at")) or min(e.at for e in d.events)
-    return DossierRecord(
-        id=dossier_id,
-        code=str(h.get("code", "")),
-        field=str(h.get("field", "")),
-        procedure_code=str(h.get("procedure_code", "")),
-        officer=str(h.get("officer", "")),
-        channel=str(h.get("channel", "")),
-        received_at=received,
-        due_at=_time(h.get("due_at")),
-        unit_code=str(h.get("unit_code", "")),
-        target_unit_code=str(h.get("target_unit_code", "")),
-        events=tuple(e for e in d.events if e.kind not in (EventKind.NOTE, EventKind.RATED)),
-    )
 
 
 def _ratings(
@@ -576,7 +543,7 @@ def overdue_dossiers(
         for dossier_id, d in rollups.read_events(conn, odd).items():
             f = dossier_facts(rollups.record_of(dossier_id, d), _EPOCH, now + dt.timedelta(seconds=1), now)
             if f.outcome is Outcome.OVERDUE and f.competent_unit == unit_code:
-                lines.append(_line(f, _Dossier(d.head, d.events)))
+                lines.append(_line(f, d))
     lines.sort(key=lambda x: (x.deadline or x.received_at, x.code))
     return lines[:limit]
 
@@ -753,7 +720,7 @@ def cell_dossiers(
             continue
         d = detail[dossier_id]
         f = dossier_facts(rollups.record_of(dossier_id, d), period.start, period.end, now)
-        lines.append(_line(f, _Dossier(d.head, d.events)))
+        lines.append(_line(f, d))
     lines.sort(key=lambda x: (x.received_at, x.code))
     return lines[:limit]
 
@@ -791,6 +758,6 @@ def at_risk(
         warnings = penalty_preview(record, now, rules)
         if warnings:
             f = dossier_facts(record, _EPOCH, now + dt.timedelta(seconds=1), now, rules)
-            out.append((_line(f, _Dossier(d.head, d.events)), warnings))
+            out.append((_line(f, d), warnings))
     out.sort(key=lambda item: (item[0].deadline or item[0].received_at, item[0].code))
     return out

@@ -470,17 +470,23 @@ def dashboard_router(site: Dashboard) -> APIRouter:  # noqa: C901 - one closure 
             key=key,
         )
 
-    @router.get(BASE + "/don-vi/{unit}/qua-han")
-    def overdue(request: Request, unit: str) -> Response:
+    def unit_session(request: Request, unit: str, target: str, found: bool = True) -> acc.Session | Response:
+        """The session of a page about one unit, or the answer instead of it: the login page,
+        a 404 (unknown unit, or ``found`` false) or a refusal (another unit's manager)."""
         session = session_of(request)
         if session is None:
             return to_login()
-        try:
-            unit_or_404(unit)
-        except NotFound:
+        if unit not in units() or not found:
             return not_found(session)
         if not session.staff.may_see_unit(unit):
-            return refused(request, session, f"overdue unit={unit}")
+            return refused(request, session, target)
+        return session
+
+    @router.get(BASE + "/don-vi/{unit}/qua-han")
+    def overdue(request: Request, unit: str) -> Response:
+        session = unit_session(request, unit, f"overdue unit={unit}")
+        if not isinstance(session, acc.Session):
+            return session
         lines = reporting.overdue_dossiers(store, unit, site.now())
         return dossier_list(
             request, session, unit, "Hồ sơ đang quá hạn", lines, f"overdue unit={unit}", None, ""
@@ -489,15 +495,9 @@ def dashboard_router(site: Dashboard) -> APIRouter:  # noqa: C901 - one closure 
     @router.get(BASE + "/don-vi/{unit}/canh-bao")
     def warnings(request: Request, unit: str) -> Response:
         """The penalty preview: dossiers that would cost the unit points, and what avoids it."""
-        session = session_of(request)
-        if session is None:
-            return to_login()
-        try:
-            unit_or_404(unit)
-        except NotFound:
-            return not_found(session)
-        if not session.staff.may_see_unit(unit):
-            return refused(request, session, f"warnings unit={unit}")
+        session = unit_session(request, unit, f"warnings unit={unit}")
+        if not isinstance(session, acc.Session):
+            return session
         items = reporting.at_risk(store, unit, site.now())
         site.audit(request, session.staff.username, "view_warnings", f"warnings unit={unit}")
         return site.page(
@@ -511,17 +511,9 @@ def dashboard_router(site: Dashboard) -> APIRouter:  # noqa: C901 - one closure 
 
     @router.get(BASE + "/don-vi/{unit}/so-lieu/{cell}")
     def cell(request: Request, unit: str, cell: str, ky: str | None = None) -> Response:
-        session = session_of(request)
-        if session is None:
-            return to_login()
-        try:
-            unit_or_404(unit)
-        except NotFound:
-            return not_found(session)
-        if cell not in CELLS:
-            return not_found(session)
-        if not session.staff.may_see_unit(unit):
-            return refused(request, session, f"cell unit={unit} cell={cell}")
+        session = unit_session(request, unit, f"cell unit={unit} cell={cell}", cell in CELLS)
+        if not isinstance(session, acc.Session):
+            return session
         period, key = period_of(ky)
         lines = reporting.cell_dossiers(store, period, site.now(), unit, cell)
         title = f"{CELLS[cell][0]} — {period.label}"

@@ -34,13 +34,12 @@ superset; ``facts.dossier_facts`` decides exactly.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from desk_app.domain.lifecycle import DossierEvent, EventKind, Status
+from desk_app.domain.lifecycle import DossierEvent, Status
 from desk_app.domain.model import Channel
 from desk_app.reports.facts import (
     DEFAULT_RULES,
@@ -74,7 +73,13 @@ from desk_app.reports.rows import (
     facts_from_row,
 )
 from desk_app.services.station import Station
-from desk_app.store.report_rows import ROW_COLUMNS, read_records, row_from_values, stored_rows
+from desk_app.store.report_rows import (
+    ROW_COLUMNS,
+    read_records,
+    records_from_rows,
+    row_from_values,
+    stored_rows,
+)
 from desk_app.store.report_rows import iso as row_iso
 from desk_app.workcalendar import VN_TZ
 
@@ -112,8 +117,6 @@ _AT_RISK_STATUSES = tuple(
     s.value for s in Status if s not in (Status.RETURNED, Status.REFUSED, Status.STOPPED, Status.WITHDRAWN)
 )
 _AT_RISK_SQL = _SELECT + "WHERE d.status IN ({statuses})"
-_KINDS = {k.value: k for k in EventKind}
-_FILE_KEYS = ("attachment_id", "role", "component_key", "reused")  # the json_extract paths above
 
 
 def _filters(flt: ReportFilter) -> tuple[str, dict[str, str]]:
@@ -185,43 +188,9 @@ class ReportRepository:
         return self._read(_AT_RISK_SQL.format(statuses=statuses), {})
 
     def _read(self, sql: str, params: dict[str, str]) -> list[DossierRecord]:
-        # The driver's cursor directly: one pass over plain tuples, no Row objects.
-        cursor = self.conn.connection.driver_connection.execute(sql, params)
-        parse = dt.datetime.fromisoformat
-        heads: dict[str, tuple[Any, ...]] = {}
-        events: dict[str, list[DossierEvent]] = defaultdict(list)
-        for row in cursor:
-            dossier_id = row[0]
-            if dossier_id not in heads:
-                heads[dossier_id] = row[:10]
-            payload: dict[str, Any] = {}
-            if row[14] is not None:
-                payload["due_at"] = row[14]
-            if row[15] is not None:
-                payload["method"] = row[15]
-            if row[16] is not None:
-                # Only what ``attachments.model.digitisation`` reads (ids, role, component, reused).
-                values = json.loads(row[16])
-                payload.update((k, v) for k, v in zip(_FILE_KEYS, values, strict=True) if v is not None)
-            events[dossier_id].append(
-                DossierEvent(row[10], dossier_id, _KINDS[row[11]], parse(row[12]), "", "", row[13], payload)
-            )
-        return [
-            DossierRecord(
-                id=r[0],
-                code=r[1],
-                field=r[2],
-                procedure_code=r[3],
-                officer=r[4],
-                channel=r[5],
-                received_at=parse(r[6]),
-                due_at=parse(r[7]) if r[7] else None,
-                unit_code=r[8],
-                target_unit_code=r[9],
-                events=events[r[0]],
-            )
-            for r in heads.values()
-        ]
+        # The driver's cursor directly: one pass over plain tuples, no Row objects; the
+        # columns are the store's report reader's (``report_rows._SELECT``).
+        return records_from_rows(self.conn.connection.driver_connection.execute(sql, params))
 
 
 # ---------------------------------------------------------------- from the report rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -19,6 +20,8 @@ from desk_app.domain.lifecycle import DossierEvent, EventKind
 from desk_app.reports.facts import DossierRecord
 from desk_app.reports.rows import ReportRow, report_row
 from desk_app.workcalendar import VN_TZ
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...)
 BACKFILL_BATCH = 5000
@@ -341,11 +344,22 @@ def refresh(conn: Any, dossier_ids: Iterable[str]) -> int:
     ids = sorted(set(dossier_ids))
     if not ids:
         return 0
-    records = read_records(conn, ids)
-    rows = [row for row in map(report_row, records) if row is not None]
+    rows: list[ReportRow] = []
+    kept: set[str] = set()
+    for record in read_records(conn, ids):
+        try:
+            row = report_row(record)
+        except Exception as exc:  # noqa: BLE001 - the events must be stored even if a report row can't be
+            # A bug in the report rules must not cost the counter its dossier: the event is
+            # committed, the dossier's previous row stays, and the log names the dossier.
+            log.error("report row not rebuilt", extra={"dossier": record.id, "error": type(exc).__name__})
+            kept.add(record.id)
+            continue
+        if row is not None:
+            rows.append(row)
     driver = _driver(conn)
     written = {r.dossier_id for r in rows}
-    gone = [i for i in ids if i not in written]  # no reported event (any more): no row
+    gone = [i for i in ids if i not in written and i not in kept]  # no reported event (any more): no row
     _adjust_days(driver, _old_entries(driver, gone), -1)
     for chunk in _chunks(gone):
         marks = ", ".join("?" * len(chunk))

@@ -11,6 +11,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from desk_app.attachments.model import ROLE_RESULT
@@ -121,3 +122,22 @@ def test_the_migration_fills_the_rows_of_an_older_station(history_template: Path
         assert assert_rows_match_events(app) > 300
     finally:
         app.close()
+
+
+def test_a_failing_report_row_never_costs_the_counter_its_dossier(
+    history_app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a bug in the report rules")
+
+    monkeypatch.setattr(report_rows, "report_row", broken)
+    dossier = history_app.intake.receive("canbo1", birth_request())
+    with history_app.station.uow(write=False) as uow:
+        assert uow.dossiers.get(dossier.id) is not None  # the intake was committed
+        assert dossier.id not in report_rows.stored_rows(uow.conn, [dossier.id])
+    failed = [r for r in caplog.records if r.getMessage() == "report row not rebuilt"]
+    assert failed and failed[0].dossier == dossier.id  # type: ignore[attr-defined]
+    assert all("Nguyễn" not in r.getMessage() for r in caplog.records)
+    monkeypatch.undo()
+    history_app.workflow.act("canbo1", dossier.code, EventKind.PROCESSING_STARTED)
+    assert assert_rows_match_events(history_app) > 0  # the next write rebuilds it

@@ -728,12 +728,41 @@ def cell_dossiers(
 # ---------------------------------------------------------------- penalty preview
 #: How long after its result a dossier is still checked for a missing result file (766, 4.2).
 RESULT_FILE_WINDOW = dt.timedelta(days=30)
+# Candidates, each part through an index: open dossiers (the partial "open" index), dossiers
+# finished in the window (their finish step, by unit and time), and the irregular ones (judged
+# from their events everywhere). A superset: the rules below decide.
 _AT_RISK_SQL = """
-SELECT dossier_id FROM report_dossiers
-WHERE unit = :unit AND (finished_us IS NULL OR finished_us >= :since)
-ORDER BY received_us
-LIMIT :limit
+SELECT dossier_id FROM report_dossiers WHERE unit = :unit AND finished_us IS NULL
+UNION
+SELECT dossier_id FROM report_dossiers WHERE unit = :unit AND irregular = 1
+UNION
+SELECT dossier_id FROM report_steps
+WHERE unit = :unit AND at_us >= :since AND early + on_time + late + dropped > 0
 """
+
+
+def _warned(
+    dossiers: dict[str, _Dossier], unit_code: str, now: dt.datetime, rules: Rules, limit: int
+) -> list[tuple[DossierLine, list[PenaltyWarning]]]:
+    since = now - RESULT_FILE_WINDOW
+    out: list[tuple[DossierLine, list[PenaltyWarning]]] = []
+    for dossier_id, d in dossiers.items():
+        record = _record(dossier_id, d)
+        f = dossier_facts(record, _EPOCH, now + dt.timedelta(seconds=1), now, rules)
+        if f.competent_unit != unit_code or (f.resolved_at is not None and f.resolved_at < since):
+            continue
+        warnings = penalty_preview(record, now, rules)
+        if warnings:
+            out.append((_line(f, d), warnings))
+    out.sort(key=lambda item: (item[0].deadline or item[0].received_at, item[0].code))
+    return out[:limit]
+
+
+def reference_at_risk(
+    store: svc.Store, unit_code: str, now: dt.datetime, rules: Rules = DEFAULT_RULES, limit: int = 2000
+) -> list[tuple[DossierLine, list[PenaltyWarning]]]:
+    """``at_risk`` over every dossier of the unit read from the events (the oracle)."""
+    return _warned(_dossiers(store, unit_code), unit_code, now, rules, limit)
 
 
 def at_risk(
@@ -741,23 +770,12 @@ def at_risk(
 ) -> list[tuple[DossierLine, list[PenaltyWarning]]]:
     """The unit's dossiers that would cost points now, with the desk's warnings and advice.
 
-    The same ``penalty_preview`` as the desk's Thống kê tab, over the dossiers still open and
-    those finished within ``RESULT_FILE_WINDOW`` (a result without its file): their events
-    are read by the dossier index, the unit's other dossiers are not touched.
+    The desk's ``penalty_preview`` (the Thống kê tab's warnings) over the dossiers open at
+    ``now`` and those resolved within ``RESULT_FILE_WINDOW`` (a result without its file);
+    only those dossiers' events are read.
     """
     since = rollups.us(now - RESULT_FILE_WINDOW)
-    out: list[tuple[DossierLine, list[PenaltyWarning]]] = []
     with store.read() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(text(_AT_RISK_SQL), {"unit": unit_code, "since": since, "limit": limit})
-        ]
+        ids = [r[0] for r in conn.execute(text(_AT_RISK_SQL), {"unit": unit_code, "since": since})]
         dossiers = rollups.read_events(conn, ids)
-    for dossier_id, d in dossiers.items():
-        record = rollups.record_of(dossier_id, d)
-        warnings = penalty_preview(record, now, rules)
-        if warnings:
-            f = dossier_facts(record, _EPOCH, now + dt.timedelta(seconds=1), now, rules)
-            out.append((_line(f, d), warnings))
-    out.sort(key=lambda item: (item[0].deadline or item[0].received_at, item[0].code))
-    return out
+    return _warned(dossiers, unit_code, now, rules, limit)

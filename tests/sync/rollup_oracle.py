@@ -108,6 +108,10 @@ def assert_same(
             assert reporting.overdue_dossiers(store, unit, now) == reporting.reference_overdue_dossiers(
                 store, unit, now
             ), (unit, now)
+            assert reporting.at_risk(store, unit, now) == reporting.reference_at_risk(store, unit, now), (
+                unit,
+                now,
+            )
         for period in periods:
             if now < period.start:
                 continue

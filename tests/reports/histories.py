@@ -6,11 +6,30 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from desk_app.domain.lifecycle import DossierEvent, EventKind
+from desk_app.domain.lifecycle import DossierEvent, EventKind, Status
 from desk_app.reports.facts import DossierRecord
 from desk_app.workcalendar import VN_TZ
 
 _ids = itertools.count(1)
+
+
+# Random histories (tests/reports/test_properties.py, tests/sync/test_rollups.py): where they start,
+# the channels, and the status each action leads to.
+ORIGIN = dt.datetime(2026, 9, 1, 8, 0, tzinfo=VN_TZ)
+CHANNELS = ("truc_tiep", "truc_tuyen", "buu_chinh")
+NEXT_STATUS = {
+    EventKind.TRANSFERRED: Status.TRANSFERRED,
+    EventKind.PROCESSING_STARTED: Status.PROCESSING,
+    EventKind.SUPPLEMENT_REQUESTED: Status.SUPPLEMENT_REQUESTED,
+    EventKind.SUPPLEMENTED: Status.SUPPLEMENTED,
+    EventKind.FEES_REQUESTED: Status.AWAITING_FEES,
+    EventKind.FEES_PAID: Status.PROCESSING,
+    EventKind.RESULT_READY: Status.RESULT_READY,
+    EventKind.REFUSED: Status.REFUSED,
+    EventKind.STOPPED: Status.STOPPED,
+    EventKind.WITHDRAWN: Status.WITHDRAWN,
+    EventKind.RETURNED: Status.RETURNED,
+}
 
 
 def t(day: int, hour: int = 9, minute: int = 0, month: int = 11, year: int = 2026) -> dt.datetime:

@@ -12,23 +12,9 @@ from desk_app.reports.facts import DossierRecord, period_facts
 from desk_app.reports.indicators import CELLS, Tally, monthly, tally
 from desk_app.reports.periods import month_of, quarter_of
 from desk_app.workcalendar import VN_TZ
+from tests.reports.histories import CHANNELS, NEXT_STATUS, ORIGIN
 
-ORIGIN = dt.datetime(2026, 9, 1, 8, 0, tzinfo=VN_TZ)
 NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=VN_TZ)
-CHANNELS = ("truc_tiep", "truc_tuyen", "buu_chinh")
-NEXT_STATUS = {
-    EventKind.TRANSFERRED: Status.TRANSFERRED,
-    EventKind.PROCESSING_STARTED: Status.PROCESSING,
-    EventKind.SUPPLEMENT_REQUESTED: Status.SUPPLEMENT_REQUESTED,
-    EventKind.SUPPLEMENTED: Status.SUPPLEMENTED,
-    EventKind.FEES_REQUESTED: Status.AWAITING_FEES,
-    EventKind.FEES_PAID: Status.PROCESSING,
-    EventKind.RESULT_READY: Status.RESULT_READY,
-    EventKind.REFUSED: Status.REFUSED,
-    EventKind.STOPPED: Status.STOPPED,
-    EventKind.WITHDRAWN: Status.WITHDRAWN,
-    EventKind.RETURNED: Status.RETURNED,
-}
 
 
 @st.composite

@@ -21,6 +21,7 @@ from desk_app.domain.lifecycle import DossierEvent, EventKind, Status, allowed_a
 from desk_app.reports.facts import DossierRecord
 from desk_app.reports.periods import custom, month_of, quarter_of, year_of
 from desk_app.workcalendar import VN_TZ
+from tests.reports.histories import CHANNELS, NEXT_STATUS, ORIGIN
 from tests.sync.rollup_oracle import (
     UNITS,
     add_dossier_rows,
@@ -29,22 +30,7 @@ from tests.sync.rollup_oracle import (
     store_in_batches,
 )
 
-ORIGIN = dt.datetime(2026, 9, 1, 8, 0, tzinfo=VN_TZ)
 LATE_NOW = dt.datetime(2027, 2, 15, 9, 0, tzinfo=VN_TZ)
-CHANNELS = ("truc_tiep", "truc_tuyen", "buu_chinh")
-NEXT_STATUS = {
-    EventKind.TRANSFERRED: Status.TRANSFERRED,
-    EventKind.PROCESSING_STARTED: Status.PROCESSING,
-    EventKind.SUPPLEMENT_REQUESTED: Status.SUPPLEMENT_REQUESTED,
-    EventKind.SUPPLEMENTED: Status.SUPPLEMENTED,
-    EventKind.FEES_REQUESTED: Status.AWAITING_FEES,
-    EventKind.FEES_PAID: Status.PROCESSING,
-    EventKind.RESULT_READY: Status.RESULT_READY,
-    EventKind.REFUSED: Status.REFUSED,
-    EventKind.STOPPED: Status.STOPPED,
-    EventKind.WITHDRAWN: Status.WITHDRAWN,
-    EventKind.RETURNED: Status.RETURNED,
-}
 PERIODS = (
     month_of(2026, 10),
     month_of(2026, 11),

@@ -196,6 +196,10 @@ def report_row(record: DossierRecord, rules: Rules = DEFAULT_RULES) -> ReportRow
             overdue_from = stretches[-1][1]  # valid from the last event on
     if finished_at is not None and final.outcome.value != finish:
         regular = False  # the resolution was judged again by a later event
+    if not regular:
+        # Out of order, a later event can undo a counted one (a supplement request after a
+        # merged refusal is a conflict): the marks are those of the final fold.
+        marks = _final_marks(record, times, rules)
     component_files_at, result_files_at = _file_times(events)
     return ReportRow(
         dossier_id=record.id,
@@ -230,6 +234,27 @@ def report_row(record: DossierRecord, rules: Rules = DEFAULT_RULES) -> ReportRow
         rating=rating,
         marks=tuple(marks),
     )
+
+
+def _final_marks(
+    record: DossierRecord, times: Sequence[dt.datetime], rules: Rules
+) -> list[tuple[str, dt.datetime]]:
+    """The period counters' marks of the whole history, from ``dossier_facts`` over ``[t, ∞)``.
+
+    With every event in the period's reach, a counter for ``[start, end)`` is its value over
+    ``[start, ∞)``; the differences between successive times place each counted event.
+    """
+    suffix = [_counters(dossier_facts(record, t, FAR_FUTURE, FAR_FUTURE, rules)) for t in times]
+    suffix.append((0, 0, False, False))
+    marks: list[tuple[str, dt.datetime]] = []
+    for t, here, after in zip(times, suffix, suffix[1:], strict=False):
+        marks += [(MARK_SUPPLEMENT, t)] * (here[0] - after[0])
+        marks += [(MARK_EXTENSION, t)] * (here[1] - after[1])
+        if here[2] and not after[2]:
+            marks.append((MARK_REFUSAL, t))
+        if here[3] and not after[3]:
+            marks.append((MARK_POST_RETURN, t))
+    return marks
 
 
 def _counters(f: DossierFacts) -> tuple[int, int, bool, bool]:

@@ -233,3 +233,52 @@ def test_a_merged_history_is_judged_from_its_events_before_its_last_event(record
         assert row is not None
         if any(a.at > b.at for a, b in zip(ordered, ordered[1:], strict=False)):
             assert not row.regular and row.exact_from == row.last_event_at
+
+
+def test_a_supplement_request_undone_by_a_merged_refusal_is_not_counted() -> None:
+    """Found by hypothesis: a refusal from another device, earlier in HLC order but later in
+    time, makes the supplement request a conflict of the final fold; the marks must not count it."""
+    at = dt.datetime(2026, 10, 1, 0, 0, tzinfo=VN_TZ)
+    record = DossierRecord(
+        id="d0",
+        code="C0",
+        field="Hộ tịch",
+        procedure_code="p",
+        officer="canbo1",
+        channel="truc_tiep",
+        received_at=at - dt.timedelta(days=14),
+        due_at=at - dt.timedelta(days=11),
+        unit_code="000.21.31.H56",
+        events=(
+            DossierEvent(
+                "d0-000",
+                "d0",
+                EventKind.RECEIVED,
+                at - dt.timedelta(days=14),
+                "x",
+                "dev",
+                "1789606800000-00000-dev",
+                {"due_at": (at - dt.timedelta(days=14, hours=-1)).isoformat()},
+            ),
+            DossierEvent(
+                "d0-001", "d0", EventKind.SUPPLEMENT_REQUESTED, at, "x", "dev", "1790787600000-00001-dev", {}
+            ),
+            DossierEvent(
+                "d0-002",
+                "d0",
+                EventKind.REFUSED,
+                at + dt.timedelta(hours=1),
+                "x",
+                "dev2",
+                "1790784000000-00002-dev2",
+                {},
+            ),
+        ),
+    )
+    now = at + dt.timedelta(hours=1)
+    period = month_of(2026, 10)
+    expected = period_facts([as_read(record)], period.start, period.end, now)
+    assert expected[0].supplement_requests_in_period == 0
+    with station_db((record,)) as conn:
+        total, _by_field, _part, _fallback = period_tallies(conn, period.start, period.end, now)
+    assert total == tally(expected)

@@ -69,7 +69,8 @@ usable = {
     "enabled": window.isEnabled(),
     "rows": len(window.find.model.rows),
     "scanner": window.scanner_installed,
-    "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "desk_app", "ui", "printing")
+    # a snapshot: Qt worker threads may be importing meanwhile
+    "loaded": sorted(m for m in list(sys.modules) if m.split(".")[0] in ("PySide6", "desk_app", "ui", "printing")
                      or "." not in m),
 }
 window.shutdown()

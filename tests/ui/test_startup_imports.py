@@ -70,8 +70,8 @@ usable = {
     "rows": len(window.find.model.rows),
     "scanner": window.scanner_installed,
     # a snapshot: Qt worker threads may be importing meanwhile
-    "loaded": sorted(m for m in list(sys.modules) if m.split(".")[0] in ("PySide6", "desk_app", "ui", "printing")
-                     or "." not in m),
+    "loaded": sorted(m for m in list(sys.modules)
+                     if m.split(".")[0] in ("PySide6", "desk_app", "ui", "printing") or "." not in m),
 }
 window.shutdown()
 app.close()
